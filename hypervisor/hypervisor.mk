@@ -1,0 +1,1 @@
+# hypervisor/hypervisor.mk: (filled in by its component)

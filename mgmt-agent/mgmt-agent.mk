@@ -1,0 +1,1 @@
+# mgmt-agent/mgmt-agent.mk: (filled in by its component)

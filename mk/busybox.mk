@@ -1,0 +1,1 @@
+# mk/busybox.mk

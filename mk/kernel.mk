@@ -1,0 +1,1 @@
+# mk/kernel.mk

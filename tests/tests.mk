@@ -1,0 +1,35 @@
+# tests/tests.mk: `make check` (unit tests, host build with ASan/UBSan) and
+# `make test` (unit tests, then the system tests that boot the image in QEMU).
+#
+# A component registers a unit test program with
+#   UNIT_TESTS += NAME
+#   UT_NAME_SRCS := its test file and the sources it tests
+# (and optionally UT_NAME_LIBS). The program runs from the repository root.
+
+UT_BIN := $(B)/unit
+WTEST_SRCS := tests/unit/wtest.c
+
+define unit_test_rule
+$(UT_BIN)/$(1): $$(addprefix $(B)/obj/test/,$$(patsubst %.c,%.o,$$(UT_$(1)_SRCS) $(WTEST_SRCS))) $$(UT_$(1)_DEPS)
+	@mkdir -p $$(@D)
+	@echo "  LINK    $$@"
+	$$(Q)$$(HOST_CC) $$(SAN_FLAGS) -o $$@ $$(filter %.o,$$^) $$(UT_$(1)_LIBS) -lpthread
+endef
+$(foreach t,$(UNIT_TESTS),$(eval $(call unit_test_rule,$(t))))
+
+$(B)/obj/test/tests/unit/%.o: CFLAGS_EXTRA += -Itests/unit
+
+check: $(addprefix $(UT_BIN)/,$(UNIT_TESTS))
+	@fail=0; pass=0; for t in $^; do \
+		if ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 $$t; then pass=$$((pass+1)); else fail=$$((fail+1)); echo "unit test program $$t FAILED"; fi; \
+	done; echo "unit: $$pass passed, $$fail failed"; [ $$fail -eq 0 ]
+
+# System tests: each tests/system/*.sh boots the built image in QEMU.
+SYSTEM_TESTS ?= $(sort $(wildcard tests/system/t[0-9]*.sh))
+systest: image host-tools
+	@tests/system/run-all $(B) $(SYSTEM_TESTS)
+
+test: check
+	$(Q)$(MAKE) --no-print-directory systest
+
+.PHONY: check test systest
