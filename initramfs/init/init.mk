@@ -1,1 +1,14 @@
-# initramfs/init/init.mk: wafer-init program and its unit tests (init engineer)
+# initramfs/init/init.mk: wafer-init (PID 1, static musl) and its unit tests.
+
+INIT_SRCS := $(wildcard initramfs/init/*.c)
+INIT_OBJS := $(patsubst %.c,$(B)/obj/target/%.o,$(INIT_SRCS))
+
+$(INIT_OBJS): $(B)/gen/wafer-version.h
+
+$(B)/bin/wafer-init: $(INIT_OBJS) $(TOOLCHAIN)/.stamp
+	@mkdir -p $(@D)
+	@echo "  LINK    $@"
+	$(Q)$(MUSL_CC) $(TARGET_LDFLAGS) -o $@ $(INIT_OBJS)
+
+wafer-init: $(B)/bin/wafer-init
+.PHONY: wafer-init
