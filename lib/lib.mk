@@ -1,1 +1,22 @@
-# lib/lib.mk: (filled in by its component)
+# lib/lib.mk: code shared by several programs. Each library is a list of
+# sources a program adds to its own object list, e.g.
+#   $(B)/bin/foo: $(call target_objs,foo.c $(LIB_JSON_SRCS))
+# Objects land in $(B)/obj/{target,host,test}/lib/*.o like any other source.
+
+LIB_JSON_SRCS     := lib/json.c lib/json_write.c
+LIB_WLOG_SRCS     := lib/wlog.c
+LIB_FSUTIL_SRCS   := lib/fsutil.c
+LIB_CFGSTORE_SRCS := lib/cfgstore.c lib/fsutil.c
+
+# Helpers: object paths for a list of sources.
+target_objs = $(addprefix $(B)/obj/target/,$(patsubst %.c,%.o,$(1)))
+host_objs   = $(addprefix $(B)/obj/host/,$(patsubst %.c,%.o,$(1)))
+
+# The headers include the generated version header through -I$(B)/gen.
+$(B)/obj/target/lib/%.o $(B)/obj/host/lib/%.o $(B)/obj/test/lib/%.o: | $(B)/gen/wafer-version.h
+
+UNIT_TESTS += lib_json lib_wlog lib_fsutil
+UT_lib_json_SRCS   := lib/tests/test_json.c $(LIB_JSON_SRCS)
+UT_lib_wlog_SRCS   := lib/tests/test_wlog.c $(LIB_WLOG_SRCS)
+UT_lib_fsutil_SRCS := lib/tests/test_fsutil.c $(LIB_CFGSTORE_SRCS)
+$(B)/obj/test/lib/tests/%.o: CFLAGS_EXTRA += -Itests/unit

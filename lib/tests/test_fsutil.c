@@ -1,0 +1,107 @@
+/* test_fsutil.c: atomic write/replace, bounded read limits, mkdir -p, and
+ * cfgstore on a directory that is not a mount point (path checks). */
+#include "cfgstore.h"
+#include "fsutil.h"
+#include "wtest.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static char dir[64];
+
+static int count_entries(const char *d)
+{
+	DIR *dp = opendir(d);
+	int n = 0;
+	struct dirent *e;
+	while (dp && (e = readdir(dp)))
+		n += e->d_name[0] != '.';
+	if (dp)
+		closedir(dp);
+	return n;
+}
+
+static void t_atomic(void)
+{
+	char p[128], *data;
+	size_t len;
+	snprintf(p, sizeof p, "%s/f.json", dir);
+	WT_EQ_INT(fs_write_atomic(p, "one", 3, 0600), 0);
+	WT_EQ_INT(fs_write_atomic(p, "second", 6, 0600), 0);
+	WT_EQ_INT(fs_read_file(p, 100, &data, &len), 0);
+	WT_EQ_STR(data, "second");
+	WT_EQ_INT(len, 6);
+	free(data);
+	struct stat st;
+	WT_EQ_INT(stat(p, &st), 0);
+	WT_EQ_INT(st.st_mode & 0777, 0600);
+	WT_EQ_INT(count_entries(dir), 1); /* no temporary left behind */
+	WT_EQ_INT(fs_read_file(p, 5, &data, &len), -EFBIG);
+	WT_CHECK(data == NULL);
+	WT_EQ_INT(fs_read_file(p, 6, &data, &len), 0);
+	free(data);
+	snprintf(p, sizeof p, "%s/missing/f", dir);
+	WT_EQ_INT(fs_write_atomic(p, "x", 1, 0600), -ENOENT);
+	WT_EQ_INT(fs_read_file(p, 10, &data, &len), -ENOENT);
+	/* large file beyond the initial buffer */
+	char *big = malloc(100000);
+	memset(big, 'z', 100000);
+	snprintf(p, sizeof p, "%s/big", dir);
+	WT_EQ_INT(fs_write_atomic(p, big, 100000, 0644), 0);
+	WT_EQ_INT(fs_read_file(p, 100000, &data, &len), 0);
+	WT_EQ_INT(len, 100000);
+	free(data);
+	WT_EQ_INT(fs_read_file(p, 99999, &data, &len), -EFBIG);
+	free(big);
+	unlink(p);
+}
+
+static void t_mkdir(void)
+{
+	char p[128];
+	snprintf(p, sizeof p, "%s/a/b/c", dir);
+	WT_EQ_INT(fs_mkdir_p(p, 0700), 0);
+	WT_EQ_INT(fs_mkdir_p(p, 0700), 0);
+	snprintf(p, sizeof p, "%s/f.json/x", dir);
+	WT_CHECK(fs_mkdir_p(p, 0700) < 0);
+}
+
+static void t_cfgstore(void)
+{
+	char root[128], p[160], *data;
+	snprintf(root, sizeof root, "%s/cfg", dir);
+	WT_EQ_INT(fs_mkdir_p(root, 0700), 0);
+	WT_EQ_INT(cfgstore_is_mountpoint(root), 0);
+	WT_EQ_INT(cfgstore_is_mountpoint("/"), 1);
+	WT_EQ_INT(cfgstore_write(root, "identity/host.pem", "PEM", 3, 0644), 0);
+	snprintf(p, sizeof p, "%s/identity/host.pem", root);
+	WT_EQ_INT(fs_read_file(p, 10, &data, NULL), 0);
+	WT_EQ_STR(data, "PEM");
+	free(data);
+	WT_EQ_INT(cfgstore_write(root, "../escape", "x", 1, 0644), -EINVAL);
+	WT_EQ_INT(cfgstore_write(root, "a/../../escape", "x", 1, 0644), -EINVAL);
+	WT_EQ_INT(cfgstore_write(root, "/abs", "x", 1, 0644), -EINVAL);
+	WT_EQ_INT(cfgstore_write(root, "a//b", "x", 1, 0644), -EINVAL);
+	WT_EQ_INT(cfgstore_remove(root, "identity/host.pem"), 0);
+	WT_EQ_INT(access(p, F_OK), -1);
+	WT_EQ_INT(cfgstore_remove(root, "identity/host.pem"), 0);
+}
+
+int main(void)
+{
+	snprintf(dir, sizeof dir, "/tmp/wafer-fsutil-XXXXXX");
+	if (!mkdtemp(dir))
+		return 1;
+	static const struct wtest_case c[] = { WT_CASE(t_atomic), WT_CASE(t_mkdir), WT_CASE(t_cfgstore) };
+	int rc = wtest_run("fsutil", c, 3);
+	char cmd[128];
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+	if (system(cmd) != 0)
+		rc = 1;
+	return rc;
+}
