@@ -12,3 +12,8 @@ $(B)/bin/wafer-init: $(INIT_OBJS) $(TOOLCHAIN)/.stamp
 
 wafer-init: $(B)/bin/wafer-init
 .PHONY: wafer-init
+
+$(B)/obj/test/initramfs/init/tests/%.o: CFLAGS_EXTRA += -Itests/unit
+
+UNIT_TESTS += init_config
+UT_init_config_SRCS := initramfs/init/tests/test_config.c initramfs/init/init_config.c
