@@ -17,3 +17,6 @@ $(B)/obj/test/initramfs/init/tests/%.o: CFLAGS_EXTRA += -Itests/unit
 
 UNIT_TESTS += init_config
 UT_init_config_SRCS := initramfs/init/tests/test_config.c initramfs/init/init_config.c
+
+UNIT_TESTS += init_logring
+UT_init_logring_SRCS := initramfs/init/tests/test_logring.c initramfs/init/init_logring.c
