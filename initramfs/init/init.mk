@@ -20,3 +20,6 @@ UT_init_config_SRCS := initramfs/init/tests/test_config.c initramfs/init/init_co
 
 UNIT_TESTS += init_logring
 UT_init_logring_SRCS := initramfs/init/tests/test_logring.c initramfs/init/init_logring.c
+
+UNIT_TESTS += init_modalias
+UT_init_modalias_SRCS := initramfs/init/tests/test_modalias.c initramfs/init/init_modalias.c
