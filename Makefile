@@ -30,9 +30,10 @@ include lib/lib.mk
 include mk/busybox.mk
 include mk/mbedtls.mk
 include mk/kernel.mk
-include initramfs/initramfs.mk
 include hypervisor/hypervisor.mk
 include mgmt-agent/mgmt-agent.mk
+# initramfs and image come after the programs they pack (INITRAMFS_FILES).
+include initramfs/initramfs.mk
 include image/image.mk
 include tests/tests.mk
 

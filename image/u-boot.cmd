@@ -1,0 +1,29 @@
+# image/u-boot.cmd: U-Boot boot script of a Wafer image (compiled to boot.scr).
+# The A/B state machine of docs/updates.md, kept in the text file
+# /uboot-ab.env on the boot partition (committed, trying, tries_left).
+setenv committed A
+setenv trying
+setenv tries_left 0
+setenv wafer_dev "${devtype} ${devnum}:${distro_bootpart}"
+if load ${wafer_dev} ${scriptaddr} /uboot-ab.env; then
+	env import -t ${scriptaddr} ${filesize} committed trying tries_left
+fi
+if test "${committed}" != "B"; then setenv committed A; fi
+setenv slot ${committed}
+if test "${trying}" = "A" || test "${trying}" = "B"; then
+	if test "${tries_left}" = "3"; then setenv tries_left 2; setenv slot ${trying};
+	elif test "${tries_left}" = "2"; then setenv tries_left 1; setenv slot ${trying};
+	elif test "${tries_left}" = "1"; then setenv tries_left 0; setenv slot ${trying};
+	else setenv trying; setenv tries_left 0; fi
+	env export -t ${scriptaddr} committed trying tries_left
+	fatwrite ${wafer_dev} ${scriptaddr} /uboot-ab.env ${filesize}
+fi
+echo "Wafer: booting slot ${slot}"
+setenv bootargs "wafer.slot=${slot} wafer.boot=u-boot @CMDLINE@"
+if load ${wafer_dev} ${kernel_addr_r} /${slot}/vmlinuz; then
+	if load ${wafer_dev} ${ramdisk_addr_r} /${slot}/initramfs.img; then
+		zboot ${kernel_addr_r} - ${ramdisk_addr_r} ${filesize}
+	fi
+fi
+echo "Wafer: slot ${slot} failed to load"
+reset
