@@ -23,3 +23,6 @@ UT_init_logring_SRCS := initramfs/init/tests/test_logring.c initramfs/init/init_
 
 UNIT_TESTS += init_modalias
 UT_init_modalias_SRCS := initramfs/init/tests/test_modalias.c initramfs/init/init_modalias.c
+
+UNIT_TESTS += init_gpt
+UT_init_gpt_SRCS := initramfs/init/tests/test_gpt.c initramfs/init/init_gpt.c

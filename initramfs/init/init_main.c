@@ -1,20 +1,44 @@
-/* init_main.c: wafer-init's entry point: the boot sequence of PID 1. */
-#include "init_cmdline.h"
+/* init_main.c: wafer-init's entry point. As PID 1 it runs the boot sequence
+ * and then the event loop; invoked as udhcpc-hook it applies a DHCP lease. */
+#include "init_bootmedium.h"
 #include "init_console.h"
+#include "init_ctl.h"
 #include "init_log.h"
+#include "init_logsrv.h"
+#include "init_loop.h"
+#include "init_modules.h"
 #include "init_mounts.h"
+#include "init_net.h"
+#include "init_services.h"
+#include "init_shutdown.h"
+#include "init_state.h"
+#include "init_status.h"
+#include "init_syslog.h"
+#include "init_watchdog.h"
+#include "fsutil.h"
 #include "wafer-version.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/reboot.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-static struct cmdline g_cmdline;
+struct init_state g_st;
+
+static void write_proc(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || write(fd, val, strlen(val)) < 0)
+		ilog(LOG_WARNING, "%s: %s", path, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+}
 
 static void read_cmdline(void)
 {
@@ -23,46 +47,191 @@ static void read_cmdline(void)
 	ssize_t n = fd >= 0 ? read(fd, buf, sizeof buf) : -1;
 	if (fd >= 0)
 		close(fd);
-	if (cmdline_set(&g_cmdline, buf, n > 0 ? (size_t)n : 0) < 0)
+	if (cmdline_set(&g_st.cmdline, buf, n > 0 ? (size_t)n : 0) < 0)
 		ilog(LOG_WARNING, "kernel command line longer than %d bytes: cut", CMDLINE_MAX);
+	if (cmdline_get(&g_st.cmdline, "wafer.slot", g_st.slot, sizeof g_st.slot) != 1 || !g_st.slot[0])
+		snprintf(g_st.slot, sizeof g_st.slot, "?");
 }
 
-int main(int argc, char **argv)
+/* No SysRq, Ctrl-Alt-Del as a signal to init, a panic reboots the host, and
+ * only serious kernel messages reach the consoles over the status screen. */
+static void lock_down(void)
 {
-	(void)argc;
-	(void)argv;
+	write_proc("/proc/sys/kernel/sysrq", "0\n");
+	write_proc("/proc/sys/kernel/panic", "10\n");
+	reboot(RB_DISABLE_CAD);
+}
+
+static void load_config(void)
+{
+	char *text = NULL;
+	size_t len = 0;
+	const char *path = "/config/wafer.conf";
+	config_defaults(&g_st.cfg);
+	int rc = fs_read_file(path, CONFIG_MAX_BYTES, &text, &len);
+	if (rc == 0)
+		config_parse(&g_st.cfg, path, text, len, &g_st.cfg_errs);
+	else if (rc == -EFBIG)
+		config_error(&g_st.cfg_errs, "%s: larger than %d bytes: ignored", path, CONFIG_MAX_BYTES);
+	else if (rc != -ENOENT)
+		config_error(&g_st.cfg_errs, "%s: %s", path, strerror(-rc));
+	free(text);
+	config_apply_cmdline(&g_st.cfg, g_st.cmdline.buf, &g_st.cfg_errs);
+	config_check(&g_st.cfg, &g_st.cfg_errs);
+	for (int i = 0; i < g_st.cfg_errs.n; i++) {
+		char key[16];
+		snprintf(key, sizeof key, "cfg%d", i);
+		status_problem(key, "%s", g_st.cfg_errs.msg[i]);
+	}
+	if (g_st.cfg_errs.dropped)
+		status_problem("cfgmore", "... and %d more configuration errors", g_st.cfg_errs.dropped);
+}
+
+static void drivers(void)
+{
+	if (modules_init() != 0) {
+		status_problem("modules", "kernel modules unavailable: drivers may be missing");
+		return;
+	}
+	int n = modules_coldplug();
+	ilog(LOG_INFO, "modules: coldplug loaded %d modules", n);
+	g_st.kvm_ok = modules_kvm(g_st.kvm_why, sizeof g_st.kvm_why);
+	if (!g_st.kvm_ok)
+		status_problem("kvm", "%s", g_st.kvm_why);
+}
+
+static void on_signal(int fd, short re, void *ctx)
+{
+	(void)re;
+	(void)ctx;
+	struct signalfd_siginfo si;
+	while (read(fd, &si, sizeof si) == sizeof si) {
+		switch (si.ssi_signo) {
+		case SIGCHLD: services_reap(); break;
+		case SIGTERM: shutdown_request(SHUTDOWN_REBOOT, "SIGTERM"); break;
+		case SIGUSR1:
+		case SIGUSR2:
+		case SIGPWR: shutdown_request(SHUTDOWN_POWEROFF, strsignal((int)si.ssi_signo)); break;
+		case SIGINT:
+			if (g_st.cfg.ctrl_alt_del == CFG_CAD_REBOOT)
+				shutdown_request(SHUTDOWN_REBOOT, "Ctrl-Alt-Del");
+			else
+				ilog(LOG_NOTICE, "Ctrl-Alt-Del ignored (ctrl_alt_del = ignore)");
+			break;
+		default: break;
+		}
+	}
+}
+
+static void on_console(int fd, short re, void *ctx)
+{
+	(void)re;
+	(void)ctx;
+	console_drain(fd);
+}
+
+static void on_uevent(int fd, short re, void *ctx)
+{
+	(void)re;
+	(void)ctx;
+	if (modules_uevent_handle(fd) && !g_st.net_ready)
+		net_setup();
+}
+
+/* The DHCP lease may carry NTP servers: restart ntpd when they change. */
+static void check_lease(void)
+{
+	char *lease = NULL, ntp[sizeof g_st.dhcp_ntp] = "";
+	size_t len;
+	if (fs_read_file(DHCP4_STATE, 4096, &lease, &len) == 0) {
+		char *p = strstr(lease, "\nntp=");
+		if (p)
+			snprintf(ntp, sizeof ntp, "%.*s", (int)strcspn(p + 5, "\n"), p + 5);
+		free(lease);
+	}
+	if (strcmp(ntp, g_st.dhcp_ntp) == 0)
+		return;
+	snprintf(g_st.dhcp_ntp, sizeof g_st.dhcp_ntp, "%s", ntp);
+	if (g_st.cfg.ntp_n == 0)
+		services_restart("ntpd");
+}
+
+static void boot(void)
+{
 	sigset_t all;
 	sigfillset(&all);
 	sigprocmask(SIG_BLOCK, &all, NULL);
 	umask(022);
-	mounts_early();
+	g_st.boot_ms = mono_ms();
+	if (mounts_early() != 0)
+		init_fatal("cannot mount /dev, /proc or /sys");
 	ilog_open();
 	console_open_all();
 	read_cmdline();
-	char slot[16];
-	if (cmdline_get(&g_cmdline, "wafer.slot", slot, sizeof slot) != 1 || !slot[0])
-		strcpy(slot, "?");
-	console_printf("Wafer %s (%s) slot %s booting\n", WAFER_VERSION, WAFER_BOARD, slot);
-	ilog(LOG_INFO, "Wafer %s (%s) slot %s booting; consoles: %s", WAFER_VERSION,
-	     WAFER_BOARD, slot, console_names());
-	mounts_rest();
-
+	console_printf("Wafer %s (%s) slot %s booting\n", WAFER_VERSION, WAFER_BOARD, g_st.slot);
+	ilog(LOG_INFO, "Wafer %s (%s) slot %s booting; consoles: %s", WAFER_VERSION, WAFER_BOARD,
+	     g_st.slot, console_names());
+	lock_down();
+	if (mounts_rest() != 0)
+		status_problem("mounts", "some RAM filesystems could not be mounted (see log)");
+	drivers();
+	bootmedium_setup();
+	load_config();
+	if (logsrv_start(g_st.cfg.log_ring_kib) != 0)
+		status_problem("log", "log sockets unavailable (see kernel log)");
+	syslog_start(g_st.cfg.syslog);
 	int sfd = signalfd(-1, &all, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (sfd < 0 || loop_add(sfd, POLLIN, on_signal, NULL) != 0)
+		init_fatal("cannot receive signals: %s", strerror(errno));
+	int cfd[CONSOLE_MAX], nc = console_fds(cfd, CONSOLE_MAX);
+	for (int i = 0; i < nc; i++)
+		loop_add(cfd[i], POLLIN, on_console, NULL);
+	int ufd = modules_uevent_open();
+	if (ufd >= 0)
+		loop_add(ufd, POLLIN, on_uevent, NULL);
+	if (ctl_start() != 0)
+		status_problem("ctl", "control socket unavailable: the agent cannot reboot the host");
+	if (g_st.cfg.watchdog)
+		watchdog_open(g_st.cfg.watchdog_timeout);
+	status_refresh(1);
+	net_setup();
+	write_proc("/proc/sys/kernel/printk", "3\n");
+	ilog(LOG_INFO, "boot sequence done in %lld ms", (long long)(mono_ms() - g_st.boot_ms));
+}
+
+static void run(void)
+{
+	int64_t next_slow = 0;
 	for (;;) {
-		struct pollfd p[1 + CONSOLE_MAX];
-		int cfd[CONSOLE_MAX], nc = console_fds(cfd, CONSOLE_MAX);
-		p[0] = (struct pollfd){ .fd = sfd, .events = POLLIN };
-		for (int i = 0; i < nc; i++)
-			p[1 + i] = (struct pollfd){ .fd = cfd[i], .events = POLLIN };
-		if (poll(p, 1 + (nfds_t)nc, -1) < 0 && errno != EINTR)
-			sleep(1);
-		struct signalfd_siginfo si;
-		while (read(sfd, &si, sizeof si) == sizeof si)
-			;
-		while (waitpid(-1, NULL, WNOHANG) > 0)
-			;
-		for (int i = 0; i < nc; i++)
-			if (p[1 + i].revents & POLLIN)
-				console_drain(cfd[i]);
+		int timeout = services_tick();
+		if (timeout > 500)
+			timeout = 500;
+		loop_once(timeout);
+		services_reap();
+		if (shutdown_pending() != SHUTDOWN_NONE)
+			shutdown_now(shutdown_pending());
+		int64_t now = mono_ms();
+		if (now >= next_slow) {
+			next_slow = now + 1000;
+			watchdog_pet();
+			check_lease();
+			syslog_tick();
+		}
+		status_refresh(0);
 	}
+}
+
+int main(int argc, char **argv)
+{
+	const char *base = strrchr(argv[0], '/');
+	base = base ? base + 1 : argv[0];
+	if (strcmp(base, "udhcpc-hook") == 0)
+		return dhcphook_main(argc, argv);
+	if (getpid() != 1) {
+		fprintf(stderr, "wafer-init: must run as PID 1 (or as udhcpc-hook)\n");
+		return 2;
+	}
+	boot();
+	run();
+	return 0;
 }

@@ -2,6 +2,7 @@
  * tmpfs for /run and /tmp, devpts, cgroup2) and tears disk mounts down. */
 #include "init_mounts.h"
 #include "init_log.h"
+#include "fsutil.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -10,30 +11,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-int mkdir_p(const char *path, unsigned mode)
-{
-	char tmp[256];
-	size_t l = strlen(path);
-	if (l == 0 || l >= sizeof tmp)
-		return -1;
-	memcpy(tmp, path, l + 1);
-	for (char *p = tmp + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(tmp, mode) != 0 && errno != EEXIST)
-			return -1;
-		*p = '/';
-	}
-	if (mkdir(tmp, mode) != 0 && errno != EEXIST)
-		return -1;
-	return 0;
-}
-
 static int mount_one(const char *src, const char *dst, const char *type,
 		     unsigned long flags, const char *opts)
 {
-	mkdir_p(dst, 0755);
+	fs_mkdir_p(dst, 0755);
 	if (mount(src, dst, type, flags, opts) == 0 || errno == EBUSY)
 		return 0;
 	ilog(LOG_ERR, "mount %s on %s (%s): %s", src, dst, type, strerror(errno));
@@ -87,7 +68,7 @@ int mounts_rest(void)
 	rc |= mount_one("cgroup2", "/sys/fs/cgroup", "cgroup2", nsd | MS_NOEXEC, "nsdelegate");
 	if (rc == 0)
 		cgroup_delegate();
-	mkdir_p("/run/wafer/status", 0755);
+	fs_mkdir_p("/run/wafer/status", 0755);
 	return rc ? -1 : 0;
 }
 

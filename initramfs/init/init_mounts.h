@@ -7,6 +7,4 @@ int mounts_early(void);
 int mounts_rest(void);
 /* Unmount the disk filesystems (/data, /config) before reboot. */
 void mounts_teardown(void);
-/* mkdir -p (mode 0755); returns 0 or -1. */
-int mkdir_p(const char *path, unsigned mode);
 #endif

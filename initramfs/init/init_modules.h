@@ -1,0 +1,21 @@
+/* init_modules.h: kernel module loading: coldplug (every modalias under /sys),
+ * hotplug (uevents from the kernel), KVM by CPU vendor. */
+#ifndef INIT_MODULES_H
+#define INIT_MODULES_H
+
+/* Read modules.alias/modules.dep of the running kernel; returns 0 or -1. */
+int modules_init(void);
+/* Load a module and its dependencies by name; 0 ok/already loaded, -1 error. */
+int modules_load(const char *name);
+/* Walk /sys/bus/\*\/devices/\*\/modalias and load what matches, repeating
+ * while new modules bring new devices. Returns the number of modules loaded. */
+int modules_coldplug(void);
+/* Load kvm_intel/kvm_amd for this CPU; returns 1 if /dev/kvm exists after,
+ * 0 if not (with a reason in why). */
+int modules_kvm(char *why, unsigned long whylen);
+/* Open the uevent netlink socket (returns fd or -1) and handle its input:
+ * loads modules for added devices; returns 1 if a net or block device was
+ * added or removed (the caller re-evaluates network and storage). */
+int modules_uevent_open(void);
+int modules_uevent_handle(int fd);
+#endif

@@ -1,0 +1,43 @@
+/* init_services.h: the supervised services (one table), restarted with
+ * capped exponential backoff; every orphan is reaped. */
+#ifndef INIT_SERVICES_H
+#define INIT_SERVICES_H
+#include <stdint.h>
+#include <sys/types.h>
+
+#define SVC_ARGV_MAX 24
+
+struct svc_argv {
+	char *argv[SVC_ARGV_MAX + 1];
+	char buf[1024];
+	size_t used;
+	int argc;
+};
+/* Append one argument (printf-style); silently stops when full. */
+void svc_arg(struct svc_argv *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+struct service {
+	const char *name;
+	/* Fill argv; return 0 to start, -1 when the service is not wanted now. */
+	int (*build)(struct svc_argv *a);
+	pid_t pid;
+	int restarts;
+	int backoff_ms;
+	int64_t started_ms, next_start_ms;
+	int last_status;      /* wait status of the last exit, -1 if none */
+	int stopping;
+};
+
+/* Start what is due (first start or backoff expired); returns ms until the
+ * next due start (or 1000 if none). */
+int services_tick(void);
+/* Reap every exited child (services and orphans). */
+void services_reap(void);
+/* Stop and start a service again now (its argv may have changed). */
+void services_restart(const char *name);
+/* Stop all services: SIGTERM, wait up to grace_ms, then SIGKILL. */
+void services_stop_all(int grace_ms);
+/* Enable/disable starting services (off during shutdown). */
+void services_enable(int on);
+struct service *services_table(int *n);
+#endif
