@@ -5,10 +5,10 @@ INIT_OBJS := $(patsubst %.c,$(B)/obj/target/%.o,$(INIT_SRCS))
 
 $(INIT_OBJS): $(B)/gen/wafer-version.h
 
-$(B)/bin/wafer-init: $(INIT_OBJS) $(TOOLCHAIN)/.stamp
+$(B)/bin/wafer-init: $(INIT_OBJS) $(call target_objs,$(LIB_FSUTIL_SRCS)) $(TOOLCHAIN)/.stamp
 	@mkdir -p $(@D)
 	@echo "  LINK    $@"
-	$(Q)$(MUSL_CC) $(TARGET_LDFLAGS) -o $@ $(INIT_OBJS)
+	$(Q)$(MUSL_CC) $(TARGET_LDFLAGS) -o $@ $(INIT_OBJS) $(call target_objs,$(LIB_FSUTIL_SRCS))
 
 wafer-init: $(B)/bin/wafer-init
 .PHONY: wafer-init

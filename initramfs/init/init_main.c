@@ -94,6 +94,10 @@ static void drivers(void)
 		return;
 	}
 	int n = modules_coldplug();
+	/* what the agent needs for VMs: tap devices, vhost */
+	static const char *const vm_mods[] = { "tun", "vhost_net", "vhost_vsock" };
+	for (size_t i = 0; i < sizeof vm_mods / sizeof vm_mods[0]; i++)
+		modules_load(vm_mods[i]);
 	ilog(LOG_INFO, "modules: coldplug loaded %d modules", n);
 	g_st.kvm_ok = modules_kvm(g_st.kvm_why, sizeof g_st.kvm_why);
 	if (!g_st.kvm_ok)

@@ -3,6 +3,7 @@
  * static IPv4, sets the hostname and writes resolv.conf. */
 #include "init_net.h"
 #include "init_log.h"
+#include "init_modules.h"
 #include "init_rtnl.h"
 #include "init_state.h"
 #include "init_status.h"
@@ -70,16 +71,16 @@ static int nics_list(struct nic *out, int max)
 		char p[128], v[32];
 		if (e->d_name[0] == '.' || strlen(e->d_name) >= IF_NAMESIZE)
 			continue;
-		snprintf(p, sizeof p, "/sys/class/net/%s/device", e->d_name);
+		snprintf(p, sizeof p, "/sys/class/net/%.15s/device", e->d_name);
 		if (access(p, F_OK) != 0)
 			continue; /* virtual: lo, br0, vlans, taps */
-		snprintf(p, sizeof p, "/sys/class/net/%s/type", e->d_name);
+		snprintf(p, sizeof p, "/sys/class/net/%.15s/type", e->d_name);
 		if (read_small(p, v, sizeof v) != 0 || strcmp(v, "1") != 0)
 			continue;
 		struct nic *c = &out[n];
-		snprintf(c->name, sizeof c->name, "%s", e->d_name);
+		memcpy(c->name, e->d_name, strlen(e->d_name) + 1);
 		c->index = (int)if_nametoindex(c->name);
-		snprintf(p, sizeof p, "/sys/class/net/%s/address", e->d_name);
+		snprintf(p, sizeof p, "/sys/class/net/%.15s/address", e->d_name);
 		if (read_small(p, c->mac, sizeof c->mac) != 0)
 			c->mac[0] = '\0';
 		n++;
@@ -228,6 +229,9 @@ int net_setup(void)
 	snprintf(g_st.uplink, sizeof g_st.uplink, "%s", nics[u].name);
 	parse_mac(nics[u].mac, mac);
 	set_hostname(mac);
+	modules_load("bridge");
+	if (g_st.cfg.vlan)
+		modules_load("8021q");
 	int rc = rtnl_bridge_create(MGMT_BRIDGE, mac);
 	int br = (int)if_nametoindex(MGMT_BRIDGE);
 	if (rc != 0 || br == 0) {

@@ -31,7 +31,7 @@ size_t syslog_format(const struct logrec *r, const char *hostname, char *out, si
 	time_t s = (time_t)(r->time_ms / 1000);
 	struct tm tm;
 	gmtime_r(&s, &tm);
-	char ts[40];
+	char ts[80];
 	snprintf(ts, sizeof ts, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
 		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(r->time_ms % 1000));
 	int pri = r->prio & 0x3ff;

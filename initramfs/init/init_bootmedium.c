@@ -1,0 +1,297 @@
+/* init_bootmedium.c: looks at every whole disk's GPT for the Wafer
+ * partitions, mounts them (config read-only, data noatime), grows the data
+ * partition (GPT, BLKPG, then online ext4 resize) and falls back to RAM
+ * filesystems when there is no medium (PXE). */
+#include "init_bootmedium.h"
+#include "init_gpt.h"
+#include "init_log.h"
+#include "init_loop.h"
+#include "init_modules.h"
+#include "init_state.h"
+#include "init_status.h"
+#include "fsutil.h"
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/blkpg.h>
+#include <linux/fs.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#ifndef EXT4_IOC_RESIZE_FS
+#define EXT4_IOC_RESIZE_FS _IOW('f', 16, unsigned long long)
+#endif
+#define MEDIUM_WAIT_MS 10000
+
+struct medium {
+	char disk[32];
+	unsigned sector;
+	uint64_t bytes;
+	struct gpt g;
+};
+
+static int disk_open(const char *disk, int flags, unsigned *sector, uint64_t *bytes)
+{
+	char dev[48];
+	snprintf(dev, sizeof dev, "/dev/%s", disk);
+	int fd = open(dev, flags | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	int ss = 512;
+	if (ioctl(fd, BLKSSZGET, &ss) != 0 || ioctl(fd, BLKGETSIZE64, bytes) != 0) {
+		close(fd);
+		return -1;
+	}
+	*sector = (unsigned)ss;
+	return fd;
+}
+
+/* Is /sys/class/block/name a whole disk worth probing? */
+static int whole_disk(const char *name)
+{
+	char p[128];
+	if (!strncmp(name, "loop", 4) || !strncmp(name, "ram", 3) || !strncmp(name, "zram", 4) ||
+	    !strncmp(name, "dm-", 3) || !strncmp(name, "sr", 2))
+		return 0;
+	snprintf(p, sizeof p, "/sys/class/block/%.64s/partition", name);
+	return access(p, F_OK) != 0;
+}
+
+/* First disk carrying a WAFERCFG partition; returns 1 if found. */
+static int find_medium(struct medium *m)
+{
+	DIR *d = opendir("/sys/class/block");
+	struct dirent *e;
+	int found = 0, extra = 0;
+	char why[128];
+	while (d && (e = readdir(d))) {
+		if (e->d_name[0] == '.' || !whole_disk(e->d_name) || strlen(e->d_name) >= sizeof m->disk)
+			continue;
+		unsigned ss;
+		uint64_t bytes;
+		int fd = disk_open(e->d_name, O_RDONLY, &ss, &bytes);
+		if (fd < 0)
+			continue;
+		struct gpt *g = malloc(sizeof *g);
+		if (g && gpt_read(fd, ss, bytes, g, why, sizeof why) == 0 && gpt_find(g, PART_CONFIG)) {
+			if (!found || strcmp(e->d_name, m->disk) < 0) {
+				extra += found;
+				snprintf(m->disk, sizeof m->disk, "%.31s", e->d_name);
+				m->sector = ss;
+				m->bytes = bytes;
+				m->g = *g;
+				found = 1;
+			} else {
+				extra++;
+			}
+		}
+		free(g);
+		close(fd);
+	}
+	if (d)
+		closedir(d);
+	if (extra)
+		status_problem("media", "%d more disks carry Wafer partitions; using %s", extra, m->disk);
+	return found;
+}
+
+/* The block device name of partition number n on disk (vda3, nvme0n1p3). */
+static int part_name(const char *disk, int n, char *out, size_t len)
+{
+	char dir[96];
+	snprintf(dir, sizeof dir, "/sys/class/block/%s", disk);
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int ok = 0;
+	while (d && !ok && (e = readdir(d))) {
+		char p[384], v[16];
+		if (strncmp(e->d_name, disk, strlen(disk)) != 0)
+			continue;
+		snprintf(p, sizeof p, "%s/%s/partition", dir, e->d_name);
+		int fd = open(p, O_RDONLY | O_CLOEXEC);
+		ssize_t r = fd >= 0 ? read(fd, v, sizeof v - 1) : -1;
+		if (fd >= 0)
+			close(fd);
+		if (r > 0 && (v[r] = '\0', atoi(v) == n) && strlen(e->d_name) < len) {
+			memcpy(out, e->d_name, strlen(e->d_name) + 1);
+			ok = 1;
+		}
+	}
+	if (d)
+		closedir(d);
+	return ok ? 0 : -1;
+}
+
+static int mount_part(const struct medium *m, const char *label, const char *dir, const char *type,
+		      unsigned long flags, const char *opts)
+{
+	const struct gpt_part *p = gpt_find(&m->g, label);
+	char name[48], dev[64];
+	if (!p)
+		return -1;
+	/* the kernel may still be scanning the partitions of a fresh disk */
+	for (int i = 0; i < 50 && part_name(m->disk, p->index, name, sizeof name) != 0; i++)
+		usleep(100000);
+	if (part_name(m->disk, p->index, name, sizeof name) != 0) {
+		status_problem(label, "partition %s (%s #%d) has no device", label, m->disk, p->index);
+		return -1;
+	}
+	snprintf(dev, sizeof dev, "/dev/%s", name);
+	fs_mkdir_p(dir, 0755);
+	if (mount(dev, dir, type, flags, opts) != 0) {
+		status_problem(label, "cannot mount %s (%s) on %s: %s", label, dev, dir, strerror(errno));
+		return -1;
+	}
+	ilog(LOG_INFO, "medium: %s (%s) mounted on %s", label, dev, dir);
+	return 0;
+}
+
+/* Tell the kernel the data partition grew (BLKPG), on the whole disk. */
+static int kernel_resize_part(int fd, const struct medium *m, int index, uint64_t first, uint64_t last)
+{
+	struct blkpg_partition bp = { .start = (long long)(first * m->sector),
+				      .length = (long long)((last - first + 1) * m->sector), .pno = index };
+	struct blkpg_ioctl_arg a = { .op = BLKPG_RESIZE_PARTITION, .datalen = sizeof bp, .data = &bp };
+	if (ioctl(fd, BLKPG, &a) == 0)
+		return 0;
+	ilog(LOG_WARNING, "medium: BLKPG resize of %s #%d: %s", m->disk, index, strerror(errno));
+	return -1;
+}
+
+/* Step 1 (before mounting): the GPT and the kernel's idea of the partition. */
+static void grow_partition(struct medium *m)
+{
+	char why[160];
+	uint64_t last;
+	unsigned ss;
+	uint64_t bytes;
+	int fd = disk_open(m->disk, O_RDWR, &ss, &bytes);
+	if (fd < 0) {
+		status_problem("grow", "cannot open %s to grow the data partition: %s", m->disk, strerror(errno));
+		return;
+	}
+	int rc = gpt_grow(fd, ss, bytes, PART_DATA, &last, why, sizeof why);
+	if (rc < 0)
+		status_problem("grow", "data partition not grown: %s", why);
+	const struct gpt_part *p = gpt_find(&m->g, PART_DATA);
+	if (rc == 1 && p) {
+		ilog(LOG_NOTICE, "medium: data partition grown to %llu MiB in the GPT",
+		     (unsigned long long)((last - p->first_lba + 1) * ss >> 20));
+		kernel_resize_part(fd, m, p->index, p->first_lba, last);
+		gpt_read(fd, ss, bytes, &m->g, why, sizeof why);
+	}
+	close(fd);
+}
+
+/* Step 2 (mounted): grow ext4 online to fill the partition. */
+static void grow_filesystem(const struct medium *m)
+{
+	const struct gpt_part *p = gpt_find(&m->g, PART_DATA);
+	char name[48], dev[64];
+	uint8_t sb[1024];
+	uint64_t blocks, part_bytes = 0;
+	uint32_t bs;
+	if (!p || part_name(m->disk, p->index, name, sizeof name) != 0)
+		return;
+	snprintf(dev, sizeof dev, "/dev/%s", name);
+	int fd = open(dev, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || pread(fd, sb, sizeof sb, 1024) != (ssize_t)sizeof sb || ext4_sb_size(sb, &blocks, &bs) != 0 ||
+	    ioctl(fd, BLKGETSIZE64, &part_bytes) != 0) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	close(fd);
+	unsigned long long want = part_bytes / bs;
+	if (want <= blocks + 256) /* less than 256 blocks is not worth a resize */
+		return;
+	int dfd = open("/data", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int64_t t0 = mono_ms();
+	if (dfd < 0 || ioctl(dfd, EXT4_IOC_RESIZE_FS, &want) != 0)
+		status_problem("grow", "ext4 online resize of %s to %llu blocks: %s", dev, want, strerror(errno));
+	else
+		ilog(LOG_NOTICE, "medium: /data grown from %llu to %llu MiB in %lld ms",
+		     (unsigned long long)(blocks * bs >> 20), (unsigned long long)(want * bs >> 20),
+		     (long long)(mono_ms() - t0));
+	if (dfd >= 0)
+		close(dfd);
+}
+
+/* Copy /etc/wafer/{wafer.conf,trust/} into the /config tmpfs. */
+static void stateless_fill(void)
+{
+	char *data;
+	size_t len;
+	if (fs_read_file("/etc/wafer/wafer.conf", 1 << 20, &data, &len) == 0) {
+		fs_write_atomic("/config/wafer.conf", data, len, 0600);
+		free(data);
+	}
+	DIR *d = opendir("/etc/wafer/trust");
+	struct dirent *e;
+	fs_mkdir_p("/config/trust", 0700);
+	while (d && (e = readdir(d))) {
+		char src[300], dst[300];
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(src, sizeof src, "/etc/wafer/trust/%s", e->d_name);
+		snprintf(dst, sizeof dst, "/config/trust/%s", e->d_name);
+		if (fs_read_file(src, 1 << 20, &data, &len) == 0) {
+			fs_write_atomic(dst, data, len, 0644);
+			free(data);
+		}
+	}
+	if (d)
+		closedir(d);
+}
+
+static void go_stateless(void)
+{
+	g_st.stateless = 1;
+	snprintf(g_st.medium, sizeof g_st.medium, "stateless");
+	fs_mkdir_p("/config", 0755);
+	fs_mkdir_p("/data", 0755);
+	if (mount("tmpfs", "/config", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0700,size=16m") != 0 ||
+	    mount("tmpfs", "/data", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=50%") != 0)
+		status_problem("stateless", "cannot mount the RAM /config or /data: %s", strerror(errno));
+	stateless_fill();
+	ilog(LOG_NOTICE, "medium: none found; running stateless (RAM /config and /data)");
+}
+
+void bootmedium_setup(void)
+{
+	static struct medium m;
+	int pxe = strcmp(g_st.slot, "pxe") == 0, found = 0;
+	for (int waited = 0; !found; waited += 250) {
+		found = find_medium(&m);
+		if (found || pxe || waited >= MEDIUM_WAIT_MS)
+			break;
+		usleep(250000); /* USB and SAS disks can take seconds to appear */
+	}
+	if (!found) {
+		if (!pxe)
+			status_problem("medium", "no boot medium found (no %s partition): running stateless", PART_CONFIG);
+		go_stateless();
+		return;
+	}
+	snprintf(g_st.medium, sizeof g_st.medium, "%s", m.disk);
+	modules_load("vfat");
+	modules_load("nls_cp437");
+	modules_load("nls_iso8859_1");
+	modules_load("ext4");
+	if (mount_part(&m, PART_CONFIG, "/config", "vfat", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME,
+		       "umask=077,codepage=437,iocharset=iso8859-1,shortname=mixed") != 0)
+		fs_mkdir_p("/config", 0755);
+	if (!gpt_find(&m.g, PART_DATA)) {
+		status_problem("data", "boot medium %s has no %s partition: /data is in RAM", m.disk, PART_DATA);
+		mount("tmpfs", "/data", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=50%");
+		return;
+	}
+	grow_partition(&m);
+	if (mount_part(&m, PART_DATA, "/data", "ext4", MS_NOSUID | MS_NODEV | MS_NOATIME, "") == 0)
+		grow_filesystem(&m);
+}

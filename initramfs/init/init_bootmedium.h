@@ -1,0 +1,13 @@
+/* init_bootmedium.h: finds the boot medium's partitions by GPT name, mounts
+ * the config partition read-only at /config and the data partition at /data
+ * (grown to fill the medium on first boot), or sets up the stateless mode. */
+#ifndef INIT_BOOTMEDIUM_H
+#define INIT_BOOTMEDIUM_H
+
+#define PART_BOOT "WAFERBOOT"
+#define PART_CONFIG "WAFERCFG"
+#define PART_DATA "WAFERDATA"
+
+/* Sets g_st.medium or g_st.stateless; problems go to the status screen. */
+void bootmedium_setup(void);
+#endif
