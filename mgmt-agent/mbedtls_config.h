@@ -14,6 +14,10 @@
 #define MBEDTLS_ERROR_C
 #define MBEDTLS_NET_C
 #define MBEDTLS_FS_IO
+/* wafer-agent serves each connection in its own thread: the RNG and PSA
+ * key store are shared between them. */
+#define MBEDTLS_THREADING_C
+#define MBEDTLS_THREADING_PTHREAD
 
 /* Randomness */
 #define MBEDTLS_ENTROPY_C
@@ -31,6 +35,7 @@
 
 /* Hashes and MACs */
 #define MBEDTLS_MD_C
+#define MBEDTLS_SHA1_C      /* WebSocket handshake (RFC 6455) only; not offered in TLS */
 #define MBEDTLS_SHA224_C
 #define MBEDTLS_SHA256_C
 #define MBEDTLS_SHA384_C

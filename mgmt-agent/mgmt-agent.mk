@@ -1,1 +1,64 @@
-# mgmt-agent/mgmt-agent.mk: (filled in by its component)
+# mgmt-agent/mgmt-agent.mk: wafer-agent (HTTPS API) and waferctl (client).
+#   $(B)/bin/wafer-agent        static musl, for the image
+#   $(B)/bin/waferctl           static musl, for the image
+#   $(B)/bin/host/waferctl      glibc, for the build machine (dev PKI, tests)
+#   $(B)/bin/host/wafer-agent   glibc, for the local integration test
+# Unit tests: agent_http, agent_router, agent_spec, agent_openapi.
+
+AGENT_CORE_SRCS := $(addprefix mgmt-agent/, api.c api_routes.c conn.c enroll.c events.c \
+	h_console.c h_host.c h_images.c h_metrics.c h_vms.c hostinfo.c http_parse.c \
+	router.c server.c tap.c tasks.c tls_server.c tls_x509.c vm_registry.c vm_run.c vm_spec.c)
+LIB_VMMCTL_SRCS ?= $(wildcard lib/vmmctl.c)
+AGENT_SRCS := mgmt-agent/agent_main.c $(AGENT_CORE_SRCS) $(LIB_JSON_SRCS) $(LIB_WLOG_SRCS) \
+	$(LIB_CFGSTORE_SRCS) $(LIB_VMMCTL_SRCS)
+WAFERCTL_SRCS := $(addprefix mgmt-agent/, ctl_main.c ctl_client.c ctl_cmds.c ctl_vm.c ctl_pki.c \
+	ctl_table.c http_parse.c tls_x509.c) $(LIB_JSON_SRCS) $(LIB_WLOG_SRCS) $(LIB_FSUTIL_SRCS)
+
+# Every mgmt-agent object sees the mbedTLS headers of its build.
+$(B)/obj/target/mgmt-agent/%.o: CFLAGS_EXTRA += $(MBEDTLS_TARGET_INC)
+$(B)/obj/host/mgmt-agent/%.o $(B)/obj/test/mgmt-agent/%.o: CFLAGS_EXTRA += $(MBEDTLS_HOST_INC)
+$(B)/obj/target/mgmt-agent/%.o: | $(B)/mbedtls-target/.stamp $(B)/gen/wafer-version.h
+$(B)/obj/host/mgmt-agent/%.o $(B)/obj/test/mgmt-agent/%.o: | $(B)/mbedtls-host/.stamp $(B)/gen/wafer-version.h
+$(B)/obj/test/mgmt-agent/tests/%.o: CFLAGS_EXTRA += -Itests/unit -Imgmt-agent
+
+$(B)/bin/wafer-agent: $(call target_objs,$(AGENT_SRCS)) $(MBEDTLS_TARGET_LIBS)
+	@mkdir -p $(@D)
+	@echo "  LINK    $@"
+	$(Q)$(MUSL_CC) $(TARGET_LDFLAGS) -o $@ $(filter %.o,$^) $(MBEDTLS_TARGET_LIBS) -lpthread
+
+$(B)/bin/waferctl: $(call target_objs,$(WAFERCTL_SRCS)) $(MBEDTLS_TARGET_LIBS)
+	@mkdir -p $(@D)
+	@echo "  LINK    $@"
+	$(Q)$(MUSL_CC) $(TARGET_LDFLAGS) -o $@ $(filter %.o,$^) $(MBEDTLS_TARGET_LIBS) -lpthread
+
+$(B)/bin/host/waferctl: $(call host_objs,$(WAFERCTL_SRCS)) $(MBEDTLS_HOST_LIBS)
+	@mkdir -p $(@D)
+	@echo "  LINK    $@"
+	$(Q)$(HOST_CC) -o $@ $(filter %.o,$^) $(MBEDTLS_HOST_LIBS) -lpthread
+
+$(B)/bin/host/wafer-agent: $(call host_objs,$(AGENT_SRCS)) $(MBEDTLS_HOST_LIBS)
+	@mkdir -p $(@D)
+	@echo "  LINK    $@"
+	$(Q)$(HOST_CC) -o $@ $(filter %.o,$^) $(MBEDTLS_HOST_LIBS) -lpthread
+
+# The development PKI (ca.pem, admin/reader certs and keys, expired and
+# foreign-CA certs for tests).
+$(B)/dev-pki/.stamp: $(B)/bin/host/waferctl
+	$(Q)$(B)/bin/host/waferctl pki dev $(B)/dev-pki
+	$(Q)touch $@
+
+agent: $(B)/bin/wafer-agent $(B)/bin/waferctl $(B)/bin/host/waferctl
+agent-host: $(B)/bin/host/wafer-agent $(B)/bin/host/waferctl
+# Local integration test: host agent + host waferctl/curl on 127.0.0.1.
+agent-itest: agent-host
+	$(Q)mgmt-agent/tests/itest.sh $(B)
+.PHONY: agent agent-host agent-itest
+
+UNIT_TESTS += agent_http agent_router agent_spec agent_openapi
+UT_agent_http_SRCS    := mgmt-agent/tests/test_http.c mgmt-agent/http_parse.c
+UT_agent_router_SRCS  := mgmt-agent/tests/test_router.c mgmt-agent/router.c
+UT_agent_spec_SRCS    := mgmt-agent/tests/test_spec.c mgmt-agent/vm_spec.c mgmt-agent/router.c $(LIB_JSON_SRCS)
+UT_agent_openapi_SRCS := mgmt-agent/tests/test_openapi.c $(AGENT_CORE_SRCS) $(LIB_JSON_SRCS) \
+	$(LIB_WLOG_SRCS) $(LIB_CFGSTORE_SRCS) $(LIB_VMMCTL_SRCS)
+UT_agent_openapi_LIBS := $(MBEDTLS_HOST_LIBS)
+UT_agent_openapi_DEPS := $(MBEDTLS_HOST_LIBS)

@@ -1,0 +1,52 @@
+/* agent.h: wafer-agent's process-wide configuration and state, shared by the
+ * server, the handlers and the VM supervisor. */
+#ifndef WAFER_AGENT_H
+#define WAFER_AGENT_H
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+struct agent_limits {
+	int max_conns;            /* concurrent connections */
+	int max_conns_per_ip;
+	int handshake_ms;         /* TLS handshake deadline */
+	int request_ms;           /* deadline to receive head + (small) body */
+	int idle_ms;              /* keep-alive idle timeout */
+	int io_ms;                /* inactivity limit while streaming a body or a response */
+	int max_head;             /* request line + headers, bytes */
+};
+
+struct agent_config {
+	int port;
+	const char *listen_addr;  /* NULL: all addresses (IPv6 dual stack, else IPv4) */
+	const char *config_dir;   /* /config */
+	const char *data_dir;     /* /data */
+	const char *run_dir;      /* /run/wafer */
+	const char *vmm_path;     /* /usr/bin/wafer-vmm */
+	const char *init_sock;    /* <run_dir>/init.sock */
+	const char *log_sock;     /* <run_dir>/log.sock */
+	const char *log_in_sock;  /* <run_dir>/log-in.sock */
+	const char *etc_dir;      /* /etc/wafer (version, manifest, PXE trust) */
+	bool no_autostart;
+	struct agent_limits lim;
+};
+
+extern struct agent_config agent_cfg;
+extern uint64_t agent_start_ms;
+
+/* Paths derived from the configuration. */
+void agent_path(char *out, size_t outlen, const char *base, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/* Counters for /metrics (atomic updates). */
+struct agent_stats {
+	uint64_t conns_total, conns_rejected, handshake_failures, requests_total;
+	uint64_t responses[6];    /* 1xx..5xx by first digit */
+	int conns_active;
+};
+extern struct agent_stats agent_stats;
+/* Version of the running build (/etc/wafer/version, else the compiled one). */
+const char *agent_version(void);
+/* Rewrite <run_dir>/status/agent (fingerprint, enrollment, token, api_url). */
+void agent_status_write(void);
+#endif

@@ -1,0 +1,35 @@
+/* api_routes.c: THE route table of the v1 API. docs/openapi.yaml must list
+ * exactly these paths and methods (checked by tests/test_openapi.c). */
+#include "handlers.h"
+#include "router.h"
+
+#define KiB 1024u
+
+const struct route api_routes[] = {
+	{ "POST",   "/api/v1/enroll",                 h_enroll,        ROLE_NONE,   64 * KiB },
+	{ "GET",    "/api/v1/host",                   h_host,          ROLE_READER, 0 },
+	{ "GET",    "/api/v1/host/stats",             h_host_stats,    ROLE_READER, 0 },
+	{ "GET",    "/api/v1/host/logs",              h_host_logs,     ROLE_READER, 0 },
+	{ "POST",   "/api/v1/host/reboot",            h_host_reboot,   ROLE_ADMIN,  1 * KiB },
+	{ "POST",   "/api/v1/host/shutdown",          h_host_shutdown, ROLE_ADMIN,  1 * KiB },
+	{ "GET",    "/api/v1/vms",                    h_vms_list,      ROLE_READER, 0 },
+	{ "POST",   "/api/v1/vms",                    h_vms_create,    ROLE_ADMIN,  64 * KiB },
+	{ "GET",    "/api/v1/vms/{id}",               h_vm_get,        ROLE_READER, 0 },
+	{ "PATCH",  "/api/v1/vms/{id}",               h_vm_patch,      ROLE_ADMIN,  64 * KiB },
+	{ "DELETE", "/api/v1/vms/{id}",               h_vm_delete,     ROLE_ADMIN,  0 },
+	{ "POST",   "/api/v1/vms/{id}/start",         h_vm_start,      ROLE_ADMIN,  1 * KiB },
+	{ "POST",   "/api/v1/vms/{id}/shutdown",      h_vm_shutdown,   ROLE_ADMIN,  1 * KiB },
+	{ "POST",   "/api/v1/vms/{id}/stop",          h_vm_stop,       ROLE_ADMIN,  1 * KiB },
+	{ "POST",   "/api/v1/vms/{id}/reboot",        h_vm_reboot,     ROLE_ADMIN,  1 * KiB },
+	{ "POST",   "/api/v1/vms/{id}/pause",         h_vm_pause,      ROLE_ADMIN,  1 * KiB },
+	{ "POST",   "/api/v1/vms/{id}/resume",        h_vm_resume,     ROLE_ADMIN,  1 * KiB },
+	{ "GET",    "/api/v1/vms/{id}/console",       h_vm_console,    ROLE_READER, 0 },
+	{ "GET",    "/api/v1/images",                 h_images_list,   ROLE_READER, 0 },
+	{ "PUT",    "/api/v1/images/{name}",          h_image_put,     ROLE_ADMIN,  ROUTE_STREAM_BODY },
+	{ "DELETE", "/api/v1/images/{name}",          h_image_delete,  ROLE_ADMIN,  0 },
+	{ "GET",    "/api/v1/events",                 h_events,        ROLE_READER, 0 },
+	{ "GET",    "/api/v1/tasks",                  h_tasks_list,    ROLE_READER, 0 },
+	{ "GET",    "/api/v1/tasks/{id}",             h_task_get,      ROLE_READER, 0 },
+	{ "GET",    "/metrics",                       h_metrics,       ROLE_READER, 0 },
+};
+const size_t api_nroutes = sizeof api_routes / sizeof api_routes[0];

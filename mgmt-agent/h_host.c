@@ -1,0 +1,257 @@
+/* h_host.c: GET /api/v1/host, /host/stats, /host/logs and POST
+ * /host/reboot, /host/shutdown (through init's control socket). */
+#include "agent.h"
+#include "api.h"
+#include "enroll.h"
+#include "events.h"
+#include "fsutil.h"
+#include "hostinfo.h"
+#include "tls_server.h"
+#include "vm.h"
+#include "wafer-version.h"
+#include "wlog.h"
+
+#include <errno.h>
+#include <ifaddrs.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/statvfs.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+const char *agent_version(void)
+{
+	static char v[64];
+	if (!v[0]) {
+		char p[512], *b;
+		agent_path(p, sizeof p, agent_cfg.etc_dir, "version");
+		if (fs_read_file(p, 63, &b, NULL) == 0) {
+			snprintf(v, sizeof v, "%.*s", (int)strcspn(b, "\r\n"), b);
+			free(b);
+		}
+		if (!v[0])
+			snprintf(v, sizeof v, "%s", WAFER_VERSION);
+	}
+	return v;
+}
+
+void h_host(struct api_ctx *x)
+{
+	struct hostinfo h;
+	struct json_w w;
+	char host[64] = "", p[512], *man = NULL;
+	size_t mlen = 0;
+	hostinfo_read(&h);
+	gethostname(host, sizeof host - 1);
+	int running, nvms = vm_count(&running);
+	json_w_init(&w);
+	json_w_obj_begin(&w);
+	json_w_kstr(&w, "hostname", host);
+	json_w_kstr(&w, "version", agent_version());
+	json_w_kstr(&w, "board", WAFER_BOARD);
+	json_w_kstr(&w, "slot", h.slot);
+	json_w_kdouble(&w, "uptime_s", h.uptime_s);
+	json_w_key(&w, "cpu");
+	json_w_obj_begin(&w);
+	json_w_kstr(&w, "model", h.cpu_model);
+	json_w_kint(&w, "cores", h.cores);
+	json_w_kint(&w, "threads", h.threads);
+	json_w_obj_end(&w);
+	json_w_key(&w, "memory");
+	json_w_obj_begin(&w);
+	json_w_kuint(&w, "total_mib", h.mem_total_kib / 1024);
+	json_w_kuint(&w, "available_mib", h.mem_available_kib / 1024);
+	json_w_obj_end(&w);
+	json_w_kbool(&w, "kvm", h.kvm);
+	json_w_kstr(&w, "fingerprint", tls_host_fingerprint());
+	json_w_kstr(&w, "enrollment", enroll_open() ? "open" : "closed");
+	json_w_kint(&w, "vms", nvms);
+	json_w_kint(&w, "vms_running", running);
+	agent_path(p, sizeof p, agent_cfg.etc_dir, "manifest.json");
+	json_w_key(&w, "manifest");
+	struct json_doc d;
+	if (fs_read_file(p, 1 << 20, &man, &mlen) == 0 && json_parse(&d, man, mlen, NULL, NULL) == 0) {
+		json_doc_free(&d);
+		json_w_raw(&w, man, mlen);
+	} else {
+		json_w_null(&w);
+	}
+	free(man);
+	json_w_obj_end(&w);
+	api_reply_w(x, 200, &w);
+}
+
+static void write_nets(struct json_w *w)
+{
+	char *b;
+	json_w_key(w, "network");
+	json_w_arr_begin(w);
+	if (fs_read_file("/proc/net/dev", 1 << 20, &b, NULL) == 0) {
+		char *line = strchr(b, '\n');
+		line = line ? strchr(line + 1, '\n') : NULL;
+		while (line && *++line) {
+			char name[32];
+			unsigned long long v[16];
+			if (sscanf(line, " %31[^:]: %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu",
+				   name, &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7], &v[8],
+				   &v[9], &v[10], &v[11]) == 13) {
+				json_w_obj_begin(w);
+				json_w_kstr(w, "name", name);
+				json_w_kuint(w, "rx_bytes", v[0]);
+				json_w_kuint(w, "rx_packets", v[1]);
+				json_w_kuint(w, "tx_bytes", v[8]);
+				json_w_kuint(w, "tx_packets", v[9]);
+				json_w_obj_end(w);
+			}
+			line = strchr(line, '\n');
+		}
+		free(b);
+	}
+	json_w_arr_end(w);
+}
+
+void h_host_stats(struct api_ctx *x)
+{
+	struct hostinfo h;
+	struct json_w w;
+	uint64_t b1, t1, b2, t2;
+	struct statvfs sv;
+	hostinfo_read(&h);
+	int cpu_ok = hostinfo_cpu(&b1, &t1) == 0;
+	usleep(100000);
+	cpu_ok = cpu_ok && hostinfo_cpu(&b2, &t2) == 0 && t2 > t1;
+	json_w_init(&w);
+	json_w_obj_begin(&w);
+	json_w_key(&w, "cpu");
+	json_w_obj_begin(&w);
+	json_w_kint(&w, "threads", h.threads);
+	json_w_kdouble(&w, "usage", cpu_ok ? (double)(b2 - b1) / (double)(t2 - t1) : 0.0);
+	json_w_obj_end(&w);
+	json_w_key(&w, "memory");
+	json_w_obj_begin(&w);
+	json_w_kuint(&w, "total_mib", h.mem_total_kib / 1024);
+	json_w_kuint(&w, "available_mib", h.mem_available_kib / 1024);
+	json_w_obj_end(&w);
+	write_nets(&w);
+	json_w_key(&w, "datastores");
+	json_w_arr_begin(&w);
+	if (statvfs(agent_cfg.data_dir, &sv) == 0) {
+		json_w_obj_begin(&w);
+		json_w_kstr(&w, "path", agent_cfg.data_dir);
+		json_w_kuint(&w, "total_bytes", (uint64_t)sv.f_blocks * sv.f_frsize);
+		json_w_kuint(&w, "free_bytes", (uint64_t)sv.f_bavail * sv.f_frsize);
+		json_w_obj_end(&w);
+	}
+	json_w_arr_end(&w);
+	json_w_obj_end(&w);
+	api_reply_w(x, 200, &w);
+}
+
+/* Connect to one of init's sockets (path relative to run_dir). */
+static int unix_connect(const char *configured, const char *name)
+{
+	char path[512];
+	if (configured)
+		snprintf(path, sizeof path, "%s", configured);
+	else
+		agent_path(path, sizeof path, agent_cfg.run_dir, "%s", name);
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	if (strlen(path) >= sizeof a.sun_path) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memcpy(a.sun_path, path, strlen(path) + 1);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof a) < 0) {
+		int e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	return fd;
+}
+
+/* Ask init (docs/architecture.md: init.sock takes "reboot" / "poweroff"). */
+static void power(struct api_ctx *x, const char *cmd)
+{
+	char line[32], reply[256] = "";
+	int fd = unix_connect(agent_cfg.init_sock, "init.sock");
+	if (fd < 0) {
+		api_error(x, 503, "init_unavailable", "cannot reach init's control socket: %s", strerror(errno));
+		return;
+	}
+	int n = snprintf(line, sizeof line, "%s\n", cmd);
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	ssize_t r = -1;
+	if (fs_write_all(fd, line, (size_t)n) == 0 && poll(&p, 1, 3000) == 1)
+		r = read(fd, reply, sizeof reply - 1);
+	close(fd);
+	if (r > 0) {
+		reply[r] = '\0';
+		reply[strcspn(reply, "\r\n")] = '\0';
+	}
+	if (r > 0 && strncmp(reply, "error", 5) == 0) {
+		api_error(x, 500, "init_error", "init refused '%s': %s", cmd, reply);
+		return;
+	}
+	wlog(WLOG_INFO, "host", "%s requested by %s (%s)", cmd, x->c->cn, x->c->peer);
+	char ev[64];
+	snprintf(ev, sizeof ev, "{\"action\":\"%s\"}", cmd);
+	events_post("host.power", NULL, ev);
+	struct json_w w;
+	json_w_init(&w);
+	json_w_obj_begin(&w);
+	json_w_kstr(&w, "action", cmd);
+	json_w_kbool(&w, "accepted", true);
+	json_w_obj_end(&w);
+	x->keep_alive = false;
+	api_reply_w(x, 202, &w);
+}
+
+void h_host_reboot(struct api_ctx *x) { power(x, "reboot"); }
+void h_host_shutdown(struct api_ctx *x) { power(x, "poweroff"); }
+
+/* GET /api/v1/host/logs[?follow=1][&from=SEQ]: init's log ring as text lines
+ * "SEQ TIME_MS PRIO TAG MESSAGE". */
+void h_host_logs(struct api_ctx *x)
+{
+	char from[24] = "", req[64];
+	bool follow = api_query_bool(x, "follow");
+	if (http_query_param(x->req, "from", from, sizeof from) == 1 &&
+	    (!*from || strspn(from, "0123456789") != strlen(from))) {
+		api_error(x, 400, "bad_request", "'from' must be a sequence number");
+		return;
+	}
+	int fd = unix_connect(agent_cfg.log_sock, "log.sock");
+	if (fd < 0) {
+		api_error(x, 503, "log_unavailable", "cannot reach init's log socket: %s", strerror(errno));
+		return;
+	}
+	int n = snprintf(req, sizeof req, "%s%s%s\n", follow ? "follow" : "dump", from[0] ? " " : "", from);
+	if (fs_write_all(fd, req, (size_t)n) || api_stream_begin(x, 200, "text/plain; charset=utf-8", NULL)) {
+		close(fd);
+		if (!x->status)
+			api_error(x, 503, "log_unavailable", "log socket write failed");
+		return;
+	}
+	if (follow)
+		x->keep_alive = false;
+	x->c->deadline_ms = 0;
+	char buf[8192];
+	for (;;) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		int r = poll(&p, 1, 15000);
+		if (r == 0) {
+			if (!follow)
+				break;
+			continue; /* a write on the next line notices a gone client */
+		}
+		ssize_t k = read(fd, buf, sizeof buf);
+		if (k <= 0 || api_stream_write(x, buf, (size_t)k))
+			break;
+	}
+	close(fd);
+}

@@ -1,0 +1,142 @@
+/* h_metrics.c: GET /metrics in the Prometheus text format: host, agent and
+ * per-VM metrics (VM device counters from each VMM's control socket). */
+#include "agent.h"
+#include "api.h"
+#include "hostinfo.h"
+#include "vm_internal.h"
+#include "vmmctl.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/statvfs.h>
+
+struct mbuf { char *b; size_t len, cap; };
+
+static void mp(struct mbuf *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void mp(struct mbuf *m, const char *fmt, ...)
+{
+	va_list ap;
+	for (;;) {
+		va_start(ap, fmt);
+		int n = vsnprintf(m->b ? m->b + m->len : NULL, m->b ? m->cap - m->len : 0, fmt, ap);
+		va_end(ap);
+		if (n < 0)
+			return;
+		if (m->b && m->len + (size_t)n < m->cap) {
+			m->len += (size_t)n;
+			return;
+		}
+		size_t nc = m->cap ? m->cap * 2 : 8192;
+		while (nc < m->len + (size_t)n + 1)
+			nc *= 2;
+		char *nb = realloc(m->b, nc);
+		if (!nb)
+			return;
+		m->b = nb;
+		m->cap = nc;
+	}
+}
+
+struct vm_snap { char id[VM_ID_LEN + 1], name[VM_NAME_MAX], ctl[512]; int state, vcpus; uint64_t mem; bool running; };
+
+static void vm_metrics(struct mbuf *m)
+{
+	static struct vm_snap snap[VM_MAX];
+	static pthread_mutex_t snap_lock = PTHREAD_MUTEX_INITIALIZER;
+	int n = 0;
+	pthread_mutex_lock(&snap_lock);
+	pthread_mutex_lock(&vm_lock);
+	for (int i = 0; i < VM_MAX; i++) {
+		struct vm *v = &vm_table[i];
+		if (!v->used)
+			continue;
+		struct vm_snap *s = &snap[n++];
+		snprintf(s->id, sizeof s->id, "%s", v->id);
+		snprintf(s->name, sizeof s->name, "%s", v->spec.name);
+		vm_ctl_path(v, s->ctl, sizeof s->ctl);
+		s->state = v->state;
+		s->vcpus = v->spec.vcpus;
+		s->mem = v->spec.memory_mib;
+		s->running = v->pid && (v->state == VM_RUNNING || v->state == VM_PAUSED);
+	}
+	pthread_mutex_unlock(&vm_lock);
+	mp(m, "# TYPE wafer_vm_state gauge\n# TYPE wafer_vm_vcpus gauge\n# TYPE wafer_vm_memory_bytes gauge\n");
+	for (int i = 0; i < n; i++) {
+		struct vm_snap *s = &snap[i];
+		for (int st = 0; st < 6; st++)
+			mp(m, "wafer_vm_state{vm=\"%s\",name=\"%s\",state=\"%s\"} %d\n", s->id, s->name,
+			   vm_state_name((enum vm_state)st), s->state == st);
+		mp(m, "wafer_vm_vcpus{vm=\"%s\",name=\"%s\"} %d\n", s->id, s->name, s->vcpus);
+		mp(m, "wafer_vm_memory_bytes{vm=\"%s\",name=\"%s\"} %llu\n", s->id, s->name,
+		   (unsigned long long)s->mem << 20);
+		if (!s->running)
+			continue;
+		struct vmmctl c;
+		struct vmmctl_stats st;
+		memset(&c, 0, sizeof c);
+		c.timeout_ms = 1000;
+		if (vmmctl_connect(&c, s->ctl) == 0 && vmmctl_stats(&c, &st) == 0) {
+			mp(m, "wafer_vm_cpu_seconds_total{vm=\"%s\"} %.3f\n", s->id, (double)st.vcpu_time_ns / 1e9);
+			mp(m, "wafer_vm_exits_total{vm=\"%s\"} %llu\n", s->id, (unsigned long long)st.exits);
+			for (int d = 0; d < st.ndisks; d++) {
+				mp(m, "wafer_vm_disk_read_bytes_total{vm=\"%s\",disk=\"%s\"} %llu\n", s->id,
+				   st.disks[d].id, (unsigned long long)st.disks[d].rd_bytes);
+				mp(m, "wafer_vm_disk_written_bytes_total{vm=\"%s\",disk=\"%s\"} %llu\n", s->id,
+				   st.disks[d].id, (unsigned long long)st.disks[d].wr_bytes);
+			}
+			for (int d = 0; d < st.nnets; d++) {
+				mp(m, "wafer_vm_net_rx_bytes_total{vm=\"%s\",nic=\"%s\"} %llu\n", s->id,
+				   st.nets[d].id, (unsigned long long)st.nets[d].rx_bytes);
+				mp(m, "wafer_vm_net_tx_bytes_total{vm=\"%s\",nic=\"%s\"} %llu\n", s->id,
+				   st.nets[d].id, (unsigned long long)st.nets[d].tx_bytes);
+			}
+		}
+		vmmctl_close(&c);
+	}
+	pthread_mutex_unlock(&snap_lock);
+}
+
+void h_metrics(struct api_ctx *x)
+{
+	struct mbuf m = { 0 };
+	struct hostinfo h;
+	uint64_t busy, total;
+	struct statvfs sv;
+	hostinfo_read(&h);
+	mp(&m, "# TYPE wafer_host_uptime_seconds gauge\nwafer_host_uptime_seconds %.2f\n", h.uptime_s);
+	mp(&m, "# TYPE wafer_host_memory_total_bytes gauge\nwafer_host_memory_total_bytes %llu\n",
+	   (unsigned long long)h.mem_total_kib * 1024);
+	mp(&m, "# TYPE wafer_host_memory_available_bytes gauge\nwafer_host_memory_available_bytes %llu\n",
+	   (unsigned long long)h.mem_available_kib * 1024);
+	mp(&m, "# TYPE wafer_host_cpu_threads gauge\nwafer_host_cpu_threads %d\n", h.threads);
+	if (hostinfo_cpu(&busy, &total) == 0)
+		mp(&m, "# TYPE wafer_host_cpu_busy_ticks_total counter\nwafer_host_cpu_busy_ticks_total %llu\n"
+		   "# TYPE wafer_host_cpu_ticks_total counter\nwafer_host_cpu_ticks_total %llu\n",
+		   (unsigned long long)busy, (unsigned long long)total);
+	if (statvfs(agent_cfg.data_dir, &sv) == 0)
+		mp(&m, "# TYPE wafer_datastore_size_bytes gauge\nwafer_datastore_size_bytes{path=\"%s\"} %llu\n"
+		   "# TYPE wafer_datastore_free_bytes gauge\nwafer_datastore_free_bytes{path=\"%s\"} %llu\n",
+		   agent_cfg.data_dir, (unsigned long long)sv.f_blocks * sv.f_frsize,
+		   agent_cfg.data_dir, (unsigned long long)sv.f_bavail * sv.f_frsize);
+	mp(&m, "# TYPE wafer_agent_connections gauge\nwafer_agent_connections %d\n",
+	   __atomic_load_n(&agent_stats.conns_active, __ATOMIC_RELAXED));
+	mp(&m, "# TYPE wafer_agent_connections_total counter\nwafer_agent_connections_total %llu\n",
+	   (unsigned long long)agent_stats.conns_total);
+	mp(&m, "# TYPE wafer_agent_connections_rejected_total counter\nwafer_agent_connections_rejected_total %llu\n",
+	   (unsigned long long)agent_stats.conns_rejected);
+	mp(&m, "# TYPE wafer_agent_tls_handshake_failures_total counter\nwafer_agent_tls_handshake_failures_total %llu\n",
+	   (unsigned long long)agent_stats.handshake_failures);
+	mp(&m, "# TYPE wafer_agent_responses_total counter\n");
+	for (int k = 1; k <= 5; k++)
+		mp(&m, "wafer_agent_responses_total{class=\"%dxx\"} %llu\n", k,
+		   (unsigned long long)agent_stats.responses[k]);
+	vm_metrics(&m);
+	if (!m.b) {
+		api_error(x, 500, "internal", "out of memory");
+		return;
+	}
+	api_reply(x, 200, "text/plain; version=0.0.4", m.b, m.len, NULL);
+	free(m.b);
+}

@@ -1,0 +1,32 @@
+/* tls_server.h: the server TLS context: host identity (created on first boot
+ * in <config>/identity/ through lib/cfgstore), trust store (<config>/trust/
+ * *.pem), and an mbedTLS configuration that allows only TLS 1.2/1.3 with AEAD
+ * suites and ephemeral key exchange. The context is reference counted so an
+ * enrollment can swap in a new trust store while connections are open. */
+#ifndef WAFER_TLS_SERVER_H
+#define WAFER_TLS_SERVER_H
+#include <mbedtls/ssl.h>
+#include <mbedtls/x509_crt.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+struct tls_ctx {
+	mbedtls_ssl_config conf;
+	mbedtls_x509_crt ca;
+	int nca;                 /* CAs in the trust store */
+	int refs;
+};
+
+/* Load or create the identity, load the trust store, build the context. */
+int tls_server_init(char *err, size_t errlen);
+/* Rebuild after the trust store changed. */
+int tls_server_reload(char *err, size_t errlen);
+struct tls_ctx *tls_ctx_get(void);
+void tls_ctx_put(struct tls_ctx *t);
+const char *tls_host_fingerprint(void);
+const char *tls_host_cert_pem(void);
+int tls_trust_count(void);
+/* Load every *.pem of dir into chain; returns the number of certificates,
+ * logging files that do not parse. */
+int tls_load_trust_dir(const char *dir, mbedtls_x509_crt *chain);
+#endif

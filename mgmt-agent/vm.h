@@ -1,0 +1,67 @@
+/* vm.h: VM definitions (spec), the registry of VMs persisted on the
+ * datastore, and their supervision (one wafer-vmm per running VM). */
+#ifndef WAFER_VM_H
+#define WAFER_VM_H
+#include "json.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define VM_MAX_DISKS 8
+#define VM_MAX_NICS 8
+#define VM_NAME_MAX 64
+#define VM_ID_LEN 12
+
+struct vm_disk {
+	char image[VM_NAME_MAX];  /* image to clone ("" for a new sparse disk) */
+	uint64_t size_mib;        /* new sparse disk size, or 0 (clone size) */
+	bool readonly;
+};
+
+struct vm_nic {
+	char network[16];         /* bridge, default br0 */
+	char mac[18];             /* "52:54:00:xx:xx:xx" */
+};
+
+struct vm_spec {
+	char name[VM_NAME_MAX];
+	int vcpus;
+	uint64_t memory_mib;
+	char kernel[VM_NAME_MAX], initrd[VM_NAME_MAX];
+	char cmdline[2048];
+	int ndisks, nnics;
+	struct vm_disk disks[VM_MAX_DISKS];
+	struct vm_nic nics[VM_MAX_NICS];
+	bool autostart;
+};
+
+struct vm_limits {
+	int max_vcpus;
+	uint64_t max_memory_mib;
+	/* returns true if the image exists on the datastore */
+	bool (*image_exists)(const char *name);
+};
+
+/* Validate a JSON spec into out. base: the current spec for PATCH (fields
+ * absent from obj keep their value) or NULL for a new VM (name, vcpus,
+ * memory_mib and boot.kernel required). Returns 0 or -1 with a precise
+ * message in err. */
+int vm_spec_parse(const struct json_node *obj, const struct vm_spec *base,
+		  const struct vm_limits *lim, struct vm_spec *out, char *err, size_t errlen);
+void vm_spec_write(struct json_w *w, const struct vm_spec *s);
+/* Generate a locally administered unicast MAC from random bytes. */
+void vm_mac_from_bytes(const unsigned char b[3], char out[18]);
+bool vm_mac_valid(const char *mac);
+
+enum vm_state { VM_STOPPED, VM_STARTING, VM_RUNNING, VM_PAUSED, VM_SHUTTING_DOWN, VM_CRASHED };
+const char *vm_state_name(enum vm_state s);
+
+/* Registry */
+int vm_registry_init(char *err, size_t errlen);
+void vm_registry_shutdown(void);
+/* Host limits for specs (CPUs, memory). */
+void vm_host_limits(struct vm_limits *lim);
+bool vm_image_in_use(const char *image, char *vm_name, size_t len);
+int vm_count(int *running);
+#endif

@@ -1,0 +1,56 @@
+/* vm_internal.h: the registry's VM record, shared by vm_registry.c (storage,
+ * lookup), vm_run.c (VMM processes) and the VM handlers. All fields are
+ * protected by vm_lock. */
+#ifndef WAFER_VM_INTERNAL_H
+#define WAFER_VM_INTERNAL_H
+#include "vm.h"
+
+#include <pthread.h>
+
+#define VM_MAX 256
+
+struct vm {
+	bool used;
+	char id[VM_ID_LEN + 1];
+	struct vm_spec spec;
+	enum vm_state state;
+	pid_t pid;                /* wafer-vmm, 0 when none */
+	bool own_child;           /* started by this agent process (else re-attached) */
+	bool stop_requested;      /* stop/shutdown asked: an exit is not a crash */
+	bool busy;                /* a start/stop/delete is in progress */
+	char exit_reason[96];
+	uint64_t started_ms;      /* wall clock ms */
+	int restarts;
+	uint64_t created_ms;
+};
+
+extern pthread_mutex_t vm_lock;
+extern struct vm vm_table[VM_MAX];
+
+/* Lookup by id or name; caller holds vm_lock. */
+struct vm *vm_find(const char *id_or_name);
+/* Paths. */
+void vm_def_path(const struct vm *v, char *out, size_t n);    /* <data>/wafer/vms/<id>.json */
+void vm_disk_path(const struct vm *v, int i, char *out, size_t n); /* <data>/wafer/vms/<id>/diskN.img */
+void vm_run_dir(const struct vm *v, char *out, size_t n);     /* <run>/vms/<id> */
+void vm_image_path(const char *name, char *out, size_t n);    /* <data>/wafer/images/<name> */
+void vm_tap_name(const struct vm *v, int nic, char out[16]);
+/* Write the definition atomically; caller holds vm_lock. 0 or -errno. */
+int vm_save(const struct vm *v);
+/* Set state and post a vm.state event; caller holds vm_lock. */
+void vm_set_state(struct vm *v, enum vm_state s, const char *reason);
+/* Write the VM's JSON (spec + status) to w; caller holds vm_lock. */
+void vm_write_json(struct json_w *w, const struct vm *v);
+
+/* vm_run.c; caller holds vm_lock for start. Return 0 or -1 with err. */
+int vm_start(struct vm *v, char *err, size_t errlen);
+void vm_supervisor_start(void);
+void vm_reattach_all(void);
+void vm_autostart_all(void);
+void vm_remove_taps(struct vm *v);
+/* Remove the VM's datastore folder and runtime folder (files inside too). */
+void vm_remove_dirs(struct vm *v);
+int vm_prepare_disks(struct vm *v, char *err, size_t errlen);
+/* Control socket path. */
+void vm_ctl_path(const struct vm *v, char *out, size_t n);
+#endif

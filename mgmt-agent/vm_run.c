@@ -1,0 +1,485 @@
+/* vm_run.c: VMM processes: disk preparation, spawning wafer-vmm (own session,
+ * stderr to init's log intake so it outlives the agent), re-attaching to
+ * VMMs left by an earlier agent, and the supervisor thread that notices
+ * exits (reboot → restart, poweroff/stop → stopped, anything else → crashed). */
+#include "vm_internal.h"
+#include "agent.h"
+#include "fsutil.h"
+#include "tap.h"
+#include "vmmctl.h"
+#include "wlog.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static uint64_t wall_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Process start time (clock ticks since boot), to detect pid reuse. */
+static unsigned long long proc_start(pid_t pid)
+{
+	char p[64], buf[1024];
+	snprintf(p, sizeof p, "/proc/%d/stat", (int)pid);
+	int fd = open(p, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	ssize_t n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	char *s = strrchr(buf, ')');
+	unsigned long long st = 0;
+	if (s) {
+		/* fields after ')': state is field 3; starttime is field 22 */
+		int field = 2;
+		for (char *t = s + 1; *t && field < 22; t++)
+			if (*t == ' ' && ++field == 22)
+				st = strtoull(t + 1, NULL, 10);
+	}
+	return st;
+}
+
+static int open_log_intake(const char *tag)
+{
+	char path[512];
+	if (agent_cfg.log_in_sock)
+		snprintf(path, sizeof path, "%s", agent_cfg.log_in_sock);
+	else
+		agent_path(path, sizeof path, agent_cfg.run_dir, "log-in.sock");
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	if (strlen(path) >= sizeof a.sun_path)
+		return -1;
+	memcpy(a.sun_path, path, strlen(path) + 1);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof a) < 0) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	char line[96];
+	int n = snprintf(line, sizeof line, "%s\n", tag);
+	if (fs_write_all(fd, line, (size_t)n)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Create missing disk files: clone an image (sparse copy) or a new sparse file. */
+int vm_prepare_disks(struct vm *v, char *err, size_t errlen)
+{
+	char dir[512];
+	agent_path(dir, sizeof dir, agent_cfg.data_dir, "wafer/vms/%s", v->id);
+	if (fs_mkdir_p(dir, 0700)) {
+		snprintf(err, errlen, "cannot create %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	for (int i = 0; i < v->spec.ndisks; i++) {
+		struct vm_disk *d = &v->spec.disks[i];
+		char path[512], src[512];
+		if (d->readonly && d->image[0])
+			continue; /* used in place */
+		vm_disk_path(v, i, path, sizeof path);
+		if (access(path, F_OK) == 0)
+			continue;
+		char tmp[540];
+		snprintf(tmp, sizeof tmp, "%s.new", path);
+		int out = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		if (out < 0) {
+			snprintf(err, errlen, "disk %d: %s: %s", i, tmp, strerror(errno));
+			return -1;
+		}
+		int rc = 0;
+		uint64_t size = d->size_mib << 20;
+		if (d->image[0]) {
+			vm_image_path(d->image, src, sizeof src);
+			int in = open(src, O_RDONLY | O_CLOEXEC);
+			struct stat st;
+			if (in < 0 || fstat(in, &st) < 0) {
+				rc = -1;
+				snprintf(err, errlen, "disk %d: image %s: %s", i, d->image, strerror(errno));
+			} else {
+				static char buf[1 << 16];
+				static pthread_mutex_t copy_lock = PTHREAD_MUTEX_INITIALIZER;
+				pthread_mutex_lock(&copy_lock);
+				off_t off = 0;
+				ssize_t n;
+				while (rc == 0 && (n = read(in, buf, sizeof buf)) > 0) {
+					bool zero = true;
+					for (ssize_t k = 0; k < n && zero; k++)
+						zero = buf[k] == 0;
+					if (!zero && pwrite(out, buf, (size_t)n, off) != n)
+						rc = -1;
+					off += n;
+				}
+				pthread_mutex_unlock(&copy_lock);
+				if ((uint64_t)st.st_size > size)
+					size = (uint64_t)st.st_size;
+				if (rc)
+					snprintf(err, errlen, "disk %d: copy failed: %s", i, strerror(errno));
+			}
+			if (in >= 0)
+				close(in);
+		}
+		if (rc == 0 && (ftruncate(out, (off_t)size) < 0 || fsync(out) < 0)) {
+			rc = -1;
+			snprintf(err, errlen, "disk %d: %s", i, strerror(errno));
+		}
+		close(out);
+		if (rc == 0 && rename(tmp, path) < 0) {
+			rc = -1;
+			snprintf(err, errlen, "disk %d: rename: %s", i, strerror(errno));
+		}
+		if (rc) {
+			unlink(tmp);
+			return -1;
+		}
+		fs_fsync_parent(path);
+	}
+	return 0;
+}
+
+void vm_remove_taps(struct vm *v)
+{
+	for (int i = 0; i < v->spec.nnics; i++) {
+		char t[16];
+		vm_tap_name(v, i, t);
+		tap_delete(t);
+	}
+}
+
+#define ARG_MAX_N 64
+struct argv_buf { char *v[ARG_MAX_N + 1]; int n; char store[8192]; size_t used; };
+
+static void arg(struct argv_buf *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void arg(struct argv_buf *a, const char *fmt, ...)
+{
+	va_list ap;
+	if (a->n >= ARG_MAX_N || a->used >= sizeof a->store)
+		return;
+	va_start(ap, fmt);
+	int k = vsnprintf(a->store + a->used, sizeof a->store - a->used, fmt, ap);
+	va_end(ap);
+	if (k < 0 || (size_t)k >= sizeof a->store - a->used)
+		return;
+	a->v[a->n++] = a->store + a->used;
+	a->used += (size_t)k + 1;
+}
+
+static void build_argv(struct vm *v, struct argv_buf *a)
+{
+	char p[512];
+	memset(a, 0, sizeof *a);
+	arg(a, "%s", agent_cfg.vmm_path);
+	arg(a, "--id");
+	arg(a, "%s", v->id);
+	arg(a, "--vcpus");
+	arg(a, "%d", v->spec.vcpus);
+	arg(a, "--memory-mib");
+	arg(a, "%llu", (unsigned long long)v->spec.memory_mib);
+	vm_image_path(v->spec.kernel, p, sizeof p);
+	arg(a, "--kernel");
+	arg(a, "%s", p);
+	if (v->spec.initrd[0]) {
+		vm_image_path(v->spec.initrd, p, sizeof p);
+		arg(a, "--initrd");
+		arg(a, "%s", p);
+	}
+	arg(a, "--cmdline");
+	arg(a, "%s", v->spec.cmdline);
+	for (int i = 0; i < v->spec.ndisks; i++) {
+		if (v->spec.disks[i].readonly && v->spec.disks[i].image[0])
+			vm_image_path(v->spec.disks[i].image, p, sizeof p);
+		else
+			vm_disk_path(v, i, p, sizeof p);
+		arg(a, "--disk");
+		arg(a, "path=%s%s,id=disk%d", p, v->spec.disks[i].readonly ? ",readonly" : "", i);
+	}
+	for (int i = 0; i < v->spec.nnics; i++) {
+		char t[16];
+		vm_tap_name(v, i, t);
+		arg(a, "--net");
+		arg(a, "tap=%s,mac=%s,id=net%d", t, v->spec.nics[i].mac, i);
+	}
+	arg(a, "--rng");
+	vm_ctl_path(v, p, sizeof p);
+	arg(a, "--control");
+	arg(a, "%s", p);
+}
+
+static void write_pidfile(struct vm *v)
+{
+	char dir[512], path[600], buf[64];
+	vm_run_dir(v, dir, sizeof dir);
+	snprintf(path, sizeof path, "%s/vmm.pid", dir);
+	int n = snprintf(buf, sizeof buf, "%d %llu\n", (int)v->pid, proc_start(v->pid));
+	fs_write_atomic(path, buf, (size_t)n, 0600);
+}
+
+static void child_exec(struct vm *v, struct argv_buf *a, int logfd, const char *errpath)
+{
+	setsid();
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	signal(SIGPIPE, SIG_DFL);
+	int nul = open("/dev/null", O_RDWR);
+	if (logfd < 0)
+		logfd = open(errpath, O_WRONLY | O_CREAT | O_APPEND, 0600);
+	if (nul >= 0)
+		dup2(nul, 0);
+	if (logfd >= 0) {
+		dup2(logfd, 1);
+		dup2(logfd, 2);
+	}
+	for (int fd = 3; fd < 1024; fd++)
+		close(fd);
+	execv(a->v[0], a->v);
+	dprintf(2, "wafer-vmm[%s]: cannot execute %s: %s\n", v->id, a->v[0], strerror(errno));
+	_exit(127);
+}
+
+int vm_start(struct vm *v, char *err, size_t errlen)
+{
+	char dir[512], errpath[600];
+	struct argv_buf *a = malloc(sizeof *a);
+	if (!a) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	vm_run_dir(v, dir, sizeof dir);
+	int rc = fs_mkdir_p(dir, 0700);
+	if (rc) {
+		snprintf(err, errlen, "cannot create %s: %s", dir, strerror(-rc));
+		free(a);
+		return -1;
+	}
+	if (vm_prepare_disks(v, err, errlen)) {
+		free(a);
+		return -1;
+	}
+	for (int i = 0; i < v->spec.nnics; i++) {
+		char t[16];
+		vm_tap_name(v, i, t);
+		if (tap_create(t, v->spec.nics[i].network, err, errlen)) {
+			vm_remove_taps(v);
+			free(a);
+			return -1;
+		}
+	}
+	build_argv(v, a);
+	char tag[96];
+	snprintf(tag, sizeof tag, "vmm-%s", v->spec.name);
+	int logfd = open_log_intake(tag);
+	snprintf(errpath, sizeof errpath, "%s/vmm.stderr", dir);
+	pid_t pid = fork();
+	if (pid == 0)
+		child_exec(v, a, logfd, errpath);
+	int e = errno;
+	if (logfd >= 0)
+		close(logfd);
+	free(a);
+	if (pid < 0) {
+		snprintf(err, errlen, "fork: %s", strerror(e));
+		vm_remove_taps(v);
+		return -1;
+	}
+	v->pid = pid;
+	v->own_child = true;
+	v->stop_requested = false;
+	v->started_ms = wall_ms();
+	write_pidfile(v);
+	vm_set_state(v, VM_STARTING, NULL);
+	return 0;
+}
+
+/* Reason for an exit status of our own child. */
+static enum vm_state exit_state(struct vm *v, int status, char *reason, size_t len)
+{
+	if (WIFSIGNALED(status)) {
+		snprintf(reason, len, "wafer-vmm killed by signal %d", WTERMSIG(status));
+		return v->stop_requested ? VM_STOPPED : VM_CRASHED;
+	}
+	switch (WEXITSTATUS(status)) {
+	case 0: snprintf(reason, len, "poweroff"); return VM_STOPPED;
+	case 5: snprintf(reason, len, "stopped"); return VM_STOPPED;
+	case 1: snprintf(reason, len, "wafer-vmm rejected its command line (exit 1)"); return VM_CRASHED;
+	case 2: snprintf(reason, len, "wafer-vmm setup failed (exit 2; see host logs)"); return VM_CRASHED;
+	case 4: snprintf(reason, len, "guest crashed: triple fault or KVM error (exit 4)"); return VM_CRASHED;
+	default: snprintf(reason, len, "wafer-vmm exited with code %d", WEXITSTATUS(status)); return VM_CRASHED;
+	}
+}
+
+static void vm_exited(struct vm *v, int status, bool known)
+{
+	char reason[96], dir[512], p[600];
+	enum vm_state st;
+	if (known && WIFEXITED(status) && WEXITSTATUS(status) == 3 && !v->stop_requested) {
+		char err[256];
+		v->pid = 0;
+		v->restarts++;
+		wlog(WLOG_INFO, "vm", "%s: guest reboot, restarting wafer-vmm", v->spec.name);
+		if (vm_start(v, err, sizeof err) == 0)
+			return;
+		snprintf(reason, sizeof reason, "restart after reboot failed: %.60s", err);
+		st = VM_CRASHED;
+	} else if (known) {
+		st = exit_state(v, status, reason, sizeof reason);
+	} else if (v->stop_requested) {
+		st = VM_STOPPED;
+		snprintf(reason, sizeof reason, "stopped");
+	} else {
+		st = VM_CRASHED;
+		snprintf(reason, sizeof reason,
+			 "wafer-vmm exited while not a child of this agent (exit reason in host logs)");
+	}
+	v->pid = 0;
+	vm_run_dir(v, dir, sizeof dir);
+	snprintf(p, sizeof p, "%s/vmm.pid", dir);
+	unlink(p);
+	vm_remove_taps(v);
+	vm_set_state(v, st, reason);
+}
+
+/* Poll a STARTING VM's control socket; RUNNING once it answers. */
+static void check_started(struct vm *v)
+{
+	char path[512];
+	struct vmmctl c;
+	vm_ctl_path(v, path, sizeof path);
+	if (access(path, F_OK) != 0)
+		return;
+	memset(&c, 0, sizeof c);
+	c.timeout_ms = 200;
+	if (vmmctl_connect(&c, path) == 0) {
+		struct vmmctl_status st;
+		if (vmmctl_status(&c, &st) == 0)
+			vm_set_state(v, !strcmp(st.state, "paused") ? VM_PAUSED : VM_RUNNING, NULL);
+		vmmctl_close(&c);
+	}
+}
+
+static void *supervisor(void *arg)
+{
+	(void)arg;
+	unsigned tick = 0;
+	for (;;) {
+		usleep(250000);
+		pthread_mutex_lock(&vm_lock);
+		for (int i = 0; i < VM_MAX; i++) {
+			struct vm *v = &vm_table[i];
+			if (!v->used || !v->pid)
+				continue;
+			int status;
+			if (v->own_child) {
+				pid_t r = waitpid(v->pid, &status, WNOHANG);
+				if (r == v->pid) {
+					vm_exited(v, status, true);
+					continue;
+				}
+			} else if (kill(v->pid, 0) < 0 && errno == ESRCH) {
+				vm_exited(v, 0, false);
+				continue;
+			}
+			if (v->state == VM_STARTING)
+				check_started(v);
+		}
+		pthread_mutex_unlock(&vm_lock);
+		if (++tick % 40 == 0)
+			agent_status_write(); /* the API URL follows DHCP */
+	}
+	return NULL;
+}
+
+void vm_supervisor_start(void)
+{
+	pthread_t t;
+	pthread_attr_t a;
+	pthread_attr_init(&a);
+	pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
+	pthread_create(&t, &a, supervisor, NULL);
+	pthread_attr_destroy(&a);
+}
+
+void vm_reattach_all(void)
+{
+	pthread_mutex_lock(&vm_lock);
+	for (int i = 0; i < VM_MAX; i++) {
+		struct vm *v = &vm_table[i];
+		char dir[512], p[600], *data, path[512];
+		if (!v->used)
+			continue;
+		vm_run_dir(v, dir, sizeof dir);
+		snprintf(p, sizeof p, "%s/vmm.pid", dir);
+		if (fs_read_file(p, 128, &data, NULL))
+			continue;
+		int pid = 0;
+		unsigned long long start = 0;
+		sscanf(data, "%d %llu", &pid, &start);
+		free(data);
+		if (pid <= 0 || proc_start(pid) != start) {
+			unlink(p);
+			continue;
+		}
+		struct vmmctl c;
+		struct vmmctl_status st;
+		memset(&c, 0, sizeof c);
+		c.timeout_ms = 2000;
+		vm_ctl_path(v, path, sizeof path);
+		if (vmmctl_connect(&c, path) || vmmctl_status(&c, &st)) {
+			wlog(WLOG_WARN, "vm", "%s: wafer-vmm pid %d alive but its control socket does not answer: %s",
+			     v->spec.name, pid, c.err);
+			vmmctl_close(&c);
+			v->pid = pid;
+			v->own_child = false;
+			vm_set_state(v, VM_RUNNING, NULL);
+			continue;
+		}
+		vmmctl_close(&c);
+		v->pid = pid;
+		v->own_child = false;
+		v->started_ms = 0;
+		vm_set_state(v, !strcmp(st.state, "paused") ? VM_PAUSED :
+			     !strcmp(st.state, "shutting-down") ? VM_SHUTTING_DOWN : VM_RUNNING, NULL);
+		wlog(WLOG_INFO, "vm", "%s: re-attached to wafer-vmm pid %d", v->spec.name, pid);
+	}
+	pthread_mutex_unlock(&vm_lock);
+}
+
+void vm_autostart_all(void)
+{
+	char marker[512];
+	agent_path(marker, sizeof marker, agent_cfg.run_dir, "agent.booted");
+	if (access(marker, F_OK) == 0)
+		return; /* an agent restart, not a host boot */
+	fs_write_atomic(marker, "1\n", 2, 0644);
+	pthread_mutex_lock(&vm_lock);
+	for (int i = 0; i < VM_MAX; i++) {
+		struct vm *v = &vm_table[i];
+		char err[256];
+		if (!v->used || !v->spec.autostart || v->pid)
+			continue;
+		if (vm_start(v, err, sizeof err)) {
+			wlog(WLOG_ERR, "vm", "%s: autostart failed: %s", v->spec.name, err);
+			vm_set_state(v, VM_CRASHED, err);
+		}
+	}
+	pthread_mutex_unlock(&vm_lock);
+}
