@@ -251,12 +251,6 @@ int api_body_json(struct api_ctx *x, struct json_doc *doc)
 		api_error(x, 400, "bad_request", "a JSON request body is required");
 		return -1;
 	}
-	const char *ct = http_header(x->req, "content-type");
-	if (ct && strncasecmp(ct, "application/json", 16) != 0) {
-		free(body);
-		api_error(x, 415, "unsupported_media_type", "Content-Type must be application/json, not '%.60s'", ct);
-		return -1;
-	}
 	struct json_limits lim = { .max_size = len, .max_depth = 16, .max_nodes = 4096 };
 	int rc = json_parse(doc, body, len, &lim, &e);
 	free(body);

@@ -1,0 +1,80 @@
+/* ctl.h: waferctl internals: connection settings, the HTTPS client (mutual
+ * TLS, host certificate pinned by SHA-256 fingerprint or verified against a
+ * CA file), response handling, and the command entry points. */
+#ifndef WAFER_CTL_H
+#define WAFER_CTL_H
+#include "http_parse.h"
+#include "json.h"
+
+#include <mbedtls/net_sockets.h>
+#include <mbedtls/ssl.h>
+#include <mbedtls/x509_crt.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct ctl_opts {
+	const char *host;         /* host[:port] */
+	const char *cert, *key;   /* client certificate and key (PEM files) */
+	const char *ca;           /* verify the host against this CA/cert file */
+	const char *fingerprint;  /* or pin its SHA-256 fingerprint */
+	bool insecure;            /* neither: accept any host cert (enroll only) */
+	bool json;                /* raw JSON output */
+	int timeout_ms;
+};
+extern struct ctl_opts ctl;
+
+struct ctl_conn {
+	mbedtls_net_context net;
+	mbedtls_ssl_context ssl;
+	mbedtls_ssl_config conf;
+	mbedtls_x509_crt crt, ca;
+	mbedtls_pk_context key;
+	char err[256];
+	/* response */
+	int status;
+	bool chunked, has_length;
+	uint64_t left;
+	struct http_chunked ch;
+	bool done;
+	char buf[16384];
+	size_t blen, bpos;
+};
+
+int ctl_connect(struct ctl_conn *c);
+void ctl_close(struct ctl_conn *c);
+/* Send a request; body may be NULL. extra: additional header lines. */
+int ctl_send(struct ctl_conn *c, const char *method, const char *path, const char *ctype,
+	     const void *body, size_t len, const char *extra);
+int ctl_write(struct ctl_conn *c, const void *data, size_t len);
+/* Read the response head (status, framing). */
+int ctl_response(struct ctl_conn *c);
+/* Read body bytes: >0, 0 at end, -1 on error. */
+int ctl_body_read(struct ctl_conn *c, void *buf, size_t len);
+/* Whole body (malloc'd, NUL-terminated). */
+int ctl_body_all(struct ctl_conn *c, char **out, size_t *len);
+
+/* One request → parsed JSON. Returns the HTTP status (error responses are
+ * printed and return the status too), or -1 on connection failure. */
+int ctl_call(const char *method, const char *path, const char *body, struct json_doc *doc);
+/* Print an API error body / a connection error; returns exit code 1. */
+int ctl_print_error(int status, const struct json_doc *doc);
+
+/* tables */
+struct ctl_table;
+struct ctl_table *ctl_table_new(int ncols, const char *const *headers);
+void ctl_table_row(struct ctl_table *t, const char *const *cells);
+void ctl_table_print(struct ctl_table *t);
+
+/* commands: return the exit code */
+int ctl_cmd_host(int argc, char **argv);
+int ctl_cmd_logs(int argc, char **argv);
+int ctl_cmd_events(int argc, char **argv);
+int ctl_cmd_enroll(int argc, char **argv);
+int ctl_cmd_image(int argc, char **argv);
+int ctl_cmd_vm(int argc, char **argv);
+int ctl_cmd_raw(int argc, char **argv);
+int ctl_cmd_pki(int argc, char **argv);
+/* Stream a GET's body to stdout (logs, console, events). */
+int ctl_stream(const char *path);
+#endif

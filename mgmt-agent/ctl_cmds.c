@@ -1,0 +1,278 @@
+/* ctl_cmds.c: waferctl commands for the host, logs, events, enrollment,
+ * images (upload with progress and SHA-256) and raw API calls. */
+#include "ctl.h"
+#include "fsutil.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <mbedtls/sha256.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+static int call_print(const char *method, const char *path, const char *body)
+{
+	struct ctl_conn c;
+	char *resp = NULL;
+	size_t len;
+	if (ctl_connect(&c) || ctl_send(&c, method, path, body ? "application/json" : NULL, body,
+					 body ? strlen(body) : 0, "Connection: close\r\n") ||
+	    ctl_response(&c) < 0 || ctl_body_all(&c, &resp, &len)) {
+		fprintf(stderr, "waferctl: %s\n", c.err);
+		ctl_close(&c);
+		return 1;
+	}
+	int st = c.status;
+	ctl_close(&c);
+	if (st >= 300) {
+		struct json_doc e;
+		if (json_parse(&e, resp, len, NULL, NULL) == 0) {
+			ctl_print_error(st, &e);
+			json_doc_free(&e);
+		} else {
+			fprintf(stderr, "waferctl: HTTP %d\n", st);
+		}
+		free(resp);
+		return 1;
+	}
+	fwrite(resp, 1, len, stdout);
+	if (len && resp[len - 1] != '\n')
+		putchar('\n');
+	free(resp);
+	return 0;
+}
+
+int ctl_cmd_raw(int argc, char **argv)
+{
+	if (!strcmp(argv[0], "tasks"))
+		return call_print("GET", "/api/v1/tasks", NULL);
+	if (argc < 2) {
+		fprintf(stderr, "usage: waferctl %s PATH%s\n", argv[0], !strcmp(argv[0], "post") ? " [JSON]" : "");
+		return 2;
+	}
+	if (!strcmp(argv[0], "get"))
+		return call_print("GET", argv[1], NULL);
+	if (!strcmp(argv[0], "delete"))
+		return call_print("DELETE", argv[1], NULL);
+	return call_print("POST", argv[1], argc > 2 ? argv[2] : "{}");
+}
+
+static const char *s_or(const struct json_node *o, const char *k)
+{
+	const char *s = json_get_str(o, k);
+	return s ? s : "-";
+}
+
+int ctl_cmd_host(int argc, char **argv)
+{
+	if (argc > 1 && !strcmp(argv[1], "stats"))
+		return call_print("GET", "/api/v1/host/stats", NULL);
+	if (argc > 1 && !strcmp(argv[1], "reboot"))
+		return call_print("POST", "/api/v1/host/reboot", "{}");
+	if (argc > 1 && !strcmp(argv[1], "shutdown"))
+		return call_print("POST", "/api/v1/host/shutdown", "{}");
+	if (argc > 1) {
+		fprintf(stderr, "usage: waferctl host [stats|reboot|shutdown]\n");
+		return 2;
+	}
+	if (ctl.json)
+		return call_print("GET", "/api/v1/host", NULL);
+	struct json_doc d;
+	int st = ctl_call("GET", "/api/v1/host", NULL, &d);
+	if (st < 0)
+		return 1;
+	if (st >= 300) {
+		ctl_print_error(st, &d);
+		json_doc_free(&d);
+		return 1;
+	}
+	const struct json_node *r = json_root(&d), *cpu = json_get(r, "cpu"), *mem = json_get(r, "memory");
+	const struct json_node *up = json_get(r, "uptime_s"), *th = json_get(cpu, "threads");
+	const struct json_node *mt = json_get(mem, "total_mib"), *kvm = json_get(r, "kvm");
+	const struct json_node *nv = json_get(r, "vms"), *nr = json_get(r, "vms_running");
+	printf("hostname     %s\nversion      %s (%s), slot %s\n", s_or(r, "hostname"), s_or(r, "version"),
+	       s_or(r, "board"), s_or(r, "slot"));
+	printf("uptime       %.0f s\ncpu          %s, %lld threads\nmemory       %lld MiB\n",
+	       up ? up->num : 0.0, s_or(cpu, "model"), th ? (long long)th->ival : 0,
+	       mt ? (long long)mt->ival : 0);
+	printf("kvm          %s\nvms          %lld (%lld running)\nfingerprint  %s\nenrollment   %s\n",
+	       kvm && kvm->bval ? "yes" : "no", nv ? (long long)nv->ival : 0,
+	       nr ? (long long)nr->ival : 0, s_or(r, "fingerprint"), s_or(r, "enrollment"));
+	json_doc_free(&d);
+	return 0;
+}
+
+int ctl_cmd_logs(int argc, char **argv)
+{
+	bool follow = argc > 1 && (!strcmp(argv[1], "-f") || !strcmp(argv[1], "--follow"));
+	if (follow)
+		ctl.timeout_ms = 0;
+	return ctl_stream(follow ? "/api/v1/host/logs?follow=1" : "/api/v1/host/logs");
+}
+
+int ctl_cmd_events(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	ctl.timeout_ms = 0;
+	return ctl_stream("/api/v1/events");
+}
+
+static char *json_quote(const char *s)
+{
+	size_t n = json_escape(NULL, 0, s, strlen(s));
+	char *q = malloc(n + 1);
+	if (q)
+		json_escape(q, n + 1, s, strlen(s));
+	return q;
+}
+
+int ctl_cmd_enroll(int argc, char **argv)
+{
+	char *pem;
+	if (argc != 3) {
+		fprintf(stderr, "usage: waferctl enroll TOKEN CA.pem\n");
+		return 2;
+	}
+	int rc = fs_read_file(argv[2], 65536, &pem, NULL);
+	if (rc) {
+		fprintf(stderr, "waferctl: %s: %s\n", argv[2], strerror(-rc));
+		return 1;
+	}
+	char *qt = json_quote(argv[1]), *qp = json_quote(pem);
+	size_t bl = strlen(qt) + strlen(qp) + 32;
+	char *body = malloc(bl);
+	snprintf(body, bl, "{\"token\":%s,\"ca_pem\":%s}", qt, qp);
+	rc = call_print("POST", "/api/v1/enroll", body);
+	free(qt);
+	free(qp);
+	free(pem);
+	free(body);
+	return rc;
+}
+
+static void progress(uint64_t done, uint64_t total, time_t start)
+{
+	double el = difftime(time(NULL), start);
+	int pct = total ? (int)(done * 100 / total) : 100;
+	int bar = pct / 4;
+	fprintf(stderr, "\r[%-25.*s] %3d%% %llu/%llu MiB %.1f MiB/s ", bar, "#########################",
+		pct, (unsigned long long)(done >> 20), (unsigned long long)(total >> 20),
+		el > 0 ? (double)done / 1048576.0 / el : 0.0);
+}
+
+static int image_upload(const char *name, const char *file)
+{
+	struct stat st;
+	unsigned char h[32];
+	char hex[65], path[256], buf[65536];
+	int fd = open(file, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		fprintf(stderr, "waferctl: %s: %s\n", file, strerror(errno));
+		return 1;
+	}
+	/* hash first, so the host can verify what it received */
+	mbedtls_sha256_context sha;
+	mbedtls_sha256_init(&sha);
+	mbedtls_sha256_starts(&sha, 0);
+	ssize_t n;
+	while ((n = read(fd, buf, sizeof buf)) > 0)
+		mbedtls_sha256_update(&sha, (unsigned char *)buf, (size_t)n);
+	mbedtls_sha256_finish(&sha, h);
+	mbedtls_sha256_free(&sha);
+	for (int i = 0; i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", h[i]);
+	lseek(fd, 0, SEEK_SET);
+	snprintf(path, sizeof path, "/api/v1/images/%s?sha256=%s", name, hex);
+	struct ctl_conn c;
+	char head[128];
+	snprintf(head, sizeof head, "Connection: close\r\n");
+	if (ctl_connect(&c) || ctl_send(&c, "PUT", path, "application/octet-stream", NULL,
+					 (size_t)st.st_size, head)) {
+		fprintf(stderr, "waferctl: %s\n", c.err);
+		ctl_close(&c);
+		close(fd);
+		return 1;
+	}
+	uint64_t done = 0;
+	time_t start = time(NULL), last = 0;
+	bool tty = isatty(2);
+	while ((n = read(fd, buf, sizeof buf)) > 0) {
+		if (ctl_write(&c, buf, (size_t)n))
+			break;
+		done += (uint64_t)n;
+		if (tty && time(NULL) != last) {
+			last = time(NULL);
+			progress(done, (uint64_t)st.st_size, start);
+		}
+	}
+	close(fd);
+	if (tty) {
+		progress(done, (uint64_t)st.st_size, start);
+		fputc('\n', stderr);
+	}
+	char *resp = NULL;
+	size_t len;
+	if (ctl_response(&c) < 0 || ctl_body_all(&c, &resp, &len)) {
+		fprintf(stderr, "waferctl: upload failed after %llu bytes: %s\n", (unsigned long long)done, c.err);
+		ctl_close(&c);
+		return 1;
+	}
+	int status = c.status;
+	ctl_close(&c);
+	struct json_doc d;
+	int rc = 0;
+	if (json_parse(&d, resp, len, NULL, NULL) != 0) {
+		fprintf(stderr, "waferctl: HTTP %d\n", status);
+		rc = 1;
+	} else if (status >= 300) {
+		rc = ctl_print_error(status, &d);
+	} else if (ctl.json) {
+		fwrite(resp, 1, len, stdout);
+	} else {
+		printf("uploaded %s: %llu bytes, sha256 %s (verified by the host)\n", name,
+		       (unsigned long long)done, hex);
+	}
+	json_doc_free(&d);
+	free(resp);
+	return rc;
+}
+
+int ctl_cmd_image(int argc, char **argv)
+{
+	if (argc == 4 && !strcmp(argv[1], "upload"))
+		return image_upload(argv[2], argv[3]);
+	if (argc == 3 && !strcmp(argv[1], "rm")) {
+		char p[256];
+		snprintf(p, sizeof p, "/api/v1/images/%s", argv[2]);
+		return call_print("DELETE", p, NULL);
+	}
+	if (argc == 2 && !strcmp(argv[1], "list")) {
+		struct json_doc d;
+		if (ctl.json)
+			return call_print("GET", "/api/v1/images", NULL);
+		int st = ctl_call("GET", "/api/v1/images", NULL, &d);
+		if (st < 0)
+			return 1;
+		if (st >= 300)
+			return ctl_print_error(st, &d);
+		static const char *const hdr[] = { "NAME", "SIZE" };
+		struct ctl_table *t = ctl_table_new(2, hdr);
+		for (const struct json_node *i = json_get(json_root(&d), "images") ?
+			     json_get(json_root(&d), "images")->child : NULL; i; i = i->next) {
+			char sz[32];
+			const struct json_node *s = json_get(i, "size");
+			snprintf(sz, sizeof sz, "%lld", s ? (long long)s->ival : 0);
+			const char *row[] = { json_get_str(i, "name"), sz };
+			ctl_table_row(t, row);
+		}
+		ctl_table_print(t);
+		json_doc_free(&d);
+		return 0;
+	}
+	fprintf(stderr, "usage: waferctl image list | upload NAME FILE | rm NAME\n");
+	return 2;
+}

@@ -1,0 +1,146 @@
+/* ctl_main.c: waferctl entry point: connection settings from flags, the
+ * environment (WAFER_HOST, WAFER_CERT, WAFER_KEY, WAFER_CA,
+ * WAFER_FINGERPRINT) or a config file (--config, $WAFERCTL_CONFIG or
+ * ~/.config/waferctl.conf: key=value lines host, cert, key, ca,
+ * fingerprint), then the command. */
+#include "ctl.h"
+#include "fsutil.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct ctl_opts ctl = { .timeout_ms = 30000 };
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: waferctl [options] COMMAND ...\n"
+		"options (also WAFER_HOST, WAFER_CERT, WAFER_KEY, WAFER_CA, WAFER_FINGERPRINT or a config file):\n"
+		"  -H, --host HOST[:PORT]   the Wafer host (port 443)\n"
+		"  --cert FILE --key FILE   client certificate and key\n"
+		"  --fingerprint SHA256     pin the host certificate (AB:CD:.. from the status screen)\n"
+		"  --ca FILE                or verify the host certificate with this CA/certificate\n"
+		"  --insecure               accept any host certificate (only sensible for enroll)\n"
+		"  --config FILE            settings file (key=value: host, cert, key, ca, fingerprint)\n"
+		"  --json                   print raw JSON\n"
+		"  --timeout SECONDS        network timeout (30)\n"
+		"commands:\n"
+		"  host [stats|reboot|shutdown]\n"
+		"  vm list | show VM | create FILE.json | start|stop|shutdown|reboot|pause|resume VM\n"
+		"  vm rm VM | vm console VM [--follow]\n"
+		"  image list | upload NAME FILE | rm NAME\n"
+		"  logs [--follow]      events      tasks\n"
+		"  enroll TOKEN CA.pem  (the host's trust store must be empty)\n"
+		"  get PATH | delete PATH | post PATH [JSON]   (raw API calls)\n"
+		"  pki dev DIR          create a development PKI (no host needed)\n");
+}
+
+static char *cfg_vals[5];
+
+static void load_config(const char *path, bool must)
+{
+	char *data;
+	static const char *const keys[] = { "host", "cert", "key", "ca", "fingerprint" };
+	if (fs_read_file(path, 65536, &data, NULL)) {
+		if (must) {
+			fprintf(stderr, "waferctl: cannot read config file %s\n", path);
+			exit(2);
+		}
+		return;
+	}
+	int line = 0;
+	for (char *l = strtok(data, "\n"); l; l = strtok(NULL, "\n")) {
+		line++;
+		while (*l == ' ' || *l == '\t') l++;
+		if (!*l || *l == '#')
+			continue;
+		char *eq = strchr(l, '=');
+		bool ok = false;
+		for (int i = 0; eq && i < 5; i++)
+			if ((size_t)(eq - l) == strlen(keys[i]) && !strncmp(l, keys[i], (size_t)(eq - l))) {
+				free(cfg_vals[i]);
+				cfg_vals[i] = strdup(eq + 1);
+				ok = true;
+			}
+		if (!ok)
+			fprintf(stderr, "waferctl: %s: line %d: unknown setting '%.40s'\n", path, line, l);
+	}
+	free(data);
+}
+
+static const char *pick(const char *flag, const char *env, int idx)
+{
+	if (flag)
+		return flag;
+	if (getenv(env) && *getenv(env))
+		return getenv(env);
+	return cfg_vals[idx];
+}
+
+int main(int argc, char **argv)
+{
+	const char *fh = NULL, *fc = NULL, *fk = NULL, *fca = NULL, *ffp = NULL, *cfg = NULL;
+	int i = 1;
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		const char *a = argv[i];
+		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+		bool takes = true;
+		if (!strcmp(a, "-H") || !strcmp(a, "--host")) fh = v;
+		else if (!strcmp(a, "--cert")) fc = v;
+		else if (!strcmp(a, "--key")) fk = v;
+		else if (!strcmp(a, "--ca")) fca = v;
+		else if (!strcmp(a, "--fingerprint")) ffp = v;
+		else if (!strcmp(a, "--config")) cfg = v;
+		else if (!strcmp(a, "--timeout")) ctl.timeout_ms = v ? atoi(v) * 1000 : 0;
+		else {
+			takes = false;
+			if (!strcmp(a, "--json")) ctl.json = true;
+			else if (!strcmp(a, "--insecure")) ctl.insecure = true;
+			else if (!strcmp(a, "-h") || !strcmp(a, "--help")) { usage(stdout); return 0; }
+			else { fprintf(stderr, "waferctl: unknown option '%s'\n", a); usage(stderr); return 2; }
+		}
+		if (takes) {
+			if (!v) {
+				fprintf(stderr, "waferctl: %s needs a value\n", a);
+				return 2;
+			}
+			i++;
+		}
+	}
+	if (i >= argc) {
+		usage(stderr);
+		return 2;
+	}
+	if (!cfg)
+		cfg = getenv("WAFERCTL_CONFIG");
+	if (cfg) {
+		load_config(cfg, true);
+	} else if (getenv("HOME")) {
+		char p[1024];
+		snprintf(p, sizeof p, "%s/.config/waferctl.conf", getenv("HOME"));
+		load_config(p, false);
+	}
+	ctl.host = pick(fh, "WAFER_HOST", 0);
+	ctl.cert = pick(fc, "WAFER_CERT", 1);
+	ctl.key = pick(fk, "WAFER_KEY", 2);
+	ctl.ca = pick(fca, "WAFER_CA", 3);
+	ctl.fingerprint = pick(ffp, "WAFER_FINGERPRINT", 4);
+	if (ctl.timeout_ms <= 0)
+		ctl.timeout_ms = 30000;
+	const char *cmd = argv[i];
+	int ac = argc - i;
+	char **av = argv + i;
+	if (!strcmp(cmd, "host")) return ctl_cmd_host(ac, av);
+	if (!strcmp(cmd, "vm")) return ctl_cmd_vm(ac, av);
+	if (!strcmp(cmd, "image")) return ctl_cmd_image(ac, av);
+	if (!strcmp(cmd, "logs")) return ctl_cmd_logs(ac, av);
+	if (!strcmp(cmd, "events")) return ctl_cmd_events(ac, av);
+	if (!strcmp(cmd, "tasks") || !strcmp(cmd, "get") || !strcmp(cmd, "post") || !strcmp(cmd, "delete"))
+		return ctl_cmd_raw(ac, av);
+	if (!strcmp(cmd, "enroll")) return ctl_cmd_enroll(ac, av);
+	if (!strcmp(cmd, "pki")) return ctl_cmd_pki(ac, av);
+	fprintf(stderr, "waferctl: unknown command '%s'\n", cmd);
+	usage(stderr);
+	return 2;
+}

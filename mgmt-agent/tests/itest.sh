@@ -1,0 +1,153 @@
+#!/bin/bash
+# itest.sh: local integration test of the host build of wafer-agent on
+# 127.0.0.1 (no QEMU): mutual TLS (no cert, foreign CA, expired, reader
+# writing, no role), enrollment once and only once, API errors, image upload
+# with SHA-256, VM definitions persisted across an agent restart, waferctl
+# with a pinned fingerprint. Usage: itest.sh build/x86_64
+set -u
+B=${1:-build/x86_64}
+AGENT=$B/bin/host/wafer-agent
+CTL=$B/bin/host/waferctl
+T=$(mktemp -d /tmp/wafer-itest.XXXXXX)
+PORT=$((20000 + $$ % 20000))
+PKI=$T/pki
+URL=https://127.0.0.1:$PORT
+fails=0 passes=0
+AGENT_PID=
+
+cleanup() { [ -n "$AGENT_PID" ] && kill "$AGENT_PID" 2>/dev/null; wait 2>/dev/null; rm -rf "$T"; }
+trap cleanup EXIT
+
+ok()   { passes=$((passes+1)); echo "ok   $*"; }
+bad()  { fails=$((fails+1)); echo "FAIL $*"; }
+check() { local what=$1; shift; if "$@"; then ok "$what"; else bad "$what"; fi; }
+
+start_agent() {
+	$AGENT --port $PORT --listen 127.0.0.1 --config-dir $T/config --data-dir $T/data \
+		--run-dir $T/run --etc-dir $T/etc --vmm /nonexistent/wafer-vmm --log-level debug \
+		--request-ms 2000 --handshake-ms 2000 --max-header 4096 2>>$T/agent.log &
+	AGENT_PID=$!
+	for _ in $(seq 50); do
+		[ -s $T/run/status/agent ] && (exec 3<>/dev/tcp/127.0.0.1/$PORT) 2>/dev/null && return 0
+		sleep 0.1
+	done
+	echo "agent did not start"; cat $T/agent.log; exit 1
+}
+stop_agent() { kill $AGENT_PID; wait $AGENT_PID 2>/dev/null; AGENT_PID=; }
+
+# curl as ROLE (admin, reader, norole, expired, foreign, none); prints the status code
+c() {
+	local who=$1; shift
+	local auth=()
+	[ "$who" != none ] && auth=(--cert $PKI/$who.pem --key $PKI/$who.key)
+	curl -sS -o $T/body -w '%{http_code}' --cacert $T/config/identity/host.pem "${auth[@]}" "$@" 2>$T/curl.err
+}
+body_has() { grep -q -- "$1" $T/body; }
+
+mkdir -p $T/config $T/data $T/run $T/etc
+export -f c body_has
+export T PKI URL
+$CTL pki dev $PKI >/dev/null || { echo "pki failed"; exit 1; }
+start_agent
+
+# --- identity and status file
+check "status file says enrollment open" grep -q '^enrollment=open$' $T/run/status/agent
+TOKEN=$(sed -n 's/^token=//p' $T/run/status/agent)
+FP=$(sed -n 's/^fingerprint=//p' $T/run/status/agent)
+check "token shown" test -n "$TOKEN"
+OFP=$(openssl x509 -in $T/config/identity/host.pem -noout -fingerprint -sha256 | sed 's/.*=//')
+check "fingerprint matches the stored certificate" test "$FP" = "$OFP"
+check "host key is ECDSA P-256" bash -c "openssl pkey -in $T/config/identity/host.key -noout -text | grep -q 'P-256'"
+
+# --- before enrollment: only /enroll without a certificate
+check "no cert before enrollment: 401" test "$(c none $URL/api/v1/host)" = 401
+check "admin cert not trusted yet: 401" test "$(c admin $URL/api/v1/host)" = 401
+PEM=$(python3 -c 'import json,sys; print(json.dumps(open(sys.argv[1]).read()))' $PKI/ca.pem)
+check "enroll with wrong token: 403" test "$(c none -X POST -H 'Content-Type: application/json' \
+	-d "{\"token\":\"WRONG\",\"ca_pem\":$PEM}" $URL/api/v1/enroll)" = 403
+check "enroll with unknown field: 400" test "$(c none -X POST -d "{\"token\":\"$TOKEN\",\"x\":1}" $URL/api/v1/enroll)" = 400
+check "enroll a leaf (not a CA): 400" test "$(c none -X POST -d "{\"token\":\"$TOKEN\",\"ca_pem\":$(python3 -c 'import json,sys; print(json.dumps(open(sys.argv[1]).read()))' $PKI/admin.pem)}" $URL/api/v1/enroll)" = 400
+check "enroll: 201" test "$(c none -X POST -d "{\"token\":\"$TOKEN\",\"ca_pem\":$PEM}" $URL/api/v1/enroll)" = 201
+check "status file says enrollment closed, no token" bash -c "grep -q '^enrollment=closed$' $T/run/status/agent && ! grep -q '^token=' $T/run/status/agent"
+check "CA stored in the trust store" test -s $T/config/trust/enrolled-ca.pem
+
+# --- mutual TLS after enrollment
+st=$(c none $URL/api/v1/host); check "no client cert: refused in the handshake (got $st)" test "$st" = 000
+st=$(c foreign $URL/api/v1/host); check "cert from a foreign CA: refused (got $st)" test "$st" = 000
+st=$(c expired $URL/api/v1/host); check "expired cert: refused (got $st)" test "$st" = 000
+check "enroll again (admin): 409 closed" test "$(c admin -X POST -d "{\"token\":\"$TOKEN\",\"ca_pem\":$PEM}" $URL/api/v1/enroll)" = 409
+check "admin GET host: 200" test "$(c admin $URL/api/v1/host)" = 200
+check "host shows the fingerprint" body_has "$FP"
+check "reader GET host: 200" test "$(c reader $URL/api/v1/host)" = 200
+check "reader POST vms: 403" test "$(c reader -X POST -d '{}' $URL/api/v1/vms)" = 403
+check "403 is a JSON error" body_has '"code":"forbidden"'
+check "cert without a wafer role: 403" test "$(c norole $URL/api/v1/host)" = 403
+check "TLS 1.1 refused" bash -c "! curl -s -o /dev/null --tls-max 1.1 --cacert $T/config/identity/host.pem --cert $PKI/admin.pem --key $PKI/admin.key $URL/api/v1/host"
+check "TLS 1.2 with AEAD works" test "$(c admin --tlsv1.2 --tls-max 1.2 $URL/api/v1/host)" = 200
+check "TLS 1.2 CBC suite refused" bash -c "! curl -s -o /dev/null --tlsv1.2 --tls-max 1.2 --ciphers ECDHE-ECDSA-AES128-SHA256 --cacert $T/config/identity/host.pem --cert $PKI/admin.pem --key $PKI/admin.key $URL/api/v1/host"
+
+# --- HTTP and API errors
+check "unknown path: 404" test "$(c admin $URL/api/v1/nothing)" = 404
+check "wrong method: 405" test "$(c admin -X DELETE $URL/api/v1/host)" = 405
+check "bad JSON: 400 with offset" bash -c "test \"\$(c admin -X POST -d '{\"name\":' $URL/api/v1/vms)\" = 400 && grep -q 'offset' $T/body"
+check "body on a GET route: 413" test "$(c admin -X GET -d 'x' $URL/api/v1/host)" = 413
+check "huge header: 431" test "$(c admin -H "X-Big: $(head -c 5000 /dev/zero | tr '\0' a)" $URL/api/v1/host)" = 431
+check "body over the route limit: 413" test "$(c admin -X POST -H 'Content-Type: application/json' --data-binary @<(head -c 70000 /dev/zero | tr '\0' ' ') $URL/api/v1/vms)" = 413
+check "invalid id characters: 400" test "$(c admin $URL/api/v1/vms/a%24b)" = 400
+check "unknown VM: 404" test "$(c admin $URL/api/v1/vms/nosuchvm)" = 404
+
+# --- images
+head -c 3000000 /dev/urandom > $T/kernel.img
+SHA=$(sha256sum $T/kernel.img | cut -d' ' -f1)
+check "upload with a wrong sha256: 400" test "$(c admin -X PUT --data-binary @$T/kernel.img "$URL/api/v1/images/kern?sha256=$(echo -n x | sha256sum | cut -d' ' -f1)")" = 400
+check "... and nothing stored" test ! -e $T/data/wafer/images/kern
+check "upload (chunked) with the right sha256: 201" test "$(c admin -X PUT -H 'Transfer-Encoding: chunked' --data-binary @$T/kernel.img "$URL/api/v1/images/kern?sha256=$SHA")" = 201
+check "stored image is identical" cmp -s $T/kernel.img $T/data/wafer/images/kern
+check "image list has it" bash -c "test \"\$(c reader $URL/api/v1/images)\" = 200 && grep -q '\"name\":\"kern\"' $T/body"
+
+# --- VMs
+SPEC='{"name":"web1","vcpus":1,"memory_mib":64,"boot":{"kernel":"kern","cmdline":"console=ttyS0 quiet"},"disks":[{"size_mib":16}],"nics":[{}],"autostart":false}'
+check "spec with unknown field: 400" bash -c "test \"\$(c admin -X POST -d '{\"name\":\"a\",\"vcpus\":1,\"memory_mib\":64,\"boot\":{\"kernel\":\"kern\"},\"colour\":1}' $URL/api/v1/vms)\" = 400 && grep -q \"unknown field 'colour'\" $T/body"
+check "too many vCPUs: 400" bash -c "test \"\$(c admin -X POST -d '{\"name\":\"a\",\"vcpus\":100000,\"memory_mib\":64,\"boot\":{\"kernel\":\"kern\"}}' $URL/api/v1/vms)\" = 400 && grep -q 'vcpus' $T/body"
+check "missing image: 400" test "$(c admin -X POST -d '{"name":"a","vcpus":1,"memory_mib":64,"boot":{"kernel":"nope"}}' $URL/api/v1/vms)" = 400
+check "create VM: 201" test "$(c admin -X POST -H 'Content-Type: application/json' -d "$SPEC" $URL/api/v1/vms)" = 201
+VMID=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["id"])' $T/body)
+check "MAC generated" body_has '"mac":"52:54:00:'
+check "duplicate name: 409" test "$(c admin -X POST -d "$SPEC" $URL/api/v1/vms)" = 409
+check "definition persisted" test -s $T/data/wafer/vms/$VMID.json
+check "sparse disk created" test -e $T/data/wafer/vms/$VMID/disk0.img
+check "get by name" test "$(c reader $URL/api/v1/vms/web1)" = 200
+check "patch autostart" bash -c "test \"\$(c admin -X PATCH -d '{\"autostart\":true}' $URL/api/v1/vms/$VMID)\" = 200 && grep -q '\"autostart\":true' $T/body"
+check "patch bad value: 400, nothing changed" bash -c "test \"\$(c admin -X PATCH -d '{\"vcpus\":0}' $URL/api/v1/vms/$VMID)\" = 400 && test \"\$(c admin $URL/api/v1/vms/$VMID)\" = 200 && grep -q '\"vcpus\":1' $T/body"
+check "pause a stopped VM: 409" test "$(c admin -X POST -d '{}' $URL/api/v1/vms/$VMID/pause)" = 409
+check "start without a bridge/VMM: clear error" bash -c "st=\$(c admin -X POST -d '{}' $URL/api/v1/vms/$VMID/start); [ \$st = 409 -o \$st = 500 ] && grep -q 'error' $T/body"
+check "delete image in use: 409" test "$(c admin -X DELETE $URL/api/v1/images/kern)" = 409
+check "events replay has vm.created" bash -c "curl -sS -m 2 --cacert $T/config/identity/host.pem --cert $PKI/reader.pem --key $PKI/reader.key '$URL/api/v1/events?since=0' 2>/dev/null | grep -q 'vm.created'"
+check "tasks list the upload" bash -c "test \"\$(c reader $URL/api/v1/tasks)\" = 200 && grep -q 'image.upload' $T/body"
+check "metrics (reader)" bash -c "test \"\$(c reader $URL/metrics)\" = 200 && grep -q 'wafer_vm_vcpus{vm=\"$VMID\"' $T/body"
+
+# --- persistence across an agent restart
+stop_agent
+start_agent
+check "VM survives an agent restart" bash -c "test \"\$(c admin $URL/api/v1/vms/$VMID)\" = 200 && grep -q '\"autostart\":true' $T/body"
+check "trust store survives: no-cert refused" test "$(c none $URL/api/v1/host)" = 000
+check "identity unchanged" test "$(sed -n 's/^fingerprint=//p' $T/run/status/agent)" = "$FP"
+
+# --- waferctl
+W=(env WAFER_HOST=127.0.0.1:$PORT WAFER_CERT=$PKI/admin.pem WAFER_KEY=$PKI/admin.key $CTL)
+check "waferctl host with pinned fingerprint" bash -c "${W[*]} --fingerprint $FP host | grep -q fingerprint"
+check "waferctl with a wrong pin fails" bash -c "! ${W[*]} --fingerprint $(echo $FP | tr 'A-F' 'a-f' | rev) host 2>/dev/null"
+check "waferctl vm list" bash -c "${W[*]} --fingerprint $FP vm list | grep -q web1"
+check "waferctl image upload" bash -c "${W[*]} --fingerprint $FP image upload small $T/kernel.img | grep -q 'sha256 $SHA'"
+check "waferctl vm rm" bash -c "${W[*]} --fingerprint $FP vm rm web1 && test ! -e $T/data/wafer/vms/$VMID.json"
+check "waferctl image rm after the VM is gone" bash -c "${W[*]} --fingerprint $FP image rm kern"
+
+# --- slow client does not block others
+exec 3<>/dev/tcp/127.0.0.1/$PORT
+check "another client is served while one stalls" test "$(c admin $URL/api/v1/host)" = 200
+exec 3<&-
+check "agent still alive" kill -0 $AGENT_PID
+
+echo "itest: $passes passed, $fails failed"
+[ $fails -eq 0 ] || { echo "--- agent log"; tail -40 $T/agent.log; }
+[ $fails -eq 0 ]
