@@ -51,7 +51,8 @@ void config_defaults(struct config *c);
 void config_parse(struct config *c, const char *origin, const char *text, size_t len,
 		  struct config_errors *errs);
 /* Apply every wafer.<key>=<value> word of the kernel command line text. Words
- * for keys that are not settings (wafer.slot, wafer.test.*) are left alone. */
+ * for keys that are not settings (wafer.slot, wafer.boot, wafer.test.*) are left
+ * alone. */
 void config_apply_cmdline(struct config *c, const char *cmdline, struct config_errors *errs);
 /* Set one key from a string; returns 0, or -1 with a reason in why. */
 int config_set(struct config *c, const char *key, const char *value, char *why, size_t whylen);

@@ -21,9 +21,9 @@ static size_t status_reply(char *out, size_t n)
 	int ns;
 	struct service *t = services_table(&ns);
 	size_t o = (size_t)snprintf(out, n,
-		"ok\nversion=%s\nboard=%s\nslot=%s\nhostname=%s\nuptime_ms=%lld\nkvm=%s\n"
+		"ok\nversion=%s\nboard=%s\nslot=%s\nboot=%s\nhostname=%s\nuptime_ms=%lld\nkvm=%s\n"
 		"stateless=%d\nmedium=%s\nuplink=%s\nbridge=%s\n",
-		WAFER_VERSION, WAFER_BOARD, g_st.slot, g_st.hostname,
+		WAFER_VERSION, WAFER_BOARD, g_st.slot, g_st.boot_path, g_st.hostname,
 		(long long)(mono_ms() - g_st.boot_ms), g_st.kvm_ok ? "yes" : "no", g_st.stateless,
 		g_st.medium, g_st.uplink, MGMT_BRIDGE);
 	for (int i = 0; i < ns && o < n; i++)

@@ -51,6 +51,8 @@ static void read_cmdline(void)
 		ilog(LOG_WARNING, "kernel command line longer than %d bytes: cut", CMDLINE_MAX);
 	if (cmdline_get(&g_st.cmdline, "wafer.slot", g_st.slot, sizeof g_st.slot) != 1 || !g_st.slot[0])
 		snprintf(g_st.slot, sizeof g_st.slot, "?");
+	if (cmdline_get(&g_st.cmdline, "wafer.boot", g_st.boot_path, sizeof g_st.boot_path) != 1)
+		g_st.boot_path[0] = '\0';
 }
 
 /* No SysRq, Ctrl-Alt-Del as a signal to init, a panic reboots the host, and
@@ -87,8 +89,19 @@ static void load_config(void)
 		status_problem("cfgmore", "... and %d more configuration errors", g_st.cfg_errs.dropped);
 }
 
+/* The kernel asks for modules by alias (crypto-crc32c, fs-vfat...) through
+ * its modprobe helper: that is wafer-init itself under another name. */
+static void modprobe_helper(void)
+{
+	fs_mkdir_p("/usr/libexec/wafer", 0755);
+	if (symlink("/init", MODPROBE_PATH) != 0 && errno != EEXIST)
+		ilog(LOG_WARNING, "%s: %s", MODPROBE_PATH, strerror(errno));
+	write_proc("/proc/sys/kernel/modprobe", MODPROBE_PATH "\n");
+}
+
 static void drivers(void)
 {
+	modprobe_helper();
 	if (modules_init() != 0) {
 		status_problem("modules", "kernel modules unavailable: drivers may be missing");
 		return;
@@ -231,6 +244,8 @@ int main(int argc, char **argv)
 	base = base ? base + 1 : argv[0];
 	if (strcmp(base, "udhcpc-hook") == 0)
 		return dhcphook_main(argc, argv);
+	if (strcmp(base, "modprobe") == 0)
+		return modprobe_main(argc, argv);
 	if (getpid() != 1) {
 		fprintf(stderr, "wafer-init: must run as PID 1 (or as udhcpc-hook)\n");
 		return 2;

@@ -118,8 +118,32 @@ int modules_load(const char *name)
 
 static void load_cb(const char *module, void *ctx)
 {
-	(void)ctx;
-	modules_load(module);
+	int *rc = ctx;
+	if (modules_load(module) != 0 && rc)
+		*rc = -1;
+}
+
+int modules_load_any(const char *name_or_alias)
+{
+	if (modtables_dep(&g_mt, name_or_alias))
+		return modules_load(name_or_alias);
+	int rc = 0;
+	if (modtables_match(&g_mt, name_or_alias, load_cb, &rc) == 0)
+		return -1;
+	return rc;
+}
+
+/* The kernel's request_module() runs "modprobe -q -- NAME" (crypto-crc32c,
+ * rtnl-link-bridge, fs-vfat...): resolve NAME as a module or an alias. */
+int modprobe_main(int argc, char **argv)
+{
+	const char *name = NULL;
+	for (int i = 1; i < argc; i++)
+		if (argv[i][0] != '-')
+			name = argv[i];
+	if (!name || modules_init() != 0)
+		return 1;
+	return modules_load_any(name) == 0 ? 0 : 1;
 }
 
 static void coldplug_bus(const char *bus)

@@ -7,6 +7,11 @@
 int modules_init(void);
 /* Load a module and its dependencies by name; 0 ok/already loaded, -1 error. */
 int modules_load(const char *name);
+/* Load by module name or by alias (e.g. "crypto-crc32c"); 0 or -1. */
+int modules_load_any(const char *name_or_alias);
+/* wafer-init run as modprobe by the kernel's request_module(). */
+int modprobe_main(int argc, char **argv);
+#define MODPROBE_PATH "/usr/libexec/wafer/modprobe"
 /* Walk /sys/bus/\*\/devices/\*\/modalias and load what matches, repeating
  * while new modules bring new devices. Returns the number of modules loaded. */
 int modules_coldplug(void);

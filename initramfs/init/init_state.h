@@ -18,6 +18,7 @@ struct init_state {
 	struct config cfg;
 	struct config_errors cfg_errs;
 	char slot[16];
+	char boot_path[24];       /* wafer.boot=: grub-bios, grub-efi, u-boot, pxe */
 	char hostname[64];
 	char uplink[16];          /* the physical NIC under br0 (or VLAN parent) */
 	char mgmt_port[24];       /* what is enslaved to br0: uplink or uplink.VID */

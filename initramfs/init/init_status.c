@@ -179,8 +179,8 @@ static void compose(void)
 {
 	char *s = g_screen;
 	size_t o = 0;
-	o = add(s, o, "\n  Wafer %s (%s)   slot %s   host %s\n", WAFER_VERSION, WAFER_BOARD, g_st.slot,
-		g_st.hostname[0] ? g_st.hostname : "-");
+	o = add(s, o, "\n  Wafer %s (%s)   slot %s%s%s   host %s\n", WAFER_VERSION, WAFER_BOARD, g_st.slot,
+		g_st.boot_path[0] ? " via " : "", g_st.boot_path, g_st.hostname[0] ? g_st.hostname : "-");
 	o = add(s, o, "  ------------------------------------------------------------------\n");
 	o = compose_net(s, o);
 	o = add(s, o, "  KVM          %s\n", g_st.kvm_ok ? "ready" : "NOT AVAILABLE");
