@@ -20,3 +20,8 @@ UT_lib_json_SRCS   := lib/tests/test_json.c $(LIB_JSON_SRCS)
 UT_lib_wlog_SRCS   := lib/tests/test_wlog.c $(LIB_WLOG_SRCS)
 UT_lib_fsutil_SRCS := lib/tests/test_fsutil.c $(LIB_CFGSTORE_SRCS)
 $(B)/obj/test/lib/tests/%.o: CFLAGS_EXTRA += -Itests/unit
+
+# Client side of wafer-init's sockets (init.sock, log.sock, log-in.sock).
+LIB_INITCTL_SRCS := lib/initctl.c
+UNIT_TESTS += lib_initctl
+UT_lib_initctl_SRCS := lib/tests/test_initctl.c $(LIB_INITCTL_SRCS)
