@@ -18,31 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
-struct agent_config agent_cfg = {
-	.port = 443,
-	.config_dir = "/config",
-	.data_dir = "/data",
-	.run_dir = "/run/wafer",
-	.vmm_path = "/usr/bin/wafer-vmm",
-	.etc_dir = "/etc/wafer",
-	.lim = {
-		.max_conns = 64, .max_conns_per_ip = 16, .handshake_ms = 10000,
-		.request_ms = 30000, .idle_ms = 60000, .io_ms = 30000, .max_head = 8192,
-	},
-};
-struct agent_stats agent_stats;
-uint64_t agent_start_ms;
 static volatile int stop_flag;
-
-void agent_path(char *out, size_t outlen, const char *base, const char *fmt, ...)
-{
-	va_list ap;
-	int n = snprintf(out, outlen, "%s/", base);
-	va_start(ap, fmt);
-	if (n > 0 && (size_t)n < outlen)
-		vsnprintf(out + n, outlen - (size_t)n, fmt, ap);
-	va_end(ap);
-}
 
 static void on_signal(int sig)
 {

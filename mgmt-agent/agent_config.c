@@ -1,0 +1,32 @@
+/* agent_config.c: the agent's configuration with its defaults, counters,
+ * and path helper (see agent.h). */
+#include "agent.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+
+struct agent_config agent_cfg = {
+	.port = 443,
+	.config_dir = "/config",
+	.data_dir = "/data",
+	.run_dir = "/run/wafer",
+	.vmm_path = "/usr/bin/wafer-vmm",
+	.etc_dir = "/etc/wafer",
+	.lim = {
+		.max_conns = 64, .max_conns_per_ip = 16, .handshake_ms = 10000,
+		.request_ms = 30000, .idle_ms = 60000, .io_ms = 30000, .max_head = 8192,
+	},
+};
+struct agent_stats agent_stats;
+uint64_t agent_start_ms;
+
+void agent_path(char *out, size_t outlen, const char *base, const char *fmt, ...)
+{
+	va_list ap;
+	int n = snprintf(out, outlen, "%s/", base);
+	va_start(ap, fmt);
+	if (n > 0 && (size_t)n < outlen)
+		vsnprintf(out + n, outlen - (size_t)n, fmt, ap);
+	va_end(ap);
+}
+

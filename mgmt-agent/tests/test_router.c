@@ -1,0 +1,68 @@
+/* test_router.c: path matching, parameters, 404/405/400 decisions. */
+#include "router.h"
+#include "wtest.h"
+
+#include <string.h>
+
+static void h(struct api_ctx *x) { (void)x; }
+
+static const struct route tbl[] = {
+	{ "GET", "/api/v1/vms", h, ROLE_READER, 0 },
+	{ "POST", "/api/v1/vms", h, ROLE_ADMIN, 100 },
+	{ "GET", "/api/v1/vms/{id}", h, ROLE_READER, 0 },
+	{ "DELETE", "/api/v1/vms/{id}", h, ROLE_ADMIN, 0 },
+	{ "POST", "/api/v1/vms/{id}/start", h, ROLE_ADMIN, 0 },
+	{ "GET", "/metrics", h, ROLE_READER, 0 },
+};
+
+static void t_match(void)
+{
+	struct route_match m;
+	WT_EQ_INT(router_match(tbl, 6, "GET", "/api/v1/vms", &m), 200);
+	WT_CHECK(m.route == &tbl[0]);
+	WT_EQ_INT(router_match(tbl, 6, "POST", "/api/v1/vms", &m), 200);
+	WT_CHECK(m.route == &tbl[1]);
+	WT_EQ_INT(router_match(tbl, 6, "GET", "/api/v1/vms/web-1.a_b", &m), 200);
+	WT_EQ_STR(route_param(&m, "id"), "web-1.a_b");
+	WT_CHECK(route_param(&m, "nope") == NULL);
+	WT_EQ_INT(router_match(tbl, 6, "POST", "/api/v1/vms/x1/start", &m), 200);
+	WT_CHECK(m.route == &tbl[4]);
+	WT_EQ_STR(route_param(&m, "id"), "x1");
+}
+
+static void t_errors(void)
+{
+	struct route_match m;
+	WT_EQ_INT(router_match(tbl, 6, "PUT", "/api/v1/vms", &m), 405);
+	WT_EQ_STR(m.allow, "GET, POST");
+	WT_EQ_INT(router_match(tbl, 6, "PATCH", "/api/v1/vms/x", &m), 405);
+	WT_EQ_STR(m.allow, "GET, DELETE");
+	WT_EQ_INT(router_match(tbl, 6, "GET", "/api/v1/vm", &m), 404);
+	WT_EQ_INT(router_match(tbl, 6, "GET", "/api/v1/vms/", &m), 404);
+	WT_EQ_INT(router_match(tbl, 6, "GET", "/api/v1/vms/x/", &m), 404);
+	WT_EQ_INT(router_match(tbl, 6, "GET", "/api/v1/vms//start", &m), 404);
+	WT_EQ_INT(router_match(tbl, 6, "GET", "//api/v1/vms", &m), 404);
+	WT_EQ_INT(router_match(tbl, 6, "GET", "/metrics/", &m), 404);
+	WT_EQ_INT(router_match(tbl, 6, "GET", "", &m), 404);
+	WT_EQ_INT(router_match(tbl, 6, "GET", "/api/v1/vms/..", &m), 400);
+	WT_CHECK(strstr(m.msg, "invalid id") != NULL);
+	WT_EQ_INT(router_match(tbl, 6, "GET", "/api/v1/vms/.hidden", &m), 400);
+	WT_EQ_INT(router_match(tbl, 6, "GET", "/api/v1/vms/a b", &m), 400);
+	char longid[200];
+	memset(longid, 0, sizeof longid);
+	strcpy(longid, "/api/v1/vms/");
+	memset(longid + 12, 'a', 100);
+	WT_EQ_INT(router_match(tbl, 6, "GET", longid, &m), 400);
+	WT_CHECK(strstr(m.msg, "longer") != NULL);
+}
+
+static void t_names(void)
+{
+	WT_CHECK(route_valid_name("vmlinuz-6.12"));
+	WT_CHECK(!route_valid_name(""));
+	WT_CHECK(!route_valid_name("-x"));
+	WT_CHECK(!route_valid_name("a/b"));
+	WT_CHECK(!route_valid_name("a\nb"));
+}
+
+WTEST_MAIN("router", WT_CASE(t_match), WT_CASE(t_errors), WT_CASE(t_names))
