@@ -1,0 +1,47 @@
+/* config.h: the VMM's configuration from its command line (docs/vmm.md). */
+#ifndef VMM_CONFIG_H
+#define VMM_CONFIG_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define CFG_MAX_DISKS 8
+#define CFG_MAX_NETS 8
+#define CFG_MAX_VCPUS 64
+
+struct cfg_disk {
+	const char *path;   /* NULL when fd given */
+	int fd;             /* -1 when path given */
+	bool readonly;
+	char id[65];
+};
+
+struct cfg_net {
+	const char *tap;    /* NULL when fd given */
+	int fd;
+	uint8_t mac[6];
+	bool mac_set;
+	bool vhost;         /* vhost=auto (true) / off */
+	char id[65];
+};
+
+struct vmm_config {
+	const char *id;
+	int vcpus;
+	uint64_t memory_mib;
+	const char *kernel, *initrd, *cmdline;
+	struct cfg_disk disks[CFG_MAX_DISKS];
+	int ndisks;
+	struct cfg_net nets[CFG_MAX_NETS];
+	int nnets;
+	bool rng, balloon;
+	size_t console_ring;
+	const char *control_path;
+	int control_fd;
+};
+
+/* Parse argv. Returns 0, 1 for --help (usage printed to out), or -1 with a
+ * message in err. Strings point into argv. */
+int config_parse(struct vmm_config *c, int argc, char **argv, char *err, size_t errlen);
+extern const char config_usage[];
+#endif

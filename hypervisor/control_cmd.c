@@ -1,0 +1,338 @@
+/* control_cmd.c: the control requests: parse one JSON line, act on the VM,
+ * and write the JSON response (docs/vmm.md, "Control socket protocol"). */
+#include "control.h"
+#include "json.h"
+#include "log.h"
+#include "virtio/devices.h"
+#include "virtio/virtio.h"
+#include "vm.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static char *ctl_finish(struct json_w *w)
+{
+	json_w_obj_end(w);
+	size_t len;
+	char *s = json_w_finish(w, &len);
+	if (!s)
+		return strdup("{\"ok\":false,\"error\":\"out of memory\"}\n");
+	char *line = realloc(s, len + 2);
+	if (!line) {
+		free(s);
+		return NULL;
+	}
+	line[len] = '\n';
+	line[len + 1] = 0;
+	return line;
+}
+
+static char *ctl_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static char *ctl_error(const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	struct json_w w;
+	json_w_init(&w);
+	json_w_obj_begin(&w);
+	json_w_kbool(&w, "ok", false);
+	json_w_kstr(&w, "error", msg);
+	return ctl_finish(&w);
+}
+
+static void ctl_ok(struct json_w *w)
+{
+	json_w_init(w);
+	json_w_obj_begin(w);
+	json_w_kbool(w, "ok", true);
+}
+
+static void ctl_kstate(struct json_w *w, struct vm *vm)
+{
+	pthread_mutex_lock(&vm->lock);
+	enum vm_state s = vm->exit_reason != VMEXIT_NONE ? VM_STOPPED : vm->state;
+	pthread_mutex_unlock(&vm->lock);
+	json_w_kstr(w, "state", vm_state_name(s));
+}
+
+static void ctl_broken_list(struct json_w *w, struct vm *vm)
+{
+	struct virtio_dev *all[CFG_MAX_DISKS + CFG_MAX_NETS + 2];
+	int n = 0;
+	for (int i = 0; i < vm->nblk; i++) all[n++] = vm->blk[i];
+	for (int i = 0; i < vm->nnet; i++) all[n++] = vm->net[i];
+	if (vm->rng) all[n++] = vm->rng;
+	if (vm->balloon) all[n++] = vm->balloon;
+	json_w_key(w, "broken");
+	json_w_arr_begin(w);
+	for (int i = 0; i < n; i++)
+		if (__atomic_load_n(&all[i]->broken, __ATOMIC_RELAXED))
+			json_w_str(w, all[i]->id);
+	json_w_arr_end(w);
+}
+
+static void ctl_times(struct json_w *w, struct vm *vm)
+{
+	json_w_kuint(w, "uptime_ms", (vm_now_ns() - vm->start_ns) / 1000000);
+	pthread_mutex_lock(&vm->lock);
+	int64_t boot = vm->boot_ms;
+	pthread_mutex_unlock(&vm->lock);
+	json_w_key(w, "boot_ms");
+	if (boot < 0)
+		json_w_null(w);
+	else
+		json_w_int(w, boot);
+}
+
+static char *ctl_status(struct vm *vm)
+{
+	struct json_w w;
+	ctl_ok(&w);
+	json_w_kstr(&w, "id", vm->cfg->id);
+	ctl_kstate(&w, vm);
+	json_w_kint(&w, "vcpus", vm->nvcpus);
+	json_w_kuint(&w, "memory_mib", vm->cfg->memory_mib);
+	json_w_kint(&w, "pid", getpid());
+	ctl_times(&w, vm);
+	json_w_key(&w, "exit_reason");
+	pthread_mutex_lock(&vm->lock);
+	enum vm_exit e = vm->exit_reason;
+	pthread_mutex_unlock(&vm->lock);
+	if (e == VMEXIT_NONE)
+		json_w_null(&w);
+	else
+		json_w_str(&w, vm_exit_name(e));
+	ctl_broken_list(&w, vm);
+	return ctl_finish(&w);
+}
+
+static void ctl_stats_disks(struct json_w *w, struct vm *vm)
+{
+	json_w_key(w, "disks");
+	json_w_arr_begin(w);
+	for (int i = 0; i < vm->nblk; i++) {
+		struct blk_stats s;
+		virtio_blk_get_stats(vm->blk[i], &s);
+		json_w_obj_begin(w);
+		json_w_kstr(w, "id", vm->blk[i]->id);
+		json_w_kuint(w, "rd_bytes", s.rd_bytes);
+		json_w_kuint(w, "wr_bytes", s.wr_bytes);
+		json_w_kuint(w, "rd_ops", s.rd_ops);
+		json_w_kuint(w, "wr_ops", s.wr_ops);
+		json_w_kuint(w, "flush_ops", s.flush_ops);
+		json_w_kuint(w, "discard_ops", s.discard_ops);
+		json_w_kuint(w, "errors", s.errors);
+		json_w_kbool(w, "broken", vm->blk[i]->broken);
+		json_w_obj_end(w);
+	}
+	json_w_arr_end(w);
+}
+
+static void ctl_stats_nets(struct json_w *w, struct vm *vm)
+{
+	json_w_key(w, "nets");
+	json_w_arr_begin(w);
+	for (int i = 0; i < vm->nnet; i++) {
+		struct net_stats s;
+		virtio_net_get_stats(vm->net[i], &s);
+		json_w_obj_begin(w);
+		json_w_kstr(w, "id", vm->net[i]->id);
+		json_w_kuint(w, "rx_bytes", s.rx_bytes);
+		json_w_kuint(w, "tx_bytes", s.tx_bytes);
+		json_w_kuint(w, "rx_packets", s.rx_packets);
+		json_w_kuint(w, "tx_packets", s.tx_packets);
+		json_w_kuint(w, "rx_dropped", s.rx_dropped);
+		json_w_kbool(w, "broken", vm->net[i]->broken);
+		json_w_obj_end(w);
+	}
+	json_w_arr_end(w);
+}
+
+static void ctl_stats_balloon(struct json_w *w, struct vm *vm)
+{
+	struct balloon_stats b;
+	virtio_balloon_get_stats(vm->balloon, &b);
+	json_w_key(w, "balloon");
+	json_w_obj_begin(w);
+	json_w_kuint(w, "target_mib", b.target_pages >> 8);
+	json_w_kuint(w, "actual_mib", b.actual_pages >> 8);
+	json_w_key(w, "guest");
+	json_w_obj_begin(w);
+	json_w_kuint(w, "swap_in", b.swap_in);
+	json_w_kuint(w, "swap_out", b.swap_out);
+	json_w_kuint(w, "major_faults", b.major_faults);
+	json_w_kuint(w, "minor_faults", b.minor_faults);
+	json_w_kuint(w, "free_memory", b.free_memory);
+	json_w_kuint(w, "total_memory", b.total_memory);
+	json_w_kuint(w, "available_memory", b.available_memory);
+	json_w_kuint(w, "disk_caches", b.disk_caches);
+	json_w_obj_end(w);
+	json_w_obj_end(w);
+}
+
+static char *ctl_stats(struct vm *vm)
+{
+	struct json_w w;
+	ctl_ok(&w);
+	uint64_t exits = 0, io = 0, mmio = 0;
+	for (int i = 0; i < vm->nvcpus; i++) {
+		exits += __atomic_load_n(&vm->vcpus[i].exits, __ATOMIC_RELAXED);
+		io += __atomic_load_n(&vm->vcpus[i].exits_io, __ATOMIC_RELAXED);
+		mmio += __atomic_load_n(&vm->vcpus[i].exits_mmio, __ATOMIC_RELAXED);
+	}
+	json_w_kuint(&w, "vcpu_time_ns", vcpu_time_ns(vm));
+	json_w_kuint(&w, "exits", exits);
+	json_w_kuint(&w, "exits_io", io);
+	json_w_kuint(&w, "exits_mmio", mmio);
+	ctl_times(&w, vm);
+	ctl_stats_disks(&w, vm);
+	ctl_stats_nets(&w, vm);
+	if (vm->balloon)
+		ctl_stats_balloon(&w, vm);
+	json_w_key(&w, "console");
+	json_w_obj_begin(&w);
+	json_w_kuint(&w, "bytes", console_end(&vm->console));
+	json_w_kuint(&w, "ring_size", vm->console.size);
+	json_w_obj_end(&w);
+	return ctl_finish(&w);
+}
+
+static char *ctl_simple_state(struct vm *vm)
+{
+	struct json_w w;
+	ctl_ok(&w);
+	ctl_kstate(&w, vm);
+	return ctl_finish(&w);
+}
+
+static char *ctl_shutdown(struct vm *vm, const struct json_node *req)
+{
+	int64_t t = 60;
+	char err[160];
+	if (json_get(req, "timeout_s") &&
+	    json_get_int_range(req, "timeout_s", 1, 86400, &t, err, sizeof(err)) < 0)
+		return ctl_error("%s", err);
+	pthread_mutex_lock(&vm->lock);
+	vm->shutdown_deadline_ns = vm_now_ns() + (uint64_t)t * 1000000000ull;
+	if (vm->state == VM_RUNNING)
+		vm->state = VM_SHUTTING_DOWN;
+	pthread_mutex_unlock(&vm->lock);
+	pm_power_button(&vm->pm);
+	vm_wake_main(vm);
+	return ctl_simple_state(vm);
+}
+
+static char *ctl_balloon(struct vm *vm, const struct json_node *req)
+{
+	int64_t t;
+	char err[160];
+	if (!vm->balloon)
+		return ctl_error("no balloon device (start the VMM with --balloon)");
+	if (json_get_int_range(req, "target_mib", 0, (int64_t)vm->cfg->memory_mib, &t, err, sizeof(err)) < 0)
+		return ctl_error("%s", err);
+	virtio_balloon_set_target(vm->balloon, (uint64_t)t);
+	struct json_w w;
+	ctl_ok(&w);
+	json_w_kint(&w, "target_mib", t);
+	return ctl_finish(&w);
+}
+
+static char *ctl_console_write(struct vm *vm, const struct json_node *req)
+{
+	const struct json_node *d = json_get(req, "data");
+	if (!json_is(d, JSON_STRING))
+		return ctl_error("'data' must be a string");
+	if (d->len > 4096)
+		return ctl_error("'data' is %zu bytes, at most 4096 per request", d->len);
+	size_t n = uart_input(&vm->uart, (const uint8_t *)d->str, d->len);
+	struct json_w w;
+	ctl_ok(&w);
+	json_w_kuint(&w, "written", n);
+	return ctl_finish(&w);
+}
+
+static char *ctl_console(struct control *c, struct ctl_client *cl, const struct json_node *req)
+{
+	struct console_ring *con = &c->vm->console;
+	const struct json_node *from = json_get(req, "from");
+	const struct json_node *f = json_get(req, "follow"), *in = json_get(req, "input");
+	if ((f && !json_is(f, JSON_BOOL)) || (in && !json_is(in, JSON_BOOL)))
+		return ctl_error("'follow' and 'input' must be booleans");
+	uint64_t start = console_start(con), end = console_end(con), pos = start;
+	if (json_is(from, JSON_STRING) && !strcmp(from->str, "end"))
+		pos = end;
+	else if (json_is(from, JSON_NUMBER) && from->is_int && from->ival >= 0)
+		pos = (uint64_t)from->ival;
+	else if (from && !(json_is(from, JSON_STRING) && !strcmp(from->str, "start")))
+		return ctl_error("'from' must be a non-negative integer, \"start\" or \"end\"");
+	uint64_t lost = pos < start ? start - pos : 0;
+	if (pos < start) pos = start;
+	if (pos > end) pos = end;
+	cl->console = true;
+	cl->follow = f && f->bval;
+	cl->input = in && in->bval;
+	cl->pos = pos;
+	cl->stop_at = end;
+	if (cl->follow)
+		c->followers++;
+	struct json_w w;
+	ctl_ok(&w);
+	json_w_kuint(&w, "offset", pos);
+	json_w_kuint(&w, "lost", lost);
+	return ctl_finish(&w);
+}
+
+static const char *const ctl_keys[] = { "cmd", "timeout_s", "target_mib", "data", "from",
+					"follow", "input", NULL };
+
+static char *ctl_dispatch(struct control *c, struct ctl_client *cl, const struct json_node *req)
+{
+	struct vm *vm = c->vm;
+	const char *cmd = json_get_str(req, "cmd");
+	if (!cmd)
+		return ctl_error("missing string member 'cmd'");
+	if (!strcmp(cmd, "status")) return ctl_status(vm);
+	if (!strcmp(cmd, "stats")) return ctl_stats(vm);
+	if (!strcmp(cmd, "pause")) { vm_pause(vm); return ctl_simple_state(vm); }
+	if (!strcmp(cmd, "resume")) { vm_resume(vm); return ctl_simple_state(vm); }
+	if (!strcmp(cmd, "shutdown")) return ctl_shutdown(vm, req);
+	if (!strcmp(cmd, "stop")) {
+		c->stop_requested = true;
+		struct json_w w;
+		ctl_ok(&w);
+		json_w_kstr(&w, "state", "stopped");
+		return ctl_finish(&w);
+	}
+	if (!strcmp(cmd, "balloon")) return ctl_balloon(vm, req);
+	if (!strcmp(cmd, "console-write")) return ctl_console_write(vm, req);
+	if (!strcmp(cmd, "console")) return ctl_console(c, cl, req);
+	return ctl_error("unknown cmd '%s'", cmd);
+}
+
+char *control_request(struct control *c, struct ctl_client *cl, const char *line, size_t len)
+{
+	struct json_doc doc;
+	struct json_err jerr;
+	struct json_limits lim = { .max_size = CTL_LINE_MAX, .max_depth = 8, .max_nodes = 256 };
+	if (len && line[len - 1] == '\r')
+		len--;
+	if (json_parse(&doc, line, len, &lim, &jerr) < 0)
+		return ctl_error("bad JSON: %s", jerr.msg);
+	const struct json_node *req = json_root(&doc);
+	char err[160];
+	char *resp;
+	if (!json_is(req, JSON_OBJECT))
+		resp = ctl_error("request must be a JSON object");
+	else if (json_check_keys(req, ctl_keys, err, sizeof(err)) < 0)
+		resp = ctl_error("%s", err);
+	else
+		resp = ctl_dispatch(c, cl, req);
+	json_doc_free(&doc);
+	return resp;
+}
