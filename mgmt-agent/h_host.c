@@ -6,6 +6,7 @@
 #include "events.h"
 #include "fsutil.h"
 #include "hostinfo.h"
+#include "initctl.h"
 #include "tls_server.h"
 #include "vm.h"
 #include "wafer-version.h"
@@ -174,27 +175,21 @@ static int unix_connect(const char *configured, const char *name)
 	return fd;
 }
 
-/* Ask init (docs/architecture.md: init.sock takes "reboot" / "poweroff"). */
+/* Ask init through its control socket (lib/initctl). */
 static void power(struct api_ctx *x, const char *cmd)
 {
-	char line[32], reply[256] = "";
-	int fd = unix_connect(agent_cfg.init_sock, "init.sock");
-	if (fd < 0) {
-		api_error(x, 503, "init_unavailable", "cannot reach init's control socket: %s", strerror(errno));
+	char sock[512];
+	if (agent_cfg.init_sock)
+		snprintf(sock, sizeof sock, "%s", agent_cfg.init_sock);
+	else
+		agent_path(sock, sizeof sock, agent_cfg.run_dir, "init.sock");
+	int rc = !strcmp(cmd, "reboot") ? initctl_reboot(sock) : initctl_poweroff(sock);
+	if (rc == -EPROTO) {
+		api_error(x, 500, "init_error", "init refused '%s'", cmd);
 		return;
 	}
-	int n = snprintf(line, sizeof line, "%s\n", cmd);
-	struct pollfd p = { .fd = fd, .events = POLLIN };
-	ssize_t r = -1;
-	if (fs_write_all(fd, line, (size_t)n) == 0 && poll(&p, 1, 3000) == 1)
-		r = read(fd, reply, sizeof reply - 1);
-	close(fd);
-	if (r > 0) {
-		reply[r] = '\0';
-		reply[strcspn(reply, "\r\n")] = '\0';
-	}
-	if (r > 0 && strncmp(reply, "error", 5) == 0) {
-		api_error(x, 500, "init_error", "init refused '%s': %s", cmd, reply);
+	if (rc) {
+		api_error(x, 503, "init_unavailable", "cannot reach init's control socket %s: %s", sock, strerror(-rc));
 		return;
 	}
 	wlog(WLOG_INFO, "host", "%s requested by %s (%s)", cmd, x->c->cn, x->c->peer);

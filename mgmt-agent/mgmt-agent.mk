@@ -10,7 +10,7 @@ AGENT_CORE_SRCS := $(addprefix mgmt-agent/, agent_config.c api.c api_routes.c co
 	router.c server.c tap.c tasks.c tls_server.c tls_x509.c vm_registry.c vm_run.c vm_spec.c)
 LIB_VMMCTL_SRCS ?= $(wildcard lib/vmmctl.c)
 AGENT_SRCS := mgmt-agent/agent_main.c $(AGENT_CORE_SRCS) $(LIB_JSON_SRCS) $(LIB_WLOG_SRCS) \
-	$(LIB_CFGSTORE_SRCS) $(LIB_VMMCTL_SRCS)
+	$(LIB_CFGSTORE_SRCS) $(LIB_VMMCTL_SRCS) $(LIB_INITCTL_SRCS)
 WAFERCTL_SRCS := $(addprefix mgmt-agent/, ctl_main.c ctl_client.c ctl_cmds.c ctl_vm.c ctl_pki.c \
 	ctl_table.c http_parse.c tls_x509.c) $(LIB_JSON_SRCS) $(LIB_WLOG_SRCS) $(LIB_FSUTIL_SRCS)
 
@@ -59,6 +59,6 @@ UT_agent_http_SRCS    := mgmt-agent/tests/test_http.c mgmt-agent/http_parse.c
 UT_agent_router_SRCS  := mgmt-agent/tests/test_router.c mgmt-agent/router.c
 UT_agent_spec_SRCS    := mgmt-agent/tests/test_spec.c mgmt-agent/vm_spec.c mgmt-agent/router.c $(LIB_JSON_SRCS)
 UT_agent_openapi_SRCS := mgmt-agent/tests/test_openapi.c $(AGENT_CORE_SRCS) $(LIB_JSON_SRCS) \
-	$(LIB_WLOG_SRCS) $(LIB_CFGSTORE_SRCS) $(LIB_VMMCTL_SRCS)
+	$(LIB_WLOG_SRCS) $(LIB_CFGSTORE_SRCS) $(LIB_VMMCTL_SRCS) $(LIB_INITCTL_SRCS)
 UT_agent_openapi_LIBS := $(MBEDTLS_HOST_LIBS)
 UT_agent_openapi_DEPS := $(MBEDTLS_HOST_LIBS)

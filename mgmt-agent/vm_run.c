@@ -5,6 +5,7 @@
 #include "vm_internal.h"
 #include "agent.h"
 #include "fsutil.h"
+#include "initctl.h"
 #include "tap.h"
 #include "vmmctl.h"
 #include "wlog.h"
@@ -63,23 +64,8 @@ static int open_log_intake(const char *tag)
 		snprintf(path, sizeof path, "%s", agent_cfg.log_in_sock);
 	else
 		agent_path(path, sizeof path, agent_cfg.run_dir, "log-in.sock");
-	struct sockaddr_un a = { .sun_family = AF_UNIX };
-	if (strlen(path) >= sizeof a.sun_path)
-		return -1;
-	memcpy(a.sun_path, path, strlen(path) + 1);
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof a) < 0) {
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	char line[96];
-	int n = snprintf(line, sizeof line, "%s\n", tag);
-	if (fs_write_all(fd, line, (size_t)n)) {
-		close(fd);
-		return -1;
-	}
-	return fd;
+	int fd = initctl_log_intake(path, tag);
+	return fd < 0 ? -1 : fd;
 }
 
 /* Create missing disk files: clone an image (sparse copy) or a new sparse file. */
