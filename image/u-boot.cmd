@@ -18,11 +18,14 @@ if test "${trying}" = "A" || test "${trying}" = "B"; then
 	env export -t ${scriptaddr} committed trying tries_left
 	fatwrite ${wafer_dev} ${scriptaddr} /uboot-ab.env ${filesize}
 fi
+# The initrd goes at 512 MiB, far above the decompressed kernel (Debian's kernel
+# needs about 60 MiB from 16 MiB up); U-Boot's ramdisk_addr_r (64 MiB) is too low.
+setenv wafer_initrd_addr 0x20000000
 echo "Wafer: booting slot ${slot}"
 setenv bootargs "wafer.slot=${slot} wafer.boot=u-boot @CMDLINE@"
 if load ${wafer_dev} ${kernel_addr_r} /${slot}/vmlinuz; then
-	if load ${wafer_dev} ${ramdisk_addr_r} /${slot}/initramfs.img; then
-		zboot ${kernel_addr_r} - ${ramdisk_addr_r} ${filesize}
+	if load ${wafer_dev} ${wafer_initrd_addr} /${slot}/initramfs.img; then
+		zboot ${kernel_addr_r} - ${wafer_initrd_addr} ${filesize}
 	fi
 fi
 echo "Wafer: slot ${slot} failed to load"
