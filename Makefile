@@ -40,6 +40,37 @@ include tests/tests.mk
 all: image
 .PHONY: all
 
+# The build machine's packages (scripts/host-deps installs them when root).
+$(B)/.host-deps: scripts/host-deps
+	@mkdir -p $(@D)
+	$(Q)scripts/host-deps
+	$(Q)touch $@
+host-deps:
+	$(Q)scripts/host-deps
+.PHONY: host-deps
+
+# make run: the image, a copy of it with the development CA in its trust store
+# on a larger (sparse) disk, booted in QEMU with the API on localhost:$(RUN_PORT).
+RUN_PORT ?= 8443
+RUN_FW   ?= bios
+RUN_DISK_GIB ?= 16
+RUN_IMG  := $(B)/run/wafer-run.img
+$(RUN_IMG): $(IMAGE) $(B)/dev-pki/.stamp
+	@mkdir -p $(@D)
+	$(Q)cp $(IMAGE) $@.tmp
+	$(Q). image/layout.sh && mcopy -o -i $@.tmp@@$$((WAFER_ALIGN_MIB + WAFER_BIOSBOOT_MIB + WAFER_BOOT_MIB))M \
+		$(B)/dev-pki/ca.pem ::/trust/dev-ca.pem
+	$(Q)truncate -s $(RUN_DISK_GIB)G $@.tmp
+	$(Q)mv $@.tmp $@
+	@echo "  RUNIMG  $@ (a fresh copy: VMs of an earlier 'make run' are gone)"
+run: $(RUN_IMG) $(PXE_DIR)/.stamp $(B)/bin/host/waferctl
+	$(Q)scripts/run-qemu $(RUN_IMG) $(RUN_FW) $(RUN_PORT) $(B)
+.PHONY: run
+
+# Benchmarks: separate from tests; components add theirs to BENCHES.
+bench: $(BENCHES)
+.PHONY: bench
+
 help:
 	@echo "Wafer $(VERSION) - build targets (BOARD=$(BOARD); boards: $(BOARDS))"
 	@echo
@@ -52,7 +83,8 @@ help:
 	@echo "  make deps       fetch and unpack the Debian trixie packages into $(B)/deps"
 	@echo "  make clean      remove build/;  make distclean  also remove dl/"
 	@echo
-	@echo "Variables: BOARD=$(BOARD)  V=1 (show commands)  RUN_PORT=$(RUN_PORT)  VERSION=$(VERSION)"
+	@echo "Variables: BOARD=$(BOARD)  V=1 (show commands)  VERSION=$(VERSION)"
+	@echo "           RUN_PORT=$(RUN_PORT)  RUN_FW=$(RUN_FW) (bios|uefi|uboot|pxe)  RUN_MEM=4096  RUN_DISK_GIB=$(RUN_DISK_GIB)"
 
 clean:
 	rm -rf build

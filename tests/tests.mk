@@ -26,6 +26,9 @@ check: $(addprefix $(UT_BIN)/,$(UNIT_TESTS))
 
 # System tests: each tests/system/*.sh boots the built image in QEMU.
 SYSTEM_TESTS ?= $(sort $(wildcard tests/system/t[0-9]*.sh))
+host-tools: $(B)/bin/host/waferctl $(B)/dev-pki/.stamp
+.PHONY: host-tools
+
 systest: image host-tools
 	@tests/system/run-all $(B) $(SYSTEM_TESTS)
 
