@@ -62,3 +62,9 @@ UT_agent_openapi_SRCS := mgmt-agent/tests/test_openapi.c $(AGENT_CORE_SRCS) $(LI
 	$(LIB_WLOG_SRCS) $(LIB_CFGSTORE_SRCS) $(LIB_VMMCTL_SRCS) $(LIB_INITCTL_SRCS)
 UT_agent_openapi_LIBS := $(MBEDTLS_HOST_LIBS)
 UT_agent_openapi_DEPS := $(MBEDTLS_HOST_LIBS)
+
+# Into the image (initramfs/initramfs.mk is included after this file).
+INITRAMFS_FILES += $(B)/bin/wafer-agent:usr/bin/wafer-agent $(B)/bin/waferctl:usr/bin/waferctl
+# The build machine's tools for tests and `make run`.
+host-tools: $(B)/bin/host/waferctl $(B)/dev-pki/.stamp
+.PHONY: host-tools

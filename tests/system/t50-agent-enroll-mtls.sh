@@ -1,0 +1,64 @@
+#!/bin/bash
+# t50-agent-enroll-mtls.sh: the appliance's API in QEMU: a host with an empty
+# trust store shows an enrollment token on its status screen (serial
+# console); enrollment works once and only once; afterwards mutual TLS is
+# required (no cert, a foreign CA's cert, an expired cert → refused in the
+# handshake), a reader cannot write (403 JSON), an admin can; the host
+# identity and the enrolled CA survive a reboot.
+. tests/system/lib.sh
+CTL=$B/bin/host/waferctl
+PKI=$DEV_PKI
+[ -x "$CTL" ] && [ -f "$PKI/ca.pem" ] || fail "needs make host-tools ($CTL, $PKI)"
+
+img_copy box
+qemu_start box bios
+wait_log box 'Enrollment +OPEN - token [A-Z0-9-]+' 120 || fail "no enrollment token on the status screen"
+TOKEN=$(grep -aoE 'token [A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4}' "$T/box.log" | tail -1 | cut -d' ' -f2)
+PORT=$(api_port box)
+URL=https://127.0.0.1:$PORT
+pass "enrollment token shown: $TOKEN"
+
+# wait for the API
+for _ in $(seq 60); do
+	curl -sk -o /dev/null "$URL/api/v1/host" && break
+	sleep 1
+done
+code() { curl -sk -o "$T/body" -w '%{http_code}' "$@" 2>/dev/null; }
+auth() { echo --cert "$PKI/$1.pem" --key "$PKI/$1.key"; }
+
+[ "$(code "$URL/api/v1/host")" = 401 ] || fail "GET host without a certificate before enrollment was not 401"
+pass "before enrollment only /enroll is open (401 elsewhere)"
+PEM=$(python3 -c 'import json,sys; print(json.dumps(open(sys.argv[1]).read()))' "$PKI/ca.pem")
+[ "$(code -X POST -d "{\"token\":\"WRONG-TOKEN\",\"ca_pem\":$PEM}" "$URL/api/v1/enroll")" = 403 ] || fail "a wrong token was not refused"
+# waferctl enroll (host certificate not yet known: --insecure is acceptable only here)
+$CTL -H 127.0.0.1:$PORT --insecure enroll "$TOKEN" "$PKI/ca.pem" > "$T/enroll.log" 2>&1 || fail "enroll failed: $(cat $T/enroll.log)"
+grep -q '"enrolled":true' "$T/enroll.log" || fail "enroll answer: $(cat $T/enroll.log)"
+pass "enrolled the development CA with waferctl"
+[ "$(code $(auth admin) -X POST -d "{\"token\":\"$TOKEN\",\"ca_pem\":$PEM}" "$URL/api/v1/enroll")" = 409 ] || fail "second enrollment not refused"
+pass "enrollment is closed afterwards (409)"
+
+[ "$(code "$URL/api/v1/host")" = 000 ] || fail "no-cert request was not refused in the handshake"
+[ "$(code $(auth foreign) "$URL/api/v1/host")" = 000 ] || fail "foreign-CA cert accepted"
+[ "$(code $(auth expired) "$URL/api/v1/host")" = 000 ] || fail "expired cert accepted"
+pass "no cert, foreign CA and expired cert refused"
+[ "$(code $(auth reader) -X POST -d '{}' "$URL/api/v1/vms")" = 403 ] || fail "reader could write"
+grep -q '"code":"forbidden"' "$T/body" || fail "403 body is not a JSON error: $(cat $T/body)"
+pass "reader write refused with a JSON 403"
+[ "$(code $(auth admin) "$URL/api/v1/host")" = 200 ] || fail "admin GET host failed"
+FP=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["fingerprint"])' "$T/body")
+grep -q '"kvm":true' "$T/body" && pass "host reports KVM available" || log "host reports no KVM"
+$CTL -H 127.0.0.1:$PORT --cert "$PKI/admin.pem" --key "$PKI/admin.key" --fingerprint "$FP" host > "$T/host.log" 2>&1 \
+	|| fail "waferctl host with the pinned fingerprint failed: $(cat $T/host.log)"
+pass "waferctl host works with the pinned fingerprint $FP"
+
+# reboot through the API; identity and trust store persist on the config partition
+[ "$(code $(auth admin) -X POST -d '{}' "$URL/api/v1/host/reboot")" = 202 ] || fail "reboot not accepted: $(cat $T/body)"
+wait_log box 'Enrollment +closed|Enrollment +CLOSED' 1 >/dev/null 2>&1 || true
+sleep 5
+for _ in $(seq 120); do
+	[ "$(code $(auth admin) "$URL/api/v1/host")" = 200 ] && grep -q "$FP" "$T/body" && break
+	sleep 1
+done
+grep -q "$FP" "$T/body" || fail "after the reboot the API did not answer with the same identity"
+[ "$(code "$URL/api/v1/host")" = 000 ] || fail "after the reboot a no-cert request was not refused"
+pass "after a reboot: same host identity, trust store kept"
