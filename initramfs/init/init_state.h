@@ -12,6 +12,7 @@
 #define AGENT_STATUS "/run/wafer/status/agent"
 #define AGENT_PATH "/usr/bin/wafer-agent"
 #define HOOK_PATH "/usr/libexec/wafer/udhcpc-hook"
+#define TESTHOOK_PATH "/usr/libexec/wafer/test-hook"
 
 struct init_state {
 	struct cmdline cmdline;

@@ -5,6 +5,7 @@
 #include "init_status.h"
 #include "init_console.h"
 #include "init_log.h"
+#include "init_loop.h"
 #include "init_net.h"
 #include "init_services.h"
 #include "init_state.h"
@@ -133,7 +134,13 @@ static void addresses(char *v4, size_t v4n, char *v6, size_t v6n, char *list4, c
 static size_t compose_net(char *s, size_t o)
 {
 	char v4[INET6_ADDRSTRLEN], v6[INET6_ADDRSTRLEN], l4[256], l6[256];
+	static int logged;
 	addresses(v4, sizeof v4, v6, sizeof v6, l4, l6, sizeof l4);
+	if (!logged && v4[0]) {
+		logged = 1;
+		ilog(LOG_NOTICE, "timing: management address %s on the status screen %lld ms after kernel start",
+		     v4, (long long)mono_ms());
+	}
 	const char *mode = g_st.cfg.ipv4 == CFG_IPV4_DHCP ? "dhcp" : g_st.cfg.ipv4 == CFG_IPV4_STATIC ? "static" : "off";
 	if (g_st.uplink[0])
 		o = add(s, o, "  Network      %s over %s (link %s)\n", MGMT_BRIDGE, g_st.mgmt_port,
@@ -170,9 +177,14 @@ static size_t compose_services(char *s, size_t o)
 	int n;
 	struct service *t = services_table(&n);
 	o = add(s, o, "  Services     ");
-	for (int i = 0; i < n; i++)
-		o = add(s, o, "%s %s%s", t[i].name, t[i].pid > 0 ? "up" : "down", i + 1 < n ? ", " : "\n");
-	return o;
+	for (int i = 0; i < n; i++) {
+		if (strcmp(t[i].name, "test-hook") == 0 && t[i].pid <= 0)
+			continue;
+		o = add(s, o, "%s%s %s", i ? ", " : "", t[i].name, t[i].pid > 0 ? "up" : "down");
+		if (t[i].restarts)
+			o = add(s, o, " (%d restart%s)", t[i].restarts, t[i].restarts > 1 ? "s" : "");
+	}
+	return add(s, o, "\n");
 }
 
 static void compose(void)

@@ -1,0 +1,136 @@
+/* testhook.c: wafer-testhook, a test-only program that system tests add to
+ * the appliance with an overlay archive as /usr/libexec/wafer/test-hook.
+ * wafer-init runs it as a service; it does what wafer.test.hook=A,B,... on
+ * the kernel command line asks, from outside init, and reports on the
+ * console with "test-hook:" lines:
+ *   kill:SERVICE   wait until SERVICE runs, SIGKILL it, wait for the restart
+ *   status         print init's status reply
+ *   reboot         ask init for an orderly reboot over init.sock
+ *   logdump        print the log ring (dump) on the console
+ *   logfollow      print new log lines as they come (does not return)
+ * Never part of the product image. */
+#include "initctl.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static int con = -1;
+
+static void say(const char *fmt, ...)
+{
+	char buf[1400];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(buf, sizeof buf - 1, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n > sizeof buf - 2)
+		n = (int)sizeof buf - 2;
+	buf[n++] = '\n';
+	if (con >= 0 && write(con, buf, (size_t)n) < 0) { /* nothing to do */ }
+}
+
+static int service_pid(const char *name, int *restarts)
+{
+	char out[4096], key[64], v[128];
+	snprintf(key, sizeof key, "service.%s", name);
+	if (initctl_status(NULL, out, sizeof out) != 0 || initctl_kv(out, key, v, sizeof v) != 0)
+		return -1;
+	char *p = strstr(v, "pid="), *r = strstr(v, "restarts=");
+	if (restarts)
+		*restarts = r ? atoi(r + 9) : 0;
+	return strncmp(v, "up", 2) == 0 && p ? atoi(p + 4) : 0;
+}
+
+static void do_kill(const char *svc)
+{
+	int pid = 0, restarts = 0, again;
+	for (int i = 0; i < 600 && (pid = service_pid(svc, &restarts)) <= 0; i++)
+		usleep(100000);
+	if (pid <= 0) {
+		say("test-hook: kill %s: service never ran", svc);
+		return;
+	}
+	sleep(2);
+	if (kill(pid, SIGKILL) != 0) {
+		say("test-hook: kill %s pid %d: %s", svc, pid, strerror(errno));
+		return;
+	}
+	say("test-hook: killed %s pid %d", svc, pid);
+	for (int i = 0; i < 300; i++) {
+		int now = service_pid(svc, &again);
+		if (now > 0 && now != pid) {
+			say("test-hook: %s restarted as pid %d (restarts %d)", svc, now, again);
+			return;
+		}
+		usleep(100000);
+	}
+	say("test-hook: %s NOT restarted", svc);
+}
+
+static void do_log(int follow)
+{
+	struct initctl_log l;
+	struct initctl_logrec r;
+	int rc = initctl_log_open(&l, NULL, follow, 0);
+	if (rc) {
+		say("test-hook: log.sock: %s", strerror(-rc));
+		return;
+	}
+	long long t0 = -1;
+	while ((rc = initctl_log_next(&l, &r, follow ? -1 : 5000)) == 1) {
+		if (t0 < 0)
+			t0 = r.time_ms;
+		say("test-hook: log %llu +%lldms %d %s: %s", (unsigned long long)r.seq, r.time_ms - t0,
+		    r.prio, r.tag, r.msg);
+	}
+	say("test-hook: log end (%d)", rc);
+	initctl_log_close(&l);
+}
+
+static void run(const char *action)
+{
+	char out[4096];
+	if (strncmp(action, "kill:", 5) == 0) {
+		do_kill(action + 5);
+	} else if (strcmp(action, "status") == 0) {
+		int rc = initctl_status(NULL, out, sizeof out);
+		say("test-hook: status rc=%d\n%s", rc, out);
+	} else if (strcmp(action, "reboot") == 0) {
+		sleep(2);
+		say("test-hook: reboot requested: %d", initctl_reboot(NULL));
+	} else if (strcmp(action, "logdump") == 0) {
+		do_log(0);
+	} else if (strcmp(action, "logfollow") == 0) {
+		do_log(1);
+	} else if (strncmp(action, "sleep:", 6) == 0) {
+		sleep((unsigned)atoi(action + 6));
+	} else {
+		say("test-hook: unknown action '%s'", action);
+	}
+}
+
+int main(void)
+{
+	char cmdline[4096] = "", *save = NULL;
+	con = open("/dev/console", O_WRONLY | O_NOCTTY | O_CLOEXEC);
+	int fd = open("/proc/cmdline", O_RDONLY);
+	ssize_t n = fd >= 0 ? read(fd, cmdline, sizeof cmdline - 1) : -1;
+	cmdline[n > 0 ? n : 0] = '\0';
+	char *hook = strstr(cmdline, "wafer.test.hook=");
+	if (hook) {
+		hook += 16;
+		hook[strcspn(hook, " \n")] = '\0';
+		for (char *a = strtok_r(hook, ",", &save); a; a = strtok_r(NULL, ",", &save))
+			run(a);
+		say("test-hook: done");
+	}
+	for (;;) /* stay up: init would restart a finished service */
+		pause();
+}
