@@ -9,7 +9,7 @@ DEPS_HOSTLIBS := libc6 liblzma5 libdevmapper1.02.1 libselinux1 libudev1 libpcre2
 DEPS_DEBS := musl musl-dev linux-libc-dev meta:$(KERNEL_META) $(BOARD_DEBS) $(DEPS_HOSTLIBS)
 DEPS_SRCS := busybox mbedtls
 
-$(DEPS)/.stamp: board/$(BOARD)/board.mk mk/deps.mk scripts/apt-fetch $(B)/.host-deps
+$(DEPS)/.stamp: board/$(BOARD)/board.mk mk/deps.mk scripts/apt-fetch | $(B)/.host-deps
 	@echo "  FETCH   Debian trixie packages ($(DEB_ARCH))"
 	$(Q)scripts/apt-fetch stage $(DEPS) $(DEB_ARCH) "$(DEPS_DEBS)" "$(DEPS_SRCS)"
 	$(Q)touch $@
