@@ -33,3 +33,4 @@ $(B)/bin/wafer-testhook: $(call target_objs,$(TESTHOOK_SRCS)) $(TOOLCHAIN)/.stam
 	@mkdir -p $(@D)
 	@echo "  LINK    $@"
 	$(Q)$(MUSL_CC) $(TARGET_LDFLAGS) -o $@ $(call target_objs,$(TESTHOOK_SRCS))
+systest: $(B)/bin/wafer-testhook

@@ -133,7 +133,8 @@ static void on_signal(int fd, short re, void *ctx)
 			if (g_st.cfg.ctrl_alt_del == CFG_CAD_REBOOT)
 				shutdown_request(SHUTDOWN_REBOOT, "Ctrl-Alt-Del");
 			else
-				ilog(LOG_NOTICE, "Ctrl-Alt-Del ignored (ctrl_alt_del = ignore)");
+				status_problem("cad", "Ctrl-Alt-Del pressed at uptime %lld s: ignored (ctrl_alt_del = ignore)",
+					       (long long)(mono_ms() / 1000));
 			break;
 		default: break;
 		}

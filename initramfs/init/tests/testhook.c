@@ -8,7 +8,11 @@
  *   reboot         ask init for an orderly reboot over init.sock
  *   logdump        print the log ring (dump) on the console
  *   logfollow      print new log lines as they come (does not return)
- * Never part of the product image. */
+ *   poweroff       ask init for an orderly poweroff
+ *   sleep:N        wait N seconds
+ * The actions can also come from the file /usr/libexec/wafer/test-hook.actions
+ * (one line, same syntax) in the overlay, for images whose kernel command
+ * line the test cannot change. Never part of the product image. */
 #include "initctl.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -105,6 +109,9 @@ static void run(const char *action)
 	} else if (strcmp(action, "reboot") == 0) {
 		sleep(2);
 		say("test-hook: reboot requested: %d", initctl_reboot(NULL));
+	} else if (strcmp(action, "poweroff") == 0) {
+		sleep(2);
+		say("test-hook: poweroff requested: %d", initctl_poweroff(NULL));
 	} else if (strcmp(action, "logdump") == 0) {
 		do_log(0);
 	} else if (strcmp(action, "logfollow") == 0) {
@@ -126,6 +133,13 @@ int main(void)
 	char *hook = strstr(cmdline, "wafer.test.hook=");
 	if (hook) {
 		hook += 16;
+	} else {
+		fd = open("/usr/libexec/wafer/test-hook.actions", O_RDONLY);
+		n = fd >= 0 ? read(fd, cmdline, sizeof cmdline - 1) : -1;
+		cmdline[n > 0 ? n : 0] = '\0';
+		hook = n > 0 ? cmdline : NULL;
+	}
+	if (hook) {
 		hook[strcspn(hook, " \n")] = '\0';
 		for (char *a = strtok_r(hook, ",", &save); a; a = strtok_r(NULL, ",", &save))
 			run(a);

@@ -1,0 +1,22 @@
+# t30-init-pxe: a stateless PXE-style boot (kernel + initramfs + a config
+# archive carrying /etc/wafer/wafer.conf): /config is a RAM copy, the config
+# archive's settings apply, a kernel command-line key overrides the file, and
+# a bad line in the archive's wafer.conf is reported.
+. tests/system/lib.sh
+. tests/system/init-lib.sh
+
+mkdir -p "$T/cfg/etc/wafer/trust"
+printf 'hostname = fromfile\nipv6 = off\nntp = 10.0.2.2\nbogus_key = 1\n' > "$T/cfg/etc/wafer/wafer.conf"
+testhook_overlay "$T/cfg.cpio.zst" "status" "$T/cfg"
+cat "$PXE_DIR/initramfs.img" "$T/cfg.cpio.zst" > "$T/initrd.img"
+qemu_direct pxe "$T/initrd.img" "wafer.slot=pxe wafer.boot=pxe quiet wafer.hostname=fromcmdline"
+wait_log pxe 'slot pxe( via pxe)? booting' 120 || fail "no banner"
+wait_log pxe 'IPv4 +10\.0\.2\.15/24 \(dhcp\)' 120 || fail "no DHCP address"
+wait_log pxe 'host fromcmdline' 5 || fail "command-line override not applied"
+wait_log pxe 'Storage +stateless' 5 || fail "not stateless"
+wait_log pxe "/config/wafer.conf:4: : unknown key 'bogus_key'" 5 || fail "bad line of the PXE wafer.conf not reported"
+grep -aqE '^  IPv6 ' "$T/pxe.log" && fail "ipv6 = off not applied"
+wait_log pxe 'test-hook: status rc=0' 60 || fail "no status over init.sock"
+wait_log pxe 'stateless=1' 5 || fail "status does not say stateless"
+pass "stateless boot with a config archive and a command-line override"
+qemu_kill pxe
