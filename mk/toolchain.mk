@@ -11,7 +11,7 @@ TARGET_LDFLAGS := -static -Wl,--gc-sections -Wl,-z,relro,-z,now -s
 
 $(TOOLCHAIN)/.stamp: $(DEPS)/.stamp mk/toolchain.mk scripts/mk-musl-toolchain
 	@echo "  TOOLCHAIN musl $(MUSL_TRIPLET)"
-	$(Q)scripts/mk-musl-toolchain $(TOOLCHAIN) $(abspath $(DEPS_ROOT)) $(MUSL_TRIPLET) $(GNU_TRIPLET)
+	$(Q)scripts/mk-musl-toolchain $(abspath $(TOOLCHAIN)) $(abspath $(DEPS_ROOT)) $(MUSL_TRIPLET) $(GNU_TRIPLET)
 	$(Q)touch $@
 
 toolchain: $(TOOLCHAIN)/.stamp
