@@ -1,0 +1,78 @@
+#!/bin/bash
+# t51-agent-vm-lifecycle.sh: through the API of the appliance in QEMU (with
+# the development CA pre-installed on the config partition): upload the test
+# guest's kernel and initrd with waferctl (SHA-256 verified), upload a 100 MiB
+# image, create a VM, start it, read its serial console through the API,
+# see its state in events and metrics, shut it down gracefully (ACPI), start
+# and hard-stop it, delete it; errors on the way are JSON with the right status.
+. tests/system/lib.sh
+CTL=$B/bin/host/waferctl
+PKI=$DEV_PKI
+GUEST_DIR=$B/guest/outer/guest
+[ -x "$CTL" ] && [ -f "$PKI/ca.pem" ] || fail "needs make host-tools"
+[ -f "$GUEST_DIR/vmlinuz" ] && [ -f "$GUEST_DIR/initrd" ] || fail "needs the test guest ($GUEST_DIR)"
+
+img_copy box 1024
+img_mkdir_config "$T/box.img" trust
+img_put_config "$T/box.img" "$PKI/ca.pem" trust/dev-ca.pem
+qemu_start box bios
+PORT=$(api_port box)
+URL=https://127.0.0.1:$PORT
+A=(--cert "$PKI/admin.pem" --key "$PKI/admin.key")
+code() { curl -sk -o "$T/body" -w '%{http_code}' "${A[@]}" "$@" 2>/dev/null; }
+jget() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval("d"+sys.argv[2]))' "$T/body" "$1"; }
+for _ in $(seq 120); do [ "$(code "$URL/api/v1/host")" = 200 ] && break; sleep 1; done
+[ "$(code "$URL/api/v1/host")" = 200 ] || fail "API did not come up with the pre-installed CA"
+FP=$(jget '["fingerprint"]')
+W=("$CTL" -H 127.0.0.1:$PORT "${A[@]}" --fingerprint "$FP")
+pass "API up with the pre-installed development CA"
+
+"${W[@]}" image upload vmlinuz "$GUEST_DIR/vmlinuz" > "$T/up1.log" 2>&1 || fail "kernel upload: $(cat $T/up1.log)"
+"${W[@]}" image upload initrd "$GUEST_DIR/initrd" > "$T/up2.log" 2>&1 || fail "initrd upload: $(cat $T/up2.log)"
+pass "guest kernel and initrd uploaded (SHA-256 verified)"
+head -c $((100 << 20)) /dev/urandom > "$T/big.img"
+t0=$(date +%s.%N)
+"${W[@]}" image upload big "$T/big.img" > "$T/up3.log" 2>&1 || fail "100 MiB upload: $(cat $T/up3.log)"
+t1=$(date +%s.%N)
+grep -q "sha256 $(sha256sum "$T/big.img" | cut -d' ' -f1)" "$T/up3.log" || fail "100 MiB upload: wrong checksum"
+pass "100 MiB image uploaded in $(echo "$t1 - $t0" | bc) s"
+rm -f "$T/big.img"
+[ "$(code -X DELETE "$URL/api/v1/images/big")" = 204 ] || fail "delete big image"
+
+SPEC='{"name":"g1","vcpus":1,"memory_mib":128,"boot":{"kernel":"vmlinuz","initrd":"initrd","cmdline":"console=ttyS0 quiet gtest=acpi"},"disks":[{"size_mib":8}],"nics":[{}]}'
+[ "$(code -X POST -d "$SPEC" "$URL/api/v1/vms")" = 201 ] || fail "create: $(cat $T/body)"
+ID=$(jget '["id"]')
+[ "$(code -X POST -d '{"name":"g2","vcpus":100000,"memory_mib":128,"boot":{"kernel":"vmlinuz"}}' "$URL/api/v1/vms")" = 400 ] \
+	|| fail "too many vCPUs not refused"
+pass "VM created ($ID); a spec with too many vCPUs refused"
+[ "$(code -X POST -d '{}' "$URL/api/v1/vms/g1/start")" = 200 ] || fail "start: $(cat $T/body)"
+[ "$(jget '["state"]')" = running ] || fail "state after start: $(cat $T/body)"
+[ "$(code -X POST -d '{}' "$URL/api/v1/vms/g1/start")" = 409 ] || fail "starting a running VM was not a 409"
+pass "VM started; a second start is a 409"
+ok=0
+for _ in $(seq 90); do
+	code "$URL/api/v1/vms/g1/console" >/dev/null
+	grep -q "GUEST tick 3" "$T/body" && { ok=1; break; }
+	sleep 1
+done
+[ $ok = 1 ] || { tail -5 "$T/body"; fail "guest console through the API never showed 'GUEST tick 3'"; }
+pass "guest serial console read through the API: $(grep -a -m1 'GUEST booted' "$T/body")"
+[ "$(code "$URL/metrics")" = 200 ] && grep -q "wafer_vm_state{vm=\"$ID\",name=\"g1\",state=\"running\"} 1" "$T/body" \
+	|| fail "metrics do not show the running VM"
+curl -sk -m 3 "${A[@]}" "$URL/api/v1/events?since=0" > "$T/events" 2>/dev/null
+grep -q '"type":"vm.state".*"state":"running"' "$T/events" || fail "no vm.state running event"
+pass "metrics and events show the VM running"
+
+[ "$(code -X POST -d '{}' "$URL/api/v1/vms/g1/shutdown")" = 200 ] || fail "shutdown: $(cat $T/body)"
+for _ in $(seq 60); do code "$URL/api/v1/vms/g1" >/dev/null; [ "$(jget '["state"]')" = stopped ] && break; sleep 1; done
+[ "$(jget '["state"]')" = stopped ] && [ "$(jget '["exit_reason"]')" = poweroff ] || fail "after shutdown: $(cat $T/body)"
+pass "graceful shutdown: stopped, reason poweroff"
+[ "$(code -X POST -d '{}' "$URL/api/v1/vms/g1/start")" = 200 ] || fail "restart: $(cat $T/body)"
+[ "$(code -X POST -d '{}' "$URL/api/v1/vms/g1/stop")" = 200 ] || fail "stop: $(cat $T/body)"
+for _ in $(seq 20); do code "$URL/api/v1/vms/g1" >/dev/null; [ "$(jget '["state"]')" = stopped ] && break; sleep 0.5; done
+[ "$(jget '["state"]')" = stopped ] || fail "after stop: $(cat $T/body)"
+pass "hard stop: stopped, reason $(jget '["exit_reason"]')"
+[ "$(code -X DELETE "$URL/api/v1/images/vmlinuz")" = 409 ] || fail "deleting an image in use was not refused"
+[ "$(code -X DELETE "$URL/api/v1/vms/g1")" = 204 ] || fail "delete VM: $(cat $T/body)"
+[ "$(code "$URL/api/v1/vms/g1")" = 404 ] || fail "deleted VM still there"
+pass "VM deleted; images in use could not be deleted before"
