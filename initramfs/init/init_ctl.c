@@ -24,7 +24,7 @@ static size_t status_reply(char *out, size_t n)
 		"ok\nversion=%s\nboard=%s\nslot=%s\nboot=%s\nhostname=%s\nuptime_ms=%lld\nkvm=%s\n"
 		"stateless=%d\nmedium=%s\nuplink=%s\nbridge=%s\n",
 		WAFER_VERSION, WAFER_BOARD, g_st.slot, g_st.boot_path, g_st.hostname,
-		(long long)(mono_ms() - g_st.boot_ms), g_st.kvm_ok ? "yes" : "no", g_st.stateless,
+		(long long)(mono_ms() - g_st.boot_ms), g_st.kvm_ok > 0 ? "yes" : "no", g_st.stateless,
 		g_st.medium, g_st.uplink, MGMT_BRIDGE);
 	for (int i = 0; i < ns && o < n; i++)
 		o += (size_t)snprintf(out + o, n - o, "service.%s=%s pid=%d restarts=%d\n", t[i].name,

@@ -107,14 +107,42 @@ static void drivers(void)
 		return;
 	}
 	int n = modules_coldplug();
-	/* what the agent needs for VMs: tap devices, vhost */
-	static const char *const vm_mods[] = { "tun", "vhost_net", "vhost_vsock" };
-	for (size_t i = 0; i < sizeof vm_mods / sizeof vm_mods[0]; i++)
-		modules_load(vm_mods[i]);
 	ilog(LOG_INFO, "modules: coldplug loaded %d modules", n);
-	g_st.kvm_ok = modules_kvm(g_st.kvm_why, sizeof g_st.kvm_why);
+}
+
+/* KVM for this CPU and what the agent needs for VMs (tap devices, vhost)
+ * load in a child process while init brings the network up and serves; the
+ * result is checked when the child is reaped. */
+static pid_t g_vmdrv_pid;
+
+static void vmdrv_done(pid_t pid, int status)
+{
+	(void)status;
+	if (pid != g_vmdrv_pid)
+		return;
+	g_vmdrv_pid = 0;
+	g_st.kvm_ok = modules_kvm_check(g_st.kvm_why, sizeof g_st.kvm_why);
 	if (!g_st.kvm_ok)
 		status_problem("kvm", "%s", g_st.kvm_why);
+	ilog(LOG_NOTICE, "timing: VM drivers loaded %lld ms after kernel start (KVM %s)",
+	     (long long)mono_ms(), g_st.kvm_ok ? "ready" : "unavailable");
+}
+
+static void drivers_for_vms(void)
+{
+	static const char *const vm_mods[] = { "tun", "vhost_net", "vhost_vsock" };
+	services_on_orphan = vmdrv_done;
+	g_vmdrv_pid = fork();
+	if (g_vmdrv_pid == 0) {
+		const char *kvm = modules_kvm_module(g_st.kvm_why, sizeof g_st.kvm_why);
+		if (kvm)
+			modules_load(kvm);
+		for (size_t i = 0; i < sizeof vm_mods / sizeof vm_mods[0]; i++)
+			modules_load(vm_mods[i]);
+		_exit(0);
+	}
+	if (g_vmdrv_pid < 0)
+		vmdrv_done(g_vmdrv_pid = -1, 0);
 }
 
 static void on_signal(int fd, short re, void *ctx)
@@ -181,6 +209,7 @@ static void boot(void)
 	sigprocmask(SIG_BLOCK, &all, NULL);
 	umask(022);
 	g_st.boot_ms = mono_ms();
+	g_st.kvm_ok = -1; /* not probed yet */
 	if (mounts_early() != 0)
 		init_fatal("cannot mount /dev, /proc or /sys");
 	ilog_open();
@@ -193,6 +222,7 @@ static void boot(void)
 	if (mounts_rest() != 0)
 		status_problem("mounts", "some RAM filesystems could not be mounted (see log)");
 	drivers();
+	drivers_for_vms();
 	bootmedium_setup();
 	load_config();
 	if (logsrv_start(g_st.cfg.log_ring_kib) != 0)
@@ -214,7 +244,7 @@ static void boot(void)
 	status_refresh(1);
 	net_setup();
 	write_proc("/proc/sys/kernel/printk", "3\n");
-	ilog(LOG_NOTICE, "timing: init started %lld ms after kernel start; boot sequence (drivers, medium, br0 up) done at %lld ms",
+	ilog(LOG_NOTICE, "timing: init started %lld ms after kernel start; boot sequence (drivers, medium, br0) done at %lld ms",
 	     (long long)g_st.boot_ms, (long long)mono_ms());
 }
 

@@ -212,27 +212,30 @@ static void cpu_identify(int *vendor, int *virt)
 	free(info);
 }
 
-int modules_kvm(char *why, unsigned long wl)
+const char *modules_kvm_module(char *why, unsigned long wl)
 {
 	int vendor, virt;
-	struct stat st;
 	cpu_identify(&vendor, &virt);
 	if (vendor == 0) {
 		snprintf(why, wl, "no virtualization: unknown CPU vendor");
-		return 0;
+		return NULL;
 	}
 	if (!virt) {
 		snprintf(why, wl, "no virtualization: CPU lacks %s (or firmware disabled it)",
 			 vendor == 1 ? "VT-x" : "AMD-V");
-		return 0;
+		return NULL;
 	}
-	const char *mod = vendor == 1 ? "kvm_intel" : "kvm_amd";
-	if (modules_load(mod) != 0 && stat("/dev/kvm", &st) != 0) {
-		snprintf(why, wl, "no virtualization: loading %s failed (see log)", mod);
+	return vendor == 1 ? "kvm_intel" : "kvm_amd";
+}
+
+int modules_kvm_check(char *why, unsigned long wl)
+{
+	struct stat st;
+	const char *mod = modules_kvm_module(why, wl);
+	if (!mod)
 		return 0;
-	}
 	if (stat("/dev/kvm", &st) != 0) {
-		snprintf(why, wl, "no virtualization: %s loaded but /dev/kvm is missing", mod);
+		snprintf(why, wl, "no virtualization: loading %s failed (see log)", mod);
 		return 0;
 	}
 	return 1;

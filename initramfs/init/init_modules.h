@@ -15,9 +15,10 @@ int modprobe_main(int argc, char **argv);
 /* Walk /sys/bus/\*\/devices/\*\/modalias and load what matches, repeating
  * while new modules bring new devices. Returns the number of modules loaded. */
 int modules_coldplug(void);
-/* Load kvm_intel/kvm_amd for this CPU; returns 1 if /dev/kvm exists after,
- * 0 if not (with a reason in why). */
-int modules_kvm(char *why, unsigned long whylen);
+/* The KVM module for this CPU (kvm_intel/kvm_amd), or NULL with a reason. */
+const char *modules_kvm_module(char *why, unsigned long whylen);
+/* After loading: 1 if /dev/kvm exists, 0 if not (with a reason in why). */
+int modules_kvm_check(char *why, unsigned long whylen);
 /* Open the uevent netlink socket (returns fd or -1) and handle its input:
  * loads modules for added devices; returns 1 if a net or block device was
  * added or removed (the caller re-evaluates network and storage). */

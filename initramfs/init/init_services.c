@@ -20,6 +20,7 @@
 #define HEALTHY_MS 30000
 
 static int g_enabled = 1;
+void (*services_on_orphan)(pid_t pid, int status);
 
 void svc_arg(struct svc_argv *a, const char *fmt, ...)
 {
@@ -145,6 +146,8 @@ void services_reap(void)
 				service_exited(&t[i], status);
 				found = 1;
 			}
+		if (!found && services_on_orphan)
+			services_on_orphan(pid, status);
 		if (!found)
 			ilog(LOG_INFO, "reaped pid %d (status 0x%x)", (int)pid, status);
 	}

@@ -40,4 +40,6 @@ void services_stop_all(int grace_ms);
 /* Enable/disable starting services (off during shutdown). */
 void services_enable(int on);
 struct service *services_table(int *n);
+/* Called for every reaped child that is not a service. */
+extern void (*services_on_orphan)(pid_t pid, int status);
 #endif

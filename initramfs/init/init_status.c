@@ -195,7 +195,7 @@ static void compose(void)
 		g_st.boot_path[0] ? " via " : "", g_st.boot_path, g_st.hostname[0] ? g_st.hostname : "-");
 	o = add(s, o, "  ------------------------------------------------------------------\n");
 	o = compose_net(s, o);
-	o = add(s, o, "  KVM          %s\n", g_st.kvm_ok ? "ready" : "NOT AVAILABLE");
+	o = add(s, o, "  KVM          %s\n", g_st.kvm_ok < 0 ? "checking..." : g_st.kvm_ok ? "ready" : "NOT AVAILABLE");
 	o = add(s, o, "  Storage      %s\n", g_st.stateless ? "stateless (no boot medium)" : g_st.medium);
 	o = compose_services(s, o);
 	int np = 0;
