@@ -299,6 +299,8 @@ static void control_action(struct api_ctx *x, struct vm *v, const char *what)
 	snprintf(name, sizeof name, "%s", v->spec.name);
 	if (!strcmp(what, "stop") || !strcmp(what, "shutdown"))
 		v->stop_requested = true;
+	if (!strcmp(what, "shutdown"))
+		v->shutdown_requested = true;
 	pthread_mutex_unlock(&vm_lock);
 	memset(&c, 0, sizeof c);
 	c.timeout_ms = 5000;

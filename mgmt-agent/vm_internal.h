@@ -17,6 +17,7 @@ struct vm {
 	pid_t pid;                /* wafer-vmm, 0 when none */
 	bool own_child;           /* started by this agent process (else re-attached) */
 	bool stop_requested;      /* stop/shutdown asked: an exit is not a crash */
+	bool shutdown_requested;  /* graceful shutdown asked (exit 5 = shutdown timeout) */
 	bool busy;                /* a start/stop/delete is in progress */
 	char exit_reason[96];
 	uint64_t started_ms;      /* wall clock ms */

@@ -290,6 +290,7 @@ int vm_start(struct vm *v, char *err, size_t errlen)
 	v->pid = pid;
 	v->own_child = true;
 	v->stop_requested = false;
+	v->shutdown_requested = false;
 	v->started_ms = wall_ms();
 	write_pidfile(v);
 	vm_set_state(v, VM_STARTING, NULL);
@@ -305,7 +306,10 @@ static enum vm_state exit_state(struct vm *v, int status, char *reason, size_t l
 	}
 	switch (WEXITSTATUS(status)) {
 	case 0: snprintf(reason, len, "poweroff"); return VM_STOPPED;
-	case 5: snprintf(reason, len, "stopped"); return VM_STOPPED;
+	case 5:
+		snprintf(reason, len, "%s", v->shutdown_requested ?
+			 "shutdown-timeout: the guest did not power off in time and was stopped" : "stopped");
+		return VM_STOPPED;
 	case 1: snprintf(reason, len, "wafer-vmm rejected its command line (exit 1)"); return VM_CRASHED;
 	case 2: snprintf(reason, len, "wafer-vmm setup failed (exit 2; see host logs)"); return VM_CRASHED;
 	case 4: snprintf(reason, len, "guest crashed: triple fault or KVM error (exit 4)"); return VM_CRASHED;
