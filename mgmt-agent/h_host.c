@@ -237,13 +237,17 @@ void h_host_logs(struct api_ctx *x)
 	x->c->deadline_ms = 0;
 	char buf[8192];
 	for (;;) {
-		struct pollfd p = { .fd = fd, .events = POLLIN };
-		int r = poll(&p, 1, 15000);
+		struct pollfd p[2] = { { .fd = fd, .events = POLLIN }, { .fd = x->c->fd, .events = POLLRDHUP } };
+		int r = poll(p, 2, 15000);
 		if (r == 0) {
 			if (!follow)
 				break;
-			continue; /* a write on the next line notices a gone client */
+			continue;
 		}
+		if (p[1].revents & (POLLRDHUP | POLLHUP | POLLERR))
+			break; /* the client went away */
+		if (!(p[0].revents & (POLLIN | POLLHUP | POLLERR)))
+			continue;
 		ssize_t k = read(fd, buf, sizeof buf);
 		if (k <= 0 || api_stream_write(x, buf, (size_t)k))
 			break;
