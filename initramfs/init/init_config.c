@@ -341,7 +341,10 @@ static void parse_line(struct config *c, const char *origin, int lineno, char *l
 		config_error(errs, "%s:%d: duplicate key '%s' (first at line %d); this one wins",
 			     origin, lineno, k, seen[kd - keys]);
 	if (config_set(c, k, v, why, sizeof why) != 0) {
-		config_error(errs, "%s:%d: %s: %s", origin, lineno, kd ? k : "", why);
+		if (kd)
+			config_error(errs, "%s:%d: %s: %s", origin, lineno, k, why);
+		else
+			config_error(errs, "%s:%d: %s", origin, lineno, why);
 		return;
 	}
 	seen[kd - keys] = lineno;

@@ -18,7 +18,7 @@ t1=$(date +%s.%N)
 pass "status screen shows 10.0.2.15 $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') s after QEMU start"
 wait_log box 'API +https://10\.0\.2\.15/' 10 || fail "no API URL"
 wait_log box 'host t30box' 5 || fail "hostname from wafer.conf not applied"
-wait_log box "wafer.conf:2: : unknown key 'hostnmae'" 5 || fail "unknown key not reported with file:line"
+wait_log box "wafer.conf:2: unknown key 'hostnmae'" 5 || fail "unknown key not reported with file:line"
 wait_log box "wafer.conf:3: vlan: '9999' is not a number" 5 || fail "bad value not reported"
 wait_log box "wafer.conf:4: expected key = value" 5 || fail "malformed line not reported"
 wait_log box 'KVM +ready' 5 || fail "KVM not ready"

@@ -74,7 +74,7 @@ static void t_unknown_and_duplicate(void)
 {
 	parse("hostnmae=x\nvlan=3\nvlan=4\n");
 	WT_EQ_INT(e.n, 2);
-	WT_EQ_STR(e.msg[0], "wafer.conf:1: : unknown key 'hostnmae'");
+	WT_EQ_STR(e.msg[0], "wafer.conf:1: unknown key 'hostnmae'");
 	WT_EQ_STR(e.msg[1], "wafer.conf:3: duplicate key 'vlan' (first at line 2); this one wins");
 	WT_EQ_INT(c.vlan, 4);
 }

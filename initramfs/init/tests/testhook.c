@@ -10,6 +10,7 @@
  *   logfollow      print new log lines as they come (does not return)
  *   poweroff       ask init for an orderly poweroff
  *   sleep:N        wait N seconds
+ *   rss            print wafer-init's memory use (VmRSS, VmHWM of PID 1)
  * The actions can also come from the file /usr/libexec/wafer/test-hook.actions
  * (one line, same syntax) in the overlay, for images whose kernel command
  * line the test cannot change. Never part of the product image. */
@@ -116,6 +117,15 @@ static void run(const char *action)
 		do_log(0);
 	} else if (strcmp(action, "logfollow") == 0) {
 		do_log(1);
+	} else if (strcmp(action, "rss") == 0) {
+		int fd = open("/proc/1/status", O_RDONLY);
+		ssize_t n = fd >= 0 ? read(fd, out, sizeof out - 1) : -1;
+		out[n > 0 ? n : 0] = '\0';
+		for (char *l = strtok(out, "\n"); l; l = strtok(NULL, "\n"))
+			if (!strncmp(l, "VmRSS", 5) || !strncmp(l, "VmHWM", 5) || !strncmp(l, "RssAnon", 7))
+				say("test-hook: init %s", l);
+		if (fd >= 0)
+			close(fd);
 	} else if (strncmp(action, "sleep:", 6) == 0) {
 		sleep((unsigned)atoi(action + 6));
 	} else {
