@@ -34,3 +34,6 @@ $(B)/bin/wafer-testhook: $(call target_objs,$(TESTHOOK_SRCS)) $(TOOLCHAIN)/.stam
 	@echo "  LINK    $@"
 	$(Q)$(MUSL_CC) $(TARGET_LDFLAGS) -o $@ $(call target_objs,$(TESTHOOK_SRCS))
 systest: $(B)/bin/wafer-testhook
+
+UNIT_TESTS += init_syslog
+UT_init_syslog_SRCS := initramfs/init/tests/test_syslog.c initramfs/init/init_syslog_fmt.c

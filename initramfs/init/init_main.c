@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/reboot.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
@@ -202,6 +203,22 @@ static void check_lease(void)
 		services_restart("ntpd");
 }
 
+/* Linux 6.x seeds its generator from RDRAND/RDSEED and CPU jitter early; a
+ * host whose pool is still not ready says so (TLS keys would have to wait). */
+static void check_entropy(void)
+{
+	static int ready;
+	unsigned char b;
+	if (ready)
+		return;
+	if (getrandom(&b, 1, GRND_NONBLOCK) == 1) {
+		ready = 1;
+		status_clear("entropy");
+	} else {
+		status_problem("entropy", "kernel random number generator not initialised yet");
+	}
+}
+
 static void boot(void)
 {
 	sigset_t all;
@@ -263,6 +280,7 @@ static void run(void)
 		if (now >= next_slow) {
 			next_slow = now + 1000;
 			watchdog_pet();
+			check_entropy();
 			check_lease();
 			syslog_tick();
 		}

@@ -12,6 +12,9 @@ struct logrec;
 void syslog_start(const char *url);
 /* Once a second: (re)connect when due. */
 void syslog_tick(void);
-/* Format one record as RFC 5424 (pure); returns the length. */
+
+/* Format one record as RFC 5424: "<PRI>1 TIMESTAMP HOST TAG - - - MSG"
+ * (control characters replaced; PRI with a facility above 23 becomes user).
+ * Returns the length (0 if out is too small for the header). Pure. */
 size_t syslog_format(const struct logrec *r, const char *hostname, char *out, size_t n);
 #endif
