@@ -1,8 +1,10 @@
 # mk/kernel.mk: Debian's signed kernel and the board's modules.
-# KVER is read from the unpacked linux-image package; the modules listed in
-# board/$(BOARD)/modules are copied with their dependencies and depmod'ed.
+# The kernel version is read from the unpacked linux-image package when a
+# recipe runs (not with $(wildcard): make caches folder listings made before
+# the packages were unpacked); the modules listed in board/$(BOARD)/modules are
+# copied with their dependencies and depmod'ed.
 
-KVER = $(notdir $(firstword $(wildcard $(DEPS_ROOT)/usr/lib/modules/*)))
+KVER_SH = $$(ls $(DEPS_ROOT)/usr/lib/modules | head -n1)
 KERNEL := $(B)/kernel/$(KERNEL_IMAGE)
 MODULES_ROOT := $(B)/kernel/modules
 
@@ -14,7 +16,7 @@ $(KERNEL): $(DEPS)/.stamp
 
 $(MODULES_ROOT)/.stamp: $(DEPS)/.stamp $(MODULE_LIST) scripts/select-modules
 	@echo "  MODULES $(MODULE_LIST)"
-	$(Q)scripts/select-modules $(DEPS_ROOT)/usr $(KVER) $(MODULE_LIST) $(MODULES_ROOT)
+	$(Q)scripts/select-modules $(DEPS_ROOT)/usr "$(KVER_SH)" $(MODULE_LIST) $(MODULES_ROOT)
 	$(Q)touch $@
 
 kernel: $(KERNEL) $(MODULES_ROOT)/.stamp
