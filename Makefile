@@ -35,6 +35,7 @@ include mgmt-agent/mgmt-agent.mk
 # initramfs and image come after the programs they pack (INITRAMFS_FILES).
 include initramfs/initramfs.mk
 include image/image.mk
+include image/update.mk
 include tests/tests.mk
 
 all: image
