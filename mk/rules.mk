@@ -8,19 +8,22 @@ HOST_CFLAGS    := -std=c11 -D_GNU_SOURCE -O1 -g -Wall -Wextra -Werror -fno-omit-
 SAN_FLAGS      := -fsanitize=address,undefined -fno-sanitize-recover=all
 COMMON_INCLUDES := -Ilib -I$(B)/gen
 
-$(B)/obj/target/%.o: %.c $(TOOLCHAIN)/.stamp
+# Every object waits for the generated version header and the mbedTLS headers
+# of its build (order-only: a pattern rule without a recipe in a component's
+# .mk cannot add prerequisites, so they are given here once for all).
+$(B)/obj/target/%.o: %.c $(TOOLCHAIN)/.stamp | $(B)/gen/wafer-version.h $(B)/mbedtls-target/.stamp
 	@mkdir -p $(@D)
 	@echo "  CC      $<"
 	$(Q)$(MUSL_CC) $(TARGET_CFLAGS) $(COMMON_INCLUDES) $(CFLAGS_EXTRA) -MMD -MP -c $< -o $@
 
 # Host objects for unit tests: sanitizers on.
-$(B)/obj/test/%.o: %.c
+$(B)/obj/test/%.o: %.c | $(B)/gen/wafer-version.h $(B)/mbedtls-host/.stamp
 	@mkdir -p $(@D)
 	@echo "  HOSTCC  $<"
 	$(Q)$(HOST_CC) $(HOST_CFLAGS) $(SAN_FLAGS) $(COMMON_INCLUDES) $(CFLAGS_EXTRA) -MMD -MP -c $< -o $@
 
 # Host objects for tools that run on the build machine (waferctl): no sanitizers.
-$(B)/obj/host/%.o: %.c
+$(B)/obj/host/%.o: %.c | $(B)/gen/wafer-version.h $(B)/mbedtls-host/.stamp
 	@mkdir -p $(@D)
 	@echo "  HOSTCC  $<"
 	$(Q)$(HOST_CC) $(HOST_CFLAGS) -O2 $(COMMON_INCLUDES) $(CFLAGS_EXTRA) -MMD -MP -c $< -o $@
