@@ -63,14 +63,13 @@ update: $(UPDATE_BUNDLE)
 image: $(UPDATE_BUNDLE)
 .PHONY: update
 
-# The image's block map for `bmaptool copy` (scripts/flash-usb): only the
-# image's data is written to the stick. Zero ranges are made holes first
-# (same content, same modification time) so that the map leaves them out.
+# The image's block map for `bmaptool copy` (scripts/flash-usb): the ranges
+# the image really holds, with checksums. No holes are punched into the image
+# here: a zero block inside a FAT or ext4 table is data and must be written.
 BMAPTOOL := $(shell command -v bmaptool 2>/dev/null)
 ifneq ($(BMAPTOOL),)
 $(IMAGE).bmap: $(IMAGE)
 	@echo "  BMAP    $@"
-	$(Q)touch -r $< $@.ref && fallocate --dig-holes $< && touch -r $@.ref $< && rm -f $@.ref
 	$(Q)$(BMAPTOOL) -q create -o $@.tmp $<
 	$(Q)mv $@.tmp $@
 image: $(IMAGE).bmap
