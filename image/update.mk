@@ -70,7 +70,8 @@ BMAPTOOL := $(shell command -v bmaptool 2>/dev/null)
 ifneq ($(BMAPTOOL),)
 $(IMAGE).bmap: $(IMAGE)
 	@echo "  BMAP    $@"
-	$(Q)$(BMAPTOOL) -q create -o $@.tmp $<
+	$(Q)$(BMAPTOOL) -q create -o $@.tmp $< 2>$@.log || { cat $@.log >&2; exit 1; }
+	$(Q)rm -f $@.log
 	$(Q)mv $@.tmp $@
 image: $(IMAGE).bmap
 endif
