@@ -73,10 +73,9 @@ void virtio_broken(struct virtio_dev *d, const char *fmt, ...)
 		d->broken_count++;
 	d->broken = true;
 	vmm_log_rl(LOGK_VIRTIO, "%s %s: broken: %s", d->ops->kind, d->id, d->broken_reason);
-	if (d->status & VIRTIO_STATUS_DRIVER_OK) {
-		d->status |= VIRTIO_STATUS_NEEDS_RESET;
+	d->status |= VIRTIO_STATUS_NEEDS_RESET;
+	if (d->status & VIRTIO_STATUS_DRIVER_OK)
 		virtio_config_changed(d);
-	}
 }
 
 bool virtio_queue_live(const struct virtio_dev *d, int q)
@@ -157,8 +156,14 @@ static void vpci_set_status(struct virtio_dev *d, uint8_t v)
 	}
 	uint8_t old = d->status;
 	d->status = (uint8_t)(v | (old & VIRTIO_STATUS_NEEDS_RESET));
-	if ((v & VIRTIO_STATUS_DRIVER_OK) && !(old & VIRTIO_STATUS_DRIVER_OK) && d->ops->driver_ok)
-		d->ops->driver_ok(d);
+	if ((v & VIRTIO_STATUS_DRIVER_OK) && !(old & VIRTIO_STATUS_DRIVER_OK)) {
+		if (d->ops->driver_ok)
+			d->ops->driver_ok(d);
+		/* Linux may queue buffers and kick before DRIVER_OK (balloon stats) */
+		for (int q = 0; q < d->nq; q++)
+			if (virtio_queue_live(d, q))
+				d->ops->notify(d, q);
+	}
 }
 
 static void vpci_queue_enable(struct virtio_dev *d, struct virtq *q, uint16_t v)
