@@ -262,36 +262,46 @@ static void go_stateless(void)
 	ilog(LOG_NOTICE, "medium: none found; running stateless (RAM /config and /data)");
 }
 
-void bootmedium_setup(void)
+static struct medium g_medium;
+static int g_have_medium;
+
+void bootmedium_config(void)
 {
-	static struct medium m;
-	int pxe = strcmp(g_st.slot, "pxe") == 0, found = 0;
-	for (int waited = 0; !found; waited += 250) {
-		found = find_medium(&m);
-		if (found || pxe || waited >= MEDIUM_WAIT_MS)
+	struct medium *m = &g_medium;
+	int pxe = strcmp(g_st.slot, "pxe") == 0;
+	for (int waited = 0; !g_have_medium; waited += 250) {
+		g_have_medium = find_medium(m);
+		if (g_have_medium || pxe || waited >= MEDIUM_WAIT_MS)
 			break;
 		usleep(250000); /* USB and SAS disks can take seconds to appear */
 	}
-	if (!found) {
+	if (!g_have_medium) {
 		if (!pxe)
 			status_problem("medium", "no boot medium found (no %s partition): running stateless", PART_CONFIG);
 		go_stateless();
 		return;
 	}
-	snprintf(g_st.medium, sizeof g_st.medium, "%s", m.disk);
+	snprintf(g_st.medium, sizeof g_st.medium, "%.31s", m->disk);
 	modules_load("vfat");
 	modules_load("nls_cp437");
 	modules_load("nls_iso8859_1");
-	modules_load("ext4");
-	if (mount_part(&m, PART_CONFIG, "/config", "vfat", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME,
+	if (mount_part(m, PART_CONFIG, "/config", "vfat", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME,
 		       "umask=077,codepage=437,iocharset=iso8859-1,shortname=mixed") != 0)
 		fs_mkdir_p("/config", 0755);
-	if (!gpt_find(&m.g, PART_DATA)) {
-		status_problem("data", "boot medium %s has no %s partition: /data is in RAM", m.disk, PART_DATA);
+}
+
+void bootmedium_data(void)
+{
+	struct medium *m = &g_medium;
+	if (!g_have_medium)
+		return; /* stateless: /data is already a tmpfs */
+	if (!gpt_find(&m->g, PART_DATA)) {
+		status_problem("data", "boot medium %s has no %s partition: /data is in RAM", m->disk, PART_DATA);
 		mount("tmpfs", "/data", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=50%");
 		return;
 	}
-	grow_partition(&m);
-	if (mount_part(&m, PART_DATA, "/data", "ext4", MS_NOSUID | MS_NODEV | MS_NOATIME, "") == 0)
-		grow_filesystem(&m);
+	modules_load("ext4");
+	grow_partition(m);
+	if (mount_part(m, PART_DATA, "/data", "ext4", MS_NOSUID | MS_NODEV | MS_NOATIME, "") == 0)
+		grow_filesystem(m);
 }

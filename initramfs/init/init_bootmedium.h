@@ -8,6 +8,11 @@
 #define PART_CONFIG "WAFERCFG"
 #define PART_DATA "WAFERDATA"
 
-/* Sets g_st.medium or g_st.stateless; problems go to the status screen. */
-void bootmedium_setup(void);
+/* Find the medium and mount /config (or set up the stateless RAM /config
+ * and /data). Sets g_st.medium or g_st.stateless; problems go to the status
+ * screen. */
+void bootmedium_config(void);
+/* Grow and mount /data (may run in a child process: it only mounts, writes
+ * the medium and reports problems). */
+void bootmedium_data(void);
 #endif

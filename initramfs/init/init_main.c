@@ -1,5 +1,6 @@
 /* init_main.c: wafer-init's entry point. As PID 1 it runs the boot sequence
  * and then the event loop; invoked as udhcpc-hook it applies a DHCP lease. */
+#include "init_bgjob.h"
 #include "init_bootmedium.h"
 #include "init_console.h"
 #include "init_ctl.h"
@@ -111,39 +112,39 @@ static void drivers(void)
 	ilog(LOG_INFO, "modules: coldplug loaded %d modules", n);
 }
 
-/* KVM for this CPU and what the agent needs for VMs (tap devices, vhost)
- * load in a child process while init brings the network up and serves; the
- * result is checked when the child is reaped. */
-static pid_t g_vmdrv_pid;
-
-static void vmdrv_done(pid_t pid, int status)
+/* KVM for this CPU and what the agent needs for VMs (tap devices, vhost),
+ * loaded by a boot job while init brings the network up. */
+static void vmdrv_work(void)
 {
-	(void)status;
-	if (pid != g_vmdrv_pid)
-		return;
-	g_vmdrv_pid = 0;
+	static const char *const vm_mods[] = { "tun", "vhost_net", "vhost_vsock" };
+	const char *kvm = modules_kvm_module(g_st.kvm_why, sizeof g_st.kvm_why);
+	if (kvm)
+		modules_load(kvm);
+	for (size_t i = 0; i < sizeof vm_mods / sizeof vm_mods[0]; i++)
+		modules_load(vm_mods[i]);
+}
+
+static void vmdrv_done(void)
+{
 	g_st.kvm_ok = modules_kvm_check(g_st.kvm_why, sizeof g_st.kvm_why);
 	if (!g_st.kvm_ok)
 		status_problem("kvm", "%s", g_st.kvm_why);
 	ilog(LOG_NOTICE, "timing: VM drivers loaded %lld ms after kernel start (KVM %s)",
 	     (long long)mono_ms(), g_st.kvm_ok ? "ready" : "unavailable");
+	services_kick();
 }
 
-static void drivers_for_vms(void)
+/* /data: ext4 driver, growth on first boot, mount; also a boot job. */
+static void data_done(void)
 {
-	static const char *const vm_mods[] = { "tun", "vhost_net", "vhost_vsock" };
-	services_on_orphan = vmdrv_done;
-	g_vmdrv_pid = fork();
-	if (g_vmdrv_pid == 0) {
-		const char *kvm = modules_kvm_module(g_st.kvm_why, sizeof g_st.kvm_why);
-		if (kvm)
-			modules_load(kvm);
-		for (size_t i = 0; i < sizeof vm_mods / sizeof vm_mods[0]; i++)
-			modules_load(vm_mods[i]);
-		_exit(0);
-	}
-	if (g_vmdrv_pid < 0)
-		vmdrv_done(g_vmdrv_pid = -1, 0);
+	g_st.data_ready = 1;
+	ilog(LOG_NOTICE, "timing: /data ready %lld ms after kernel start", (long long)mono_ms());
+	services_kick();
+}
+
+static void on_orphan(pid_t pid, int status)
+{
+	bgjob_reaped(pid, status);
 }
 
 static void on_signal(int fd, short re, void *ctx)
@@ -239,8 +240,10 @@ static void boot(void)
 	if (mounts_rest() != 0)
 		status_problem("mounts", "some RAM filesystems could not be mounted (see log)");
 	drivers();
-	drivers_for_vms();
-	bootmedium_setup();
+	services_on_orphan = on_orphan;
+	bgjob_start("vm-drivers", vmdrv_work, vmdrv_done);
+	bootmedium_config();
+	bgjob_start("data", bootmedium_data, data_done);
 	load_config();
 	if (logsrv_start(g_st.cfg.log_ring_kib) != 0)
 		status_problem("log", "log sockets unavailable (see kernel log)");

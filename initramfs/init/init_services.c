@@ -134,6 +134,15 @@ static void service_exited(struct service *s, int status)
 		     s->name, WEXITSTATUS(status), (long long)ran, s->backoff_ms / 1000);
 }
 
+void services_kick(void)
+{
+	int n;
+	struct service *t = svctab_get(&n);
+	for (int i = 0; i < n; i++)
+		if (t[i].pid <= 0 && t[i].restarts == 0)
+			t[i].next_start_ms = mono_ms();
+}
+
 void services_reap(void)
 {
 	int status, n;

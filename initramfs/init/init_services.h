@@ -31,6 +31,8 @@ struct service {
 /* Start what is due (first start or backoff expired); returns ms until the
  * next due start (or 1000 if none). */
 int services_tick(void);
+/* Something services wait for changed: try the never-started ones now. */
+void services_kick(void);
 /* Reap every exited child (services and orphans). */
 void services_reap(void);
 /* Stop and start a service again now (its argv may have changed). */

@@ -26,6 +26,7 @@ struct init_state {
 	int net_ready;            /* br0 exists and is up */
 	int kvm_ok;
 	char kvm_why[128];
+	int data_ready;           /* /data mounted (or known to be in RAM) */
 	int stateless;            /* no boot medium: /config and /data are tmpfs */
 	char medium[32];          /* the boot disk, e.g. "vda" */
 	int shutting_down;

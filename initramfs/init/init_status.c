@@ -25,6 +25,12 @@
 struct problem { char key[16]; char text[168]; };
 static struct problem g_prob[PROBLEM_MAX];
 static char g_screen[4096], g_prev[4096];
+static int g_forward_fd = -1;
+
+void status_forward(int fd)
+{
+	g_forward_fd = fd;
+}
 
 void status_problem(const char *key, const char *fmt, ...)
 {
@@ -42,6 +48,10 @@ void status_problem(const char *key, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof text, fmt, ap);
 	va_end(ap);
+	if (g_forward_fd >= 0) { /* in a boot job's child: tell init */
+		dprintf(g_forward_fd, "%.15s\t%s\n", key, text);
+		return;
+	}
 	if (strcmp(slot->key, key) == 0 && strcmp(slot->text, text) == 0)
 		return;
 	snprintf(slot->key, sizeof slot->key, "%s", key);
@@ -51,6 +61,10 @@ void status_problem(const char *key, const char *fmt, ...)
 
 void status_clear(const char *key)
 {
+	if (g_forward_fd >= 0) {
+		dprintf(g_forward_fd, "%.15s\t\n", key);
+		return;
+	}
 	for (int i = 0; i < PROBLEM_MAX; i++)
 		if (strcmp(g_prob[i].key, key) == 0)
 			g_prob[i].key[0] = '\0';

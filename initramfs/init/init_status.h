@@ -6,6 +6,8 @@
 /* Set (or replace) the problem named key. */
 void status_problem(const char *key, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void status_clear(const char *key);
+/* In a child process: send problems to fd instead (see init_bgjob.c). */
+void status_forward(int fd);
 /* Compose the screen; redraw the consoles only if it changed (or force). */
 void status_refresh(int force);
 /* The composed text (for the control socket's status). */

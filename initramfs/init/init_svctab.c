@@ -62,7 +62,8 @@ static int build_ntpd(struct svc_argv *a)
 
 static int build_agent(struct svc_argv *a)
 {
-	if (access(AGENT_PATH, X_OK) != 0 || g_st.kvm_ok < 0) /* after the KVM drivers */
+	/* after the KVM drivers are probed and /data is mounted */
+	if (access(AGENT_PATH, X_OK) != 0 || g_st.kvm_ok < 0 || !g_st.data_ready)
 		return -1;
 	svc_arg(a, AGENT_PATH);
 	svc_arg(a, "--port");

@@ -10,6 +10,8 @@
  *   logfollow      print new log lines as they come (does not return)
  *   poweroff       ask init for an orderly poweroff
  *   sleep:N        wait N seconds
+ *   waitfile:PATH  wait (up to 10 minutes) until PATH exists, e.g. a file a
+ *                  test creates through the API to say "now"
  *   rss            print wafer-init's memory use (VmRSS, VmHWM of PID 1)
  * The actions can also come from the file /usr/libexec/wafer/test-hook.actions
  * (one line, same syntax) in the overlay, for images whose kernel command
@@ -126,6 +128,11 @@ static void run(const char *action)
 				say("test-hook: init %s", l);
 		if (fd >= 0)
 			close(fd);
+	} else if (strncmp(action, "waitfile:", 9) == 0) {
+		int i = 0;
+		while (access(action + 9, F_OK) != 0 && i++ < 6000)
+			usleep(100000);
+		say("test-hook: waitfile %s: %s", action + 9, i <= 6000 ? "present" : "timed out");
 	} else if (strncmp(action, "sleep:", 6) == 0) {
 		sleep((unsigned)atoi(action + 6));
 	} else {
