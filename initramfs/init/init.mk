@@ -27,6 +27,9 @@ UT_init_modalias_SRCS := initramfs/init/tests/test_modalias.c initramfs/init/ini
 UNIT_TESTS += init_gpt
 UT_init_gpt_SRCS := initramfs/init/tests/test_gpt.c initramfs/init/init_gpt.c
 
+UNIT_TESTS += init_backoff
+UT_init_backoff_SRCS := initramfs/init/tests/test_backoff.c initramfs/init/init_backoff.c
+
 # Test-only program for system tests (never in the image): see tests/testhook.c.
 TESTHOOK_SRCS := initramfs/init/tests/testhook.c $(LIB_INITCTL_SRCS)
 $(B)/bin/wafer-testhook: $(call target_objs,$(TESTHOOK_SRCS)) $(TOOLCHAIN)/.stamp

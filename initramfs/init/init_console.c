@@ -46,6 +46,11 @@ static void console_add(const char *name)
 	if (fd < 0)
 		return;
 	console_make_inert(fd);
+	if (strncmp(name, "tty", 3) == 0 && name[3] >= '0' && name[3] <= '9') {
+		/* a VT: never blank the status screen, no blinking cursor */
+		static const char vt[] = "\033[9;0]\033[?25l";
+		if (write(fd, vt, sizeof vt - 1) < 0) { /* best effort */ }
+	}
 	con_fd[con_n++] = fd;
 	size_t l = strlen(con_names);
 	snprintf(con_names + l, sizeof con_names - l, "%s%s", l ? " " : "", name);

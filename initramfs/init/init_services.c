@@ -15,9 +15,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define BACKOFF_MIN_MS 1000
-#define BACKOFF_MAX_MS 60000
-#define HEALTHY_MS 30000
 
 static int g_enabled = 1;
 void (*services_on_orphan)(pid_t pid, int status);
@@ -120,10 +117,7 @@ static void service_exited(struct service *s, int status)
 		s->next_start_ms = now;
 		return;
 	}
-	if (ran >= HEALTHY_MS || s->backoff_ms == 0)
-		s->backoff_ms = BACKOFF_MIN_MS;
-	else if ((s->backoff_ms *= 2) > BACKOFF_MAX_MS)
-		s->backoff_ms = BACKOFF_MAX_MS;
+	s->backoff_ms = svc_backoff_next(s->backoff_ms, ran);
 	s->restarts++;
 	s->next_start_ms = now + s->backoff_ms;
 	if (WIFSIGNALED(status))

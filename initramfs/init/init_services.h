@@ -28,6 +28,14 @@ struct service {
 	int stopping;
 };
 
+#define BACKOFF_MIN_MS 1000
+#define BACKOFF_MAX_MS 60000
+#define HEALTHY_MS 30000
+/* The delay before the next restart, given the last one (0 = none yet) and
+ * how long the service ran: 1 s, doubling to 60 s; back to 1 s after it ran
+ * for 30 s. Pure (init_backoff.c). */
+int svc_backoff_next(int last_ms, int64_t ran_ms);
+
 /* Start what is due (first start or backoff expired); returns ms until the
  * next due start (or 1000 if none). */
 int services_tick(void);
