@@ -238,12 +238,8 @@ static int set_string(const struct key *k, char *field, const char *v, char *why
 	case KT_SYSLOG: if (!valid_syslog(v, why, wl)) return -1; ok = 1; break;
 	default: ok = 0;
 	}
-	if (ok && (*v || k->type == KT_SYSLOG || k->type == KT_SEARCH || k->type == KT_IFACE) && strlen(v) < k->size) {
+	if (ok && strlen(v) < k->size) {
 		snprintf(field, k->size, "%s", v);
-		return 0;
-	}
-	if (ok && !*v) { /* empty = back to the default */
-		field[0] = '\0';
 		return 0;
 	}
 	snprintf(why, wl, "invalid value '%.64s'", v);
@@ -257,6 +253,14 @@ int config_set(struct config *c, const char *key, const char *v, char *why, size
 	if (!k) {
 		snprintf(why, wl, "unknown key '%.40s'", key);
 		return -1;
+	}
+	if (!*v) { /* an empty value restores the default */
+		struct config d;
+		config_defaults(&d);
+		memcpy(field, (char *)&d + k->off, k->size);
+		if (k->cnt_off)
+			*(int *)((char *)c + k->cnt_off) = 0;
+		return 0;
 	}
 	if (k->type == KT_ENUM) {
 		for (int i = 0; k->enums[i]; i++)

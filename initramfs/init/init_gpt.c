@@ -62,7 +62,7 @@ static int read_table(int fd, unsigned sector, uint64_t lba, uint8_t *hdr, uint8
 		return -1;
 	}
 	uint32_t hsize = le32(hdr + 12);
-	if (memcmp(hdr, GPT_SIG, 8) != 0 || hsize < HDR_SIZE || hsize > sector) {
+	if (memcmp(hdr, GPT_SIG, 8) != 0 || hsize < HDR_SIZE || hsize > 512 || hsize > sector) {
 		snprintf(why, wl, "no GPT header at LBA %llu", (unsigned long long)lba);
 		return -1;
 	}
@@ -152,7 +152,7 @@ static void make_header(uint8_t *h, const uint8_t *old, int primary, uint64_t la
 			uint64_t last_usable, uint64_t entries_lba, uint32_t ents_crc)
 {
 	uint32_t hsize = le32(old + 12);
-	memset(h, 0, 512);
+	memset(h, 0, 4096); /* a whole sector is written, up to 4 KiB */
 	memcpy(h, old, hsize);
 	put64(h + 24, primary ? 1 : last_sector);
 	put64(h + 32, primary ? last_sector : 1);

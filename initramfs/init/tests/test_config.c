@@ -152,6 +152,18 @@ static void t_list_limits(void)
 	WT_EQ_INT(c.ntp_n, 0); /* an empty value resets to the default */
 }
 
-WTEST_MAIN("init_config", WT_CASE(t_defaults), WT_CASE(t_valid), WT_CASE(t_malformed),
+static void t_empty_resets(void)
+{
+	parse("hostname=a\nhostname=\napi_port=8443\napi_port=\nipv4=off\nipv4=\nwatchdog=no\nwatchdog=\ndns=1.1.1.1\ndns=\n");
+	WT_EQ_STR(c.hostname, "");
+	WT_EQ_INT(c.api_port, 443);
+	WT_EQ_INT(c.ipv4, CFG_IPV4_DHCP);
+	WT_EQ_INT(c.watchdog, 1);
+	WT_EQ_INT(c.dns_n, 0);
+	WT_EQ_STR(c.dns[0], "");
+	WT_EQ_INT(e.n, 5); /* the five duplicates, nothing else */
+}
+
+WTEST_MAIN("init_config", WT_CASE(t_empty_resets), WT_CASE(t_defaults), WT_CASE(t_valid), WT_CASE(t_malformed),
 	   WT_CASE(t_unknown_and_duplicate), WT_CASE(t_oversized), WT_CASE(t_binary_and_many_errors),
 	   WT_CASE(t_cmdline), WT_CASE(t_check), WT_CASE(t_list_limits))

@@ -82,6 +82,12 @@ static void t_read(void)
 	pwrite(fd, junk, 512, 512);
 	WT_EQ_INT(gpt_read(fd, 512, 64 * MIB, &g, why, sizeof why), 0);
 	WT_EQ_INT(g.nparts, 3);
+	/* a header claiming to be larger than a sector is refused, not copied */
+	uint8_t big[512];
+	pread(fd, big, 512, (off_t)(64 * MIB - 512));
+	p32(big + 12, 4000);
+	pwrite(fd, big, 512, (off_t)(64 * MIB - 512));
+	WT_EQ_INT(gpt_read(fd, 512, 64 * MIB, &g, why, sizeof why), -1);
 	/* both gone */
 	pwrite(fd, junk, 512, (off_t)(64 * MIB - 512));
 	WT_EQ_INT(gpt_read(fd, 512, 64 * MIB, &g, why, sizeof why), -1);
