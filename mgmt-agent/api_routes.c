@@ -10,6 +10,7 @@ const struct route api_routes[] = {
 	{ "GET",    "/api/v1/host",                   h_host,          ROLE_READER, 0 },
 	{ "GET",    "/api/v1/host/stats",             h_host_stats,    ROLE_READER, 0 },
 	{ "GET",    "/api/v1/host/logs",              h_host_logs,     ROLE_READER, 0 },
+	{ "GET",    "/api/v1/host/listeners",         h_host_listeners, ROLE_READER, 0 },
 	{ "POST",   "/api/v1/host/reboot",            h_host_reboot,   ROLE_ADMIN,  1 * KiB },
 	{ "POST",   "/api/v1/host/shutdown",          h_host_shutdown, ROLE_ADMIN,  1 * KiB },
 	{ "GET",    "/api/v1/vms",                    h_vms_list,      ROLE_READER, 0 },

@@ -6,6 +6,7 @@ void h_enroll(struct api_ctx *x);
 void h_host(struct api_ctx *x);
 void h_host_stats(struct api_ctx *x);
 void h_host_logs(struct api_ctx *x);
+void h_host_listeners(struct api_ctx *x);
 void h_host_reboot(struct api_ctx *x);
 void h_host_shutdown(struct api_ctx *x);
 void h_vms_list(struct api_ctx *x);

@@ -3,10 +3,10 @@
 #   $(B)/bin/waferctl           static musl, for the image
 #   $(B)/bin/host/waferctl      glibc, for the build machine (dev PKI, tests)
 #   $(B)/bin/host/wafer-agent   glibc, for the local integration test
-# Unit tests: agent_http, agent_router, agent_spec, agent_openapi.
+# Unit tests: agent_http, agent_router, agent_spec, agent_openapi, agent_netlisten.
 
 AGENT_CORE_SRCS := $(addprefix mgmt-agent/, agent_config.c api.c api_routes.c conn.c enroll.c events.c \
-	h_console.c h_host.c h_images.c h_metrics.c h_vms.c hostinfo.c http_parse.c \
+	h_console.c h_host.c h_images.c h_listeners.c h_metrics.c h_vms.c hostinfo.c http_parse.c netlisten.c \
 	router.c server.c tap.c tasks.c tls_server.c tls_x509.c vm_registry.c vm_run.c vm_spec.c)
 LIB_VMMCTL_SRCS ?= $(wildcard lib/vmmctl.c)
 AGENT_SRCS := mgmt-agent/agent_main.c $(AGENT_CORE_SRCS) $(LIB_JSON_SRCS) $(LIB_WLOG_SRCS) \
@@ -54,9 +54,10 @@ agent-itest: agent-host
 	$(Q)mgmt-agent/tests/itest.sh $(B)
 .PHONY: agent agent-host agent-itest
 
-UNIT_TESTS += agent_http agent_router agent_spec agent_openapi
+UNIT_TESTS += agent_http agent_router agent_spec agent_openapi agent_netlisten
 UT_agent_http_SRCS    := mgmt-agent/tests/test_http.c mgmt-agent/http_parse.c
 UT_agent_router_SRCS  := mgmt-agent/tests/test_router.c mgmt-agent/router.c
+UT_agent_netlisten_SRCS := mgmt-agent/tests/test_netlisten.c mgmt-agent/netlisten.c
 UT_agent_spec_SRCS    := mgmt-agent/tests/test_spec.c mgmt-agent/vm_spec.c mgmt-agent/router.c $(LIB_JSON_SRCS)
 UT_agent_openapi_SRCS := mgmt-agent/tests/test_openapi.c $(AGENT_CORE_SRCS) $(LIB_JSON_SRCS) \
 	$(LIB_WLOG_SRCS) $(LIB_CFGSTORE_SRCS) $(LIB_VMMCTL_SRCS) $(LIB_INITCTL_SRCS)
@@ -65,6 +66,11 @@ UT_agent_openapi_DEPS := $(MBEDTLS_HOST_LIBS)
 
 # Into the image (initramfs/initramfs.mk is included after this file).
 INITRAMFS_FILES += $(B)/bin/wafer-agent:usr/bin/wafer-agent $(B)/bin/waferctl:usr/bin/waferctl
+# The agent runs /usr/bin/wafer-vmm (--vmm); hypervisor.mk (included before
+# this file) does not put it into the image, so it is added here unless it did.
+ifeq ($(filter %:usr/bin/wafer-vmm,$(INITRAMFS_FILES)),)
+INITRAMFS_FILES += $(B)/bin/wafer-vmm:usr/bin/wafer-vmm
+endif
 # The build machine's tools for tests and `make run`.
 host-tools: $(B)/bin/host/waferctl $(B)/dev-pki/.stamp
 .PHONY: host-tools
