@@ -1,7 +1,13 @@
 # hypervisor/hypervisor.mk: wafer-vmm (static musl) and its unit tests.
 
-VMM_SRCS := $(filter-out hypervisor/tests/%,$(wildcard hypervisor/*.c hypervisor/*/*.c)) \
-            $(LIB_JSON_SRCS)
+# Sources are listed (not globbed) so files being written in parallel do not
+# break the build; add new ones here.
+VMM_SRCS := $(addprefix hypervisor/,main.c config.c log.c mem.c bus.c vm.c vcpu.c machine.c \
+              control.c control_cmd.c \
+              devices/uart.c devices/console.c devices/pm.c devices/pci.c \
+              x86/boot.c x86/cpu.c x86/acpi.c \
+              virtio/pci.c virtio/queue.c virtio/blk.c virtio/net.c virtio/rng.c virtio/balloon.c) \
+            $(LIB_JSON_SRCS) $(LIB_WLOG_SRCS)
 VMM_OBJS := $(call target_objs,$(VMM_SRCS))
 
 $(B)/obj/target/hypervisor/%.o $(B)/obj/test/hypervisor/%.o: CFLAGS_EXTRA += -Ihypervisor
@@ -17,3 +23,14 @@ wafer-vmm: $(B)/bin/wafer-vmm
 .PHONY: wafer-vmm
 
 include tests/guest/guest.mk
+
+# Unit tests (host, ASan/UBSan). The control test links everything but main.c.
+UNIT_TESTS += vmm_queue vmm_boot vmm_uart vmm_acpi vmm_virtio vmm_control
+UT_vmm_queue_SRCS   := hypervisor/tests/test_queue.c hypervisor/virtio/queue.c hypervisor/mem.c
+UT_vmm_boot_SRCS    := hypervisor/tests/test_boot.c hypervisor/x86/boot.c hypervisor/mem.c
+UT_vmm_uart_SRCS    := hypervisor/tests/test_uart.c hypervisor/devices/uart.c hypervisor/devices/console.c
+UT_vmm_acpi_SRCS    := hypervisor/tests/test_acpi.c hypervisor/x86/acpi.c
+UT_vmm_virtio_SRCS  := hypervisor/tests/test_virtio.c hypervisor/virtio/pci.c hypervisor/virtio/queue.c \
+                       hypervisor/virtio/blk.c hypervisor/devices/pci.c hypervisor/mem.c hypervisor/log.c \
+                       $(LIB_WLOG_SRCS)
+UT_vmm_control_SRCS := hypervisor/tests/test_control.c $(filter-out hypervisor/main.c,$(VMM_SRCS))

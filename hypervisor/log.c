@@ -1,75 +1,41 @@
-/* log.c: stderr log lines with the VM id prefix, written with one write()
- * each so lines from several threads never interleave; rate limiting for
- * guest-triggered messages. */
+/* log.c: the VMM's log lines through the project's logging call (lib/wlog):
+ * "wafer-vmm[ID]: LEVEL vmm: message" on stderr, and one rate limiter per
+ * kind for messages a guest can trigger (10 per second, then a summary). */
 #include "log.h"
+#include "wlog.h"
 
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
-#include <string.h>
-#include <time.h>
-#include <unistd.h>
 
-static char log_id[72] = "?";
-static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct { time_t sec; unsigned count, dropped; } log_rate[LOGK_COUNT];
-
-#define LOG_RATE_PER_SEC 10
+static char log_prog[80] = "wafer-vmm";
+static struct wlog_ratelimit log_rate[LOGK_COUNT] = {
+	WLOG_RATELIMIT_INIT(1000, 10), WLOG_RATELIMIT_INIT(1000, 10), WLOG_RATELIMIT_INIT(1000, 10),
+	WLOG_RATELIMIT_INIT(1000, 10), WLOG_RATELIMIT_INIT(1000, 10), WLOG_RATELIMIT_INIT(1000, 10),
+};
+static const char *const log_subsys[LOGK_COUNT] = { "pio", "mmio", "pci", "virtio", "uart", "vmm" };
 
 void log_set_id(const char *id)
 {
-	snprintf(log_id, sizeof(log_id), "%s", id);
-}
-
-static void log_vwrite(const char *fmt, va_list ap)
-{
-	char line[512];
-	int n = snprintf(line, sizeof(line), "wafer-vmm[%s]: ", log_id);
-	if (n < 0)
-		return;
-	int m = vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
-	if (m < 0)
-		return;
-	size_t len = strlen(line);
-	line[len++] = '\n';
-	ssize_t r = write(STDERR_FILENO, line, len);
-	(void)r;
+	snprintf(log_prog, sizeof(log_prog), "wafer-vmm[%s]", id);
+	wlog_init(log_prog, -1, 0);
 }
 
 void vmm_log(const char *fmt, ...)
 {
+	char msg[512];
 	va_list ap;
 	va_start(ap, fmt);
-	log_vwrite(fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	wlog(WLOG_INFO, "vmm", "%s", msg);
 }
 
 void vmm_log_rl(enum log_kind kind, const char *fmt, ...)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	unsigned dropped = 0;
-	int emit = 0;
-	pthread_mutex_lock(&log_lock);
-	if (log_rate[kind].sec != ts.tv_sec) {
-		dropped = log_rate[kind].dropped;
-		log_rate[kind].sec = ts.tv_sec;
-		log_rate[kind].count = 0;
-		log_rate[kind].dropped = 0;
-	}
-	if (log_rate[kind].count < LOG_RATE_PER_SEC) {
-		log_rate[kind].count++;
-		emit = 1;
-	} else {
-		log_rate[kind].dropped++;
-	}
-	pthread_mutex_unlock(&log_lock);
-	if (dropped)
-		vmm_log("%u similar messages suppressed", dropped);
-	if (emit) {
-		va_list ap;
-		va_start(ap, fmt);
-		log_vwrite(fmt, ap);
-		va_end(ap);
-	}
+	char msg[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	wlog_rl(&log_rate[kind], WLOG_WARN, log_subsys[kind], "%s", msg);
 }

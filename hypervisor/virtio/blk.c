@@ -217,3 +217,10 @@ void virtio_blk_get_stats(struct virtio_dev *d, struct blk_stats *s)
 	*s = b->st;
 	pthread_mutex_unlock(&d->lock);
 }
+
+void virtio_blk_destroy(struct virtio_dev *d)
+{
+	struct blk *b = d->priv;
+	close(b->fd);
+	free(b);
+}

@@ -28,6 +28,8 @@ struct balloon_stats {
 struct virtio_dev *virtio_blk_create(const struct virtio_env *env, const struct cfg_disk *d,
 				     int fd, char *err, size_t errlen);
 void virtio_blk_get_stats(struct virtio_dev *d, struct blk_stats *s);
+/* Close the image and free the device (after the VM stopped). */
+void virtio_blk_destroy(struct virtio_dev *d);
 
 /* net.c: fd is an attached tap (IFF_TAP|IFF_NO_PI|IFF_VNET_HDR). */
 struct virtio_dev *virtio_net_create(const struct virtio_env *env, const struct cfg_net *n,
