@@ -13,6 +13,7 @@
 static int con_fd[CONSOLE_MAX];
 static int con_n;
 static char con_names[128];
+static char con_list[CONSOLE_MAX][20];
 
 static void console_make_inert(int fd)
 {
@@ -38,6 +39,9 @@ static void console_add(const char *name)
 		return;
 	if (strcmp(name, "tty0") == 0)
 		name = "tty1";
+	for (int i = 0; i < con_n; i++)
+		if (strcmp(con_list[i], name) == 0)
+			return; /* already open */
 	for (size_t i = 0; name[i]; i++)
 		if (name[i] == '/' || i > 16)
 			return;
@@ -51,6 +55,7 @@ static void console_add(const char *name)
 		static const char vt[] = "\033[9;0]\033[?25l";
 		if (write(fd, vt, sizeof vt - 1) < 0) { /* best effort */ }
 	}
+	snprintf(con_list[con_n], sizeof con_list[0], "%s", name);
 	con_fd[con_n++] = fd;
 	size_t l = strlen(con_names);
 	snprintf(con_names + l, sizeof con_names - l, "%s%s", l ? " " : "", name);
@@ -72,6 +77,9 @@ void console_open_all(void)
 	}
 	if (con_n == 0)
 		console_add("console");
+	/* the local screen shows the status even when the kernel's console is
+	 * only the serial port (console_add skips a tty1 already open) */
+	console_add("tty1");
 }
 
 void console_write(const char *buf, size_t len)

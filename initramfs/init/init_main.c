@@ -204,6 +204,31 @@ static void check_lease(void)
 		services_restart("ntpd");
 }
 
+/* Mix machine-specific values (DMI serials and UUID, the time) into the
+ * kernel's pool. Not credited as entropy: they are not secret, but they make
+ * two identical machines booting at once diverge. The kernel itself seeds
+ * from RDRAND/RDSEED and CPU jitter. */
+static void entropy_mix(void)
+{
+	static const char *const src[] = { "/sys/class/dmi/id/product_uuid", "/sys/class/dmi/id/product_serial",
+					   "/sys/class/dmi/id/board_serial", "/proc/cmdline" };
+	int out = open("/dev/urandom", O_WRONLY | O_CLOEXEC);
+	if (out < 0)
+		return;
+	for (size_t i = 0; i < sizeof src / sizeof src[0]; i++) {
+		char buf[256];
+		int fd = open(src[i], O_RDONLY | O_CLOEXEC);
+		ssize_t n = fd >= 0 ? read(fd, buf, sizeof buf) : -1;
+		if (fd >= 0)
+			close(fd);
+		if (n > 0 && write(out, buf, (size_t)n) < 0)
+			break;
+	}
+	int64_t t[2] = { wall_ms(), mono_ms() };
+	if (write(out, t, sizeof t) < 0) { /* nothing else to do */ }
+	close(out);
+}
+
 /* Linux 6.x seeds its generator from RDRAND/RDSEED and CPU jitter early; a
  * host whose pool is still not ready says so (TLS keys would have to wait). */
 static void check_entropy(void)
@@ -237,6 +262,7 @@ static void boot(void)
 	ilog(LOG_INFO, "Wafer %s (%s) slot %s booting; consoles: %s", WAFER_VERSION, WAFER_BOARD,
 	     g_st.slot, console_names());
 	lock_down();
+	entropy_mix();
 	if (mounts_rest() != 0)
 		status_problem("mounts", "some RAM filesystems could not be mounted (see log)");
 	drivers();
