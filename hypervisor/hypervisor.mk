@@ -6,7 +6,8 @@ VMM_SRCS := $(addprefix hypervisor/,main.c config.c log.c mem.c bus.c vm.c vcpu.
               control.c control_cmd.c \
               devices/uart.c devices/console.c devices/pm.c devices/pci.c \
               x86/boot.c x86/cpu.c x86/acpi.c \
-              virtio/pci.c virtio/queue.c virtio/blk.c virtio/net.c virtio/rng.c virtio/balloon.c) \
+              virtio/pci.c virtio/queue.c virtio/blk.c virtio/net.c virtio/rng.c virtio/balloon.c \
+              seccomp.c sandbox.c x86/seccomp_tables.c) \
             $(LIB_JSON_SRCS) $(LIB_WLOG_SRCS)
 VMM_OBJS := $(call target_objs,$(VMM_SRCS))
 
@@ -34,3 +35,6 @@ UT_vmm_virtio_SRCS  := hypervisor/tests/test_virtio.c hypervisor/virtio/pci.c hy
                        hypervisor/virtio/blk.c hypervisor/devices/pci.c hypervisor/mem.c hypervisor/log.c \
                        $(LIB_WLOG_SRCS)
 UT_vmm_control_SRCS := hypervisor/tests/test_control.c $(filter-out hypervisor/main.c,$(VMM_SRCS))
+
+# seccomp unit test and the test-hook build (docs/isolation.md).
+include hypervisor/sandbox.mk

@@ -5,6 +5,7 @@
 #include "control.h"
 #include "log.h"
 #include "machine.h"
+#include "sandbox.h"
 #include "virtio/devices.h"
 #include "vm.h"
 
@@ -117,7 +118,8 @@ int main(int argc, char **argv)
 	int sigfd = main_signals();
 	if (sigfd < 0 || vm_create(vm, &cfg, err, sizeof(err)) < 0 ||
 	    control_init(&the_ctl, vm, err, sizeof(err)) < 0 ||
-	    machine_setup(vm, err, sizeof(err)) < 0 || vcpu_start_all(vm, err, sizeof(err)) < 0) {
+	    machine_setup(vm, err, sizeof(err)) < 0 || vcpu_start_all(vm, err, sizeof(err)) < 0 ||
+	    sandbox_main_enter(vm, err, sizeof(err)) < 0) {
 		vmm_log("setup failed: %s", sigfd < 0 ? "signalfd" : err);
 		if (the_ctl.path)
 			unlink(the_ctl.path);

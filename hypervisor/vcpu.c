@@ -2,6 +2,7 @@
  * port and MMIO exits to the buses, park on pause, and stop on exit. */
 #include "vm.h"
 #include "log.h"
+#include "sandbox.h"
 #include "x86/cpu.h"
 
 #include <errno.h>
@@ -140,6 +141,10 @@ static void *vcpu_thread(void *arg)
 	sigemptyset(&set);
 	sigaddset(&set, VCPU_KICK_SIGNAL);
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+	if (sandbox_vcpu_enter(c) < 0) {
+		vm_request_exit(c->vm, VMEXIT_INTERNAL_ERROR);
+		return NULL;
+	}
 	while (!vcpu_check_park(c)) {
 		if (ioctl(c->fd, KVM_RUN, 0) < 0) {
 			if (errno == EINTR || errno == EAGAIN)
