@@ -77,4 +77,6 @@ int ctl_cmd_raw(int argc, char **argv);
 int ctl_cmd_pki(int argc, char **argv);
 /* Stream a GET's body to stdout (logs, console, events). */
 int ctl_stream(const char *path);
+/* The interactive WebSocket console of a VM (ctl_console.c). */
+int ctl_console_interactive(const char *vm);
 #endif

@@ -28,7 +28,7 @@ static void usage(FILE *f)
 		"commands:\n"
 		"  host [stats|reboot|shutdown]\n"
 		"  vm list | show VM | create FILE.json | start|stop|shutdown|reboot|pause|resume VM\n"
-		"  vm rm VM | vm console VM [--follow]\n"
+		"  vm rm VM | vm console VM [--follow | --interactive (WebSocket; Ctrl-] quits)]\n"
 		"  image list | upload NAME FILE | rm NAME\n"
 		"  logs [--follow]      events      tasks\n"
 		"  enroll TOKEN CA.pem  (the host's trust store must be empty)\n"

@@ -1,5 +1,6 @@
 /* ctl_vm.c: `waferctl vm ...`: list (table), show, create from a JSON spec
- * file, power actions, rm, console (output so far, or --follow). */
+ * file, power actions, rm, console (output so far, --follow, or
+ * --interactive: ctl_console.c). */
 #include "ctl.h"
 #include "fsutil.h"
 
@@ -93,7 +94,7 @@ int ctl_cmd_vm(int argc, char **argv)
 	}
 	if (argc != 3 && !(argc == 4 && !strcmp(sub, "console"))) {
 		fprintf(stderr, "usage: waferctl vm list | show VM | create SPEC.json | "
-				"start|stop|shutdown|reboot|pause|resume VM | rm VM | console VM [--follow]\n");
+				"start|stop|shutdown|reboot|pause|resume VM | rm VM | console VM [--follow|--interactive]\n");
 		return 2;
 	}
 	const char *vm = argv[2];
@@ -106,6 +107,8 @@ int ctl_cmd_vm(int argc, char **argv)
 		return vm_call("DELETE", path, NULL);
 	}
 	if (!strcmp(sub, "console")) {
+		if (argc == 4 && (!strcmp(argv[3], "-i") || !strcmp(argv[3], "--interactive")))
+			return ctl_console_interactive(vm);
 		bool follow = argc == 4 && (!strcmp(argv[3], "-f") || !strcmp(argv[3], "--follow"));
 		if (follow)
 			ctl.timeout_ms = 0;

@@ -11,7 +11,7 @@ AGENT_CORE_SRCS := $(addprefix mgmt-agent/, agent_config.c api.c api_routes.c co
 LIB_VMMCTL_SRCS ?= $(wildcard lib/vmmctl.c)
 AGENT_SRCS := mgmt-agent/agent_main.c $(AGENT_CORE_SRCS) $(LIB_JSON_SRCS) $(LIB_WLOG_SRCS) \
 	$(LIB_CFGSTORE_SRCS) $(LIB_VMMCTL_SRCS) $(LIB_INITCTL_SRCS)
-WAFERCTL_SRCS := $(addprefix mgmt-agent/, ctl_main.c ctl_client.c ctl_cmds.c ctl_vm.c ctl_pki.c \
+WAFERCTL_SRCS := $(addprefix mgmt-agent/, ctl_main.c ctl_client.c ctl_cmds.c ctl_console.c ctl_vm.c ctl_pki.c \
 	ctl_table.c http_parse.c tls_x509.c) $(LIB_JSON_SRCS) $(LIB_WLOG_SRCS) $(LIB_FSUTIL_SRCS)
 
 # Every mgmt-agent object sees the mbedTLS headers of its build.
@@ -46,6 +46,16 @@ $(B)/bin/host/wafer-agent: $(call host_objs,$(AGENT_SRCS)) $(MBEDTLS_HOST_LIBS)
 $(B)/dev-pki/.stamp: $(B)/bin/host/waferctl
 	$(Q)$(B)/bin/host/waferctl pki dev $(B)/dev-pki
 	$(Q)touch $@
+
+# Benchmark (not a test): `make bench-agent`, see docs/agent.md.
+$(B)/bin/host/wafer-tlsload: $(call host_objs,mgmt-agent/bench/tlsload.c) $(MBEDTLS_HOST_LIBS)
+	@mkdir -p $(@D)
+	@echo "  LINK    $@"
+	$(Q)$(HOST_CC) -o $@ $(filter %.o,$^) $(MBEDTLS_HOST_LIBS) -lpthread
+bench-agent: $(B)/bin/wafer-agent $(B)/bin/host/wafer-tlsload $(B)/dev-pki/.stamp
+	$(Q)mgmt-agent/bench/bench-agent.sh $(B)
+BENCHES += bench-agent
+.PHONY: bench-agent
 
 agent: $(B)/bin/wafer-agent $(B)/bin/waferctl $(B)/bin/host/waferctl
 agent-host: $(B)/bin/host/wafer-agent $(B)/bin/host/waferctl

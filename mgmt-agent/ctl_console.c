@@ -1,0 +1,267 @@
+/* ctl_console.c: `waferctl vm console VM --interactive`: a WebSocket client
+ * (RFC 6455) for the VM's interactive serial console over the mutual-TLS
+ * connection. Keys typed go to the guest's serial input; its output goes to
+ * stdout. On a terminal, the terminal is raw and Ctrl-] quits; with stdin
+ * from a pipe, end of input closes the console (after the guest's output
+ * that is already on its way). */
+#include "ctl.h"
+#include "tls_x509.h"
+
+#include <errno.h>
+#include <mbedtls/base64.h>
+#include <mbedtls/sha1.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#define WS_OP_TEXT 1
+#define WS_OP_BINARY 2
+#define WS_OP_CLOSE 8
+#define WS_OP_PING 9
+#define WS_OP_PONG 10
+#define WS_MAX_IN (64u << 10)   /* largest server frame accepted */
+#define WS_MAX_OUT 4096u        /* the agent takes at most 4 KiB per frame */
+#define CTRL_RBRACKET 0x1d
+
+struct ws {
+	struct ctl_conn *c;
+	unsigned char *in;          /* unparsed received bytes */
+	size_t inlen;
+	bool closed;                /* a close frame was received */
+};
+
+static int ws_accept_for(const char *key, char out[64])
+{
+	static const char guid[] = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
+	char cat[128];
+	unsigned char h[20];
+	size_t olen;
+	int n = snprintf(cat, sizeof cat, "%s%s", key, guid);
+	if (mbedtls_sha1((unsigned char *)cat, (size_t)n, h))
+		return -1;
+	return mbedtls_base64_encode((unsigned char *)out, 64, &olen, h, 20) ? -1 : 0;
+}
+
+/* The response head (NUL-terminated in c->buf) must carry the right accept key. */
+static bool head_accept_ok(struct ctl_conn *c, const char *want)
+{
+	for (char *l = strstr(c->buf, "\r\n"); l; l = strstr(l + 2, "\r\n")) {
+		char *h = l + 2;
+		if (!strncasecmp(h, "sec-websocket-accept:", 21)) {
+			h += 21;
+			h += strspn(h, " \t");
+			return !strncmp(h, want, strlen(want)) && (h[strlen(want)] == '\r' || !h[strlen(want)]);
+		}
+	}
+	return false;
+}
+
+static int ws_send(struct ws *w, int op, const void *data, size_t len)
+{
+	unsigned char f[WS_MAX_OUT + 8], mask[4];
+	size_t hl = 2;
+	if (len > WS_MAX_OUT || tls_rng(NULL, mask, 4))
+		return -1;
+	f[0] = (unsigned char)(0x80 | op);
+	if (len < 126) {
+		f[1] = (unsigned char)(0x80 | len);
+	} else {
+		f[1] = 0x80 | 126;
+		f[2] = (unsigned char)(len >> 8);
+		f[3] = (unsigned char)len;
+		hl = 4;
+	}
+	memcpy(f + hl, mask, 4);
+	for (size_t i = 0; i < len; i++)
+		f[hl + 4 + i] = ((const unsigned char *)data)[i] ^ mask[i & 3];
+	return ctl_write(w->c, f, hl + 4 + len);
+}
+
+/* Handle every complete frame in w->in. Returns 0, or -1 on a protocol error. */
+static int ws_frames(struct ws *w)
+{
+	for (;;) {
+		unsigned char *b = w->in;
+		size_t hl = 2;
+		uint64_t len;
+		if (w->inlen < 2)
+			return 0;
+		if (b[1] & 0x80) {
+			snprintf(w->c->err, sizeof w->c->err, "the host sent a masked frame");
+			return -1;
+		}
+		len = b[1] & 0x7f;
+		if (len == 126) {
+			if (w->inlen < 4)
+				return 0;
+			len = (uint64_t)b[2] << 8 | b[3];
+			hl = 4;
+		} else if (len == 127) {
+			if (w->inlen < 10)
+				return 0;
+			len = 0;
+			for (int i = 0; i < 8; i++)
+				len = len << 8 | b[2 + i];
+			hl = 10;
+		}
+		if (len > WS_MAX_IN) {
+			snprintf(w->c->err, sizeof w->c->err, "frame of %llu bytes is too large", (unsigned long long)len);
+			return -1;
+		}
+		if (w->inlen < hl + len)
+			return 0;
+		int op = b[0] & 0x0f;
+		if (op == 0 || op == WS_OP_TEXT || op == WS_OP_BINARY) {
+			fwrite(b + hl, 1, (size_t)len, stdout);
+			fflush(stdout);
+		} else if (op == WS_OP_PING) {
+			if (ws_send(w, WS_OP_PONG, b + hl, len > 125 ? 125 : (size_t)len))
+				return -1;
+		} else if (op == WS_OP_CLOSE) {
+			w->closed = true;
+		} else if (op != WS_OP_PONG) {
+			snprintf(w->c->err, sizeof w->c->err, "unknown frame opcode %d", op);
+			return -1;
+		}
+		memmove(b, b + hl + len, w->inlen - hl - (size_t)len);
+		w->inlen -= hl + (size_t)len;
+	}
+}
+
+/* Read what the connection has (blocks until at least one TLS record). */
+static int ws_receive(struct ws *w)
+{
+	if (w->inlen == WS_MAX_IN + 16) {
+		snprintf(w->c->err, sizeof w->c->err, "frame too large");
+		return -1;
+	}
+	int r = ctl_body_read(w->c, w->in + w->inlen, WS_MAX_IN + 16 - w->inlen);
+	if (r <= 0)
+		return r == 0 ? 1 : -1; /* 1: the host closed the connection */
+	w->inlen += (size_t)r;
+	return ws_frames(w);
+}
+
+static bool conn_has_data(struct ctl_conn *c)
+{
+	return c->bpos < c->blen || mbedtls_ssl_get_bytes_avail(&c->ssl) > 0;
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* Pump stdin → guest and guest → stdout until Ctrl-] (tty), end of input,
+ * or the host closes. Returns 0 or -1 (error in w->c->err). */
+static int ws_loop(struct ws *w, bool tty)
+{
+	bool in_open = true;
+	int64_t linger_until = 0;
+	for (;;) {
+		if (w->closed)
+			return 0;
+		if (!in_open && now_ms() > linger_until)
+			return 0;
+		if (!conn_has_data(w->c)) {
+			struct pollfd p[2] = { { .fd = w->c->net.fd, .events = POLLIN },
+					       { .fd = 0, .events = in_open ? POLLIN : 0 } };
+			int r = poll(p, 2, in_open ? -1 : 200);
+			if (r < 0 && errno != EINTR)
+				return -1;
+			if (r <= 0)
+				continue;
+			if (p[1].revents & (POLLIN | POLLHUP | POLLERR)) {
+				unsigned char b[WS_MAX_OUT];
+				ssize_t n = read(0, b, tty ? 512 : sizeof b);
+				unsigned char *quit = n > 0 && tty ? memchr(b, CTRL_RBRACKET, (size_t)n) : NULL;
+				if (quit)
+					n = quit - b;
+				if (n > 0 && ws_send(w, WS_OP_BINARY, b, (size_t)n))
+					return -1;
+				if (n <= 0 || quit)
+					in_open = false;
+				if (!in_open) { /* give output already under way a moment, then close */
+					ws_send(w, WS_OP_CLOSE, "\x03\xe8", 2);
+					linger_until = now_ms() + (tty ? 500 : 3000);
+				}
+			}
+			if (!(p[0].revents & (POLLIN | POLLHUP | POLLERR)))
+				continue;
+		}
+		int r = ws_receive(w);
+		if (r < 0)
+			return -1;
+		if (r == 1)
+			return 0;
+	}
+}
+
+int ctl_console_interactive(const char *vm)
+{
+	struct ctl_conn c;
+	unsigned char nonce[16];
+	char key[32], want[64], path[256], hdr[256];
+	size_t kl;
+	snprintf(path, sizeof path, "/api/v1/vms/%s/console", vm);
+	ctl.timeout_ms = 0; /* an interactive session may stay quiet for long */
+	if (ctl_connect(&c) || tls_rng(NULL, nonce, sizeof nonce) ||
+	    mbedtls_base64_encode((unsigned char *)key, sizeof key, &kl, nonce, sizeof nonce) ||
+	    ws_accept_for(key, want)) {
+		fprintf(stderr, "waferctl: %s\n", c.err[0] ? c.err : "cannot set up the WebSocket key");
+		ctl_close(&c);
+		return 1;
+	}
+	snprintf(hdr, sizeof hdr, "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: %s\r\n"
+		 "Sec-WebSocket-Version: 13\r\n", key);
+	if (ctl_send(&c, "GET", path, NULL, NULL, 0, hdr) || ctl_response(&c) < 0) {
+		fprintf(stderr, "waferctl: %s\n", c.err);
+		ctl_close(&c);
+		return 1;
+	}
+	if (c.status != 101) {
+		char *b = NULL;
+		size_t l;
+		struct json_doc d = { 0 };
+		if (ctl_body_all(&c, &b, &l) == 0 && json_parse(&d, b, l, NULL, NULL) == 0) {
+			ctl_print_error(c.status, &d);
+			json_doc_free(&d);
+		} else {
+			fprintf(stderr, "waferctl: the host did not switch to a WebSocket (HTTP %d)\n", c.status);
+		}
+		free(b);
+		ctl_close(&c);
+		return 1;
+	}
+	if (!head_accept_ok(&c, want)) {
+		fprintf(stderr, "waferctl: wrong or missing Sec-WebSocket-Accept in the host's answer\n");
+		ctl_close(&c);
+		return 1;
+	}
+	struct ws w = { .c = &c, .in = malloc(WS_MAX_IN + 16) };
+	struct termios saved, raw;
+	bool tty = isatty(0) && tcgetattr(0, &saved) == 0;
+	if (tty) {
+		raw = saved;
+		cfmakeraw(&raw);
+		tcsetattr(0, TCSANOW, &raw);
+		fprintf(stderr, "Connected to the console of %s; Ctrl-] quits.\r\n", vm);
+	}
+	int rc = w.in ? ws_loop(&w, tty) : -1;
+	if (tty) {
+		tcsetattr(0, TCSANOW, &saved);
+		fprintf(stderr, "\nConsole of %s closed.\n", vm);
+	}
+	if (rc)
+		fprintf(stderr, "waferctl: console: %s\n", c.err[0] ? c.err : "out of memory");
+	free(w.in);
+	ctl_close(&c);
+	return rc ? 1 : 0;
+}
