@@ -12,9 +12,10 @@
  *   sleep:N        wait N seconds
  *   waitfile:PATH  wait (up to 10 minutes) until PATH exists, e.g. a file a
  *                  test creates through the API to say "now"
+ *   waitmsg:TEXT   follow the log until a record contains TEXT, print it
  *   rss            print wafer-init's memory use (VmRSS, VmHWM of PID 1)
  * The actions can also come from the file /usr/libexec/wafer/test-hook.actions
- * (one line, same syntax) in the overlay, for images whose kernel command
+ * (one line, same syntax, spaces allowed) in the overlay, for images whose kernel command
  * line the test cannot change. Never part of the product image. */
 #include "initctl.h"
 #include <errno.h>
@@ -101,6 +102,23 @@ static void do_log(int follow)
 	initctl_log_close(&l);
 }
 
+static void do_waitmsg(const char *text)
+{
+	struct initctl_log l;
+	struct initctl_logrec r;
+	int rc = initctl_log_open(&l, NULL, 1, 0);
+	while (rc == 0 && (rc = initctl_log_next(&l, &r, 120000)) == 1) {
+		if (strstr(r.msg, text)) {
+			say("test-hook: seen %s: %s", r.tag, r.msg);
+			initctl_log_close(&l);
+			return;
+		}
+		rc = 0;
+	}
+	say("test-hook: waitmsg %s: not seen (%d)", text, rc);
+	initctl_log_close(&l);
+}
+
 static void run(const char *action)
 {
 	char out[4096];
@@ -119,6 +137,8 @@ static void run(const char *action)
 		do_log(0);
 	} else if (strcmp(action, "logfollow") == 0) {
 		do_log(1);
+	} else if (strncmp(action, "waitmsg:", 8) == 0) {
+		do_waitmsg(action + 8);
 	} else if (strcmp(action, "rss") == 0) {
 		int fd = open("/proc/1/status", O_RDONLY);
 		ssize_t n = fd >= 0 ? read(fd, out, sizeof out - 1) : -1;
@@ -150,6 +170,7 @@ int main(void)
 	char *hook = strstr(cmdline, "wafer.test.hook=");
 	if (hook) {
 		hook += 16;
+		hook[strcspn(hook, " \n")] = '\0'; /* a command-line word */
 	} else {
 		fd = open("/usr/libexec/wafer/test-hook.actions", O_RDONLY);
 		n = fd >= 0 ? read(fd, cmdline, sizeof cmdline - 1) : -1;
@@ -157,7 +178,7 @@ int main(void)
 		hook = n > 0 ? cmdline : NULL;
 	}
 	if (hook) {
-		hook[strcspn(hook, " \n")] = '\0';
+		hook[strcspn(hook, "\n")] = '\0';
 		for (char *a = strtok_r(hook, ",", &save); a; a = strtok_r(NULL, ",", &save))
 			run(a);
 		say("test-hook: done");
