@@ -1,11 +1,12 @@
 # t30-init-net: static IPv4 on a management VLAN from command-line keys
 # (br0 over eth0.7, no DHCP client, resolv.conf from `dns`), and hotplug: a NIC
 # added to the running host (QMP device_add of an e1000e, a driver nothing
-# loaded before) gets its module loaded from the uevent.
+# loaded before) gets its module loaded from the uevent; then an orderly
+# poweroff over init.sock ends QEMU.
 . tests/system/lib.sh
 . tests/system/init-lib.sh
 
-testhook_overlay "$T/hook.cpio.zst" "status,waitmsg:loaded e1000e"
+testhook_overlay "$T/hook.cpio.zst" "status,waitmsg:loaded e1000e,poweroff"
 cat "$PXE_DIR/initramfs.img" "$T/hook.cpio.zst" > "$T/initrd.img"
 qemu_direct net "$T/initrd.img" "wafer.slot=pxe quiet wafer.ipv4=static wafer.ipv4_address=10.0.2.20/24 wafer.ipv4_gateway=10.0.2.2 wafer.vlan=7 wafer.dns=10.0.2.3 wafer.ipv6=off" \
 	-device pcie-root-port,id=rp1,chassis=1,slot=1
@@ -21,4 +22,7 @@ qmp net '{"execute":"netdev_add","arguments":{"type":"user","id":"n1"}}'
 qmp net '{"execute":"device_add","arguments":{"driver":"e1000e","netdev":"n1","bus":"rp1","id":"hot1"}}'
 wait_log net 'test-hook: seen wafer-init: modules: loaded e1000e' 90 || fail "hotplugged NIC's driver not loaded"
 pass "hotplug: e1000e loaded for a NIC added at run time"
-qemu_kill net
+wait_log net 'Powering off: stopping services' 60 || fail "no orderly poweroff"
+wait_exit net 60 || fail "the host did not power off"
+pass "orderly poweroff over init.sock: QEMU exited"
+

@@ -1,7 +1,8 @@
 # t30-init-pxe: a stateless PXE-style boot (kernel + initramfs + a config
 # archive carrying /etc/wafer/wafer.conf): /config is a RAM copy, the config
 # archive's settings apply, a kernel command-line key overrides the file, and
-# a bad line in the archive's wafer.conf is reported.
+# a bad line in the archive's wafer.conf is reported; with
+# wafer.ctrl_alt_del=reboot, Ctrl-Alt-Del reboots the host in order.
 . tests/system/lib.sh
 . tests/system/init-lib.sh
 
@@ -9,7 +10,7 @@ mkdir -p "$T/cfg/etc/wafer/trust"
 printf 'hostname = fromfile\nipv6 = off\nntp = 10.0.2.2\nbogus_key = 1\n' > "$T/cfg/etc/wafer/wafer.conf"
 testhook_overlay "$T/cfg.cpio.zst" "status" "$T/cfg"
 cat "$PXE_DIR/initramfs.img" "$T/cfg.cpio.zst" > "$T/initrd.img"
-qemu_direct pxe "$T/initrd.img" "wafer.slot=pxe wafer.boot=pxe quiet wafer.hostname=fromcmdline"
+qemu_direct pxe "$T/initrd.img" "wafer.slot=pxe wafer.boot=pxe quiet wafer.hostname=fromcmdline wafer.ctrl_alt_del=reboot"
 wait_log pxe 'slot pxe( via pxe)? booting' 120 || fail "no banner"
 wait_log pxe 'IPv4 +10\.0\.2\.15/24 \(dhcp\)' 120 || fail "no DHCP address"
 wait_log pxe 'host fromcmdline' 5 || fail "command-line override not applied"
@@ -19,4 +20,10 @@ grep -aqE '^  IPv6 ' "$T/pxe.log" && fail "ipv6 = off not applied"
 wait_log pxe 'test-hook: status rc=0' 60 || fail "no status over init.sock"
 wait_log pxe 'stateless=1' 5 || fail "status does not say stateless"
 pass "stateless boot with a config archive and a command-line override"
+wait_log pxe 'Ctrl-Alt-Del reboots the host' 5 || fail "ctrl_alt_del = reboot not shown"
+qmp pxe '{"execute":"send-key","arguments":{"keys":[{"type":"qcode","data":"ctrl"},{"type":"qcode","data":"alt"},{"type":"qcode","data":"delete"}]}}'
+wait_log pxe 'Rebooting: stopping services' 30 || fail "Ctrl-Alt-Del did not start an orderly reboot"
+i=0; while [ "$(grep -ac 'slot pxe booting' "$T/pxe.log")" -lt 2 ] && [ $i -lt 360 ]; do sleep 0.25; i=$((i+1)); done
+[ "$(grep -ac 'slot pxe booting' "$T/pxe.log")" -ge 2 ] || fail "no second boot after Ctrl-Alt-Del"
+pass "ctrl_alt_del = reboot: Ctrl-Alt-Del reboots in order"
 qemu_kill pxe
