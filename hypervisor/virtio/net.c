@@ -1,7 +1,10 @@
 /* net.c: virtio-net on a tap device (userspace datapath). Transmit runs in
  * the notifying vCPU thread; receive runs in the main loop when the tap is
  * readable and the guest has posted buffers. The tap carries the 12-byte
- * virtio-net header (IFF_VNET_HDR), so frames pass through unchanged. */
+ * virtio-net header (IFF_VNET_HDR), so frames pass through unchanged.
+ * With /dev/vhost-net the kernel moves the frames instead: the VMM gives it
+ * the memory table, the rings and the tap, forwards guest kicks to its kick
+ * eventfds and turns its call eventfd into MSI-X interrupts (main loop). */
 #include "virtio/devices.h"
 #include "virtio/virtio.h"
 #include "log.h"
@@ -10,6 +13,8 @@
 #include <fcntl.h>
 #include <linux/if.h>
 #include <linux/if_tun.h>
+#include <linux/vhost.h>
+#include <sys/eventfd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,7 +36,90 @@ struct net {
 	struct net_stats st;
 	struct virtio_env env;
 	struct vq_chain rxc;        /* receive scratch (main thread, under lock) */
+	int vhost_fd;               /* -1: userspace datapath */
+	bool vhost_active;          /* rings handed to vhost (between DRIVER_OK and reset) */
+	uint64_t vhost_features;
+	int kick_fd[2], call_fd;
 };
+
+static int net_vhost_setup(struct net *n, const struct guest_mem *m, char *err, size_t errlen)
+{
+	struct { struct vhost_memory h; struct vhost_memory_region r[2]; } mt;
+	memset(&mt, 0, sizeof(mt));
+	mt.r[0] = (struct vhost_memory_region){ 0, m->low_size, (uint64_t)(uintptr_t)m->host, 0 };
+	mt.h.nregions = 1;
+	if (m->size > m->low_size) {
+		mt.r[1] = (struct vhost_memory_region){ MEM_HIGH_START, m->size - m->low_size,
+			(uint64_t)(uintptr_t)(m->host + m->low_size), 0 };
+		mt.h.nregions = 2;
+	}
+	n->kick_fd[0] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	n->kick_fd[1] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	n->call_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (n->kick_fd[0] < 0 || n->kick_fd[1] < 0 || n->call_fd < 0 ||
+	    ioctl(n->vhost_fd, VHOST_SET_OWNER, NULL) < 0 ||
+	    ioctl(n->vhost_fd, VHOST_GET_FEATURES, &n->vhost_features) < 0 ||
+	    ioctl(n->vhost_fd, VHOST_SET_MEM_TABLE, &mt) < 0) {
+		snprintf(err, errlen, "vhost-net setup: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Hand both rings and the tap to vhost (DRIVER_OK). */
+static int net_vhost_start(struct net *n)
+{
+	struct virtio_dev *d = &n->vd;
+	uint64_t f = d->drv_features & n->vhost_features;
+	if (ioctl(n->vhost_fd, VHOST_SET_FEATURES, &f) < 0)
+		return -1;
+	for (unsigned q = 0; q < 2; q++) {
+		struct virtq *vq = &d->vq[q];
+		struct vhost_vring_state num = { q, vq->size }, base = { q, 0 };
+		struct vhost_vring_addr addr = { .index = q,
+			.desc_user_addr = (uint64_t)(uintptr_t)vmm_gpa_ptr(d->mem, vq->desc_gpa, 16ull * vq->size),
+			.avail_user_addr = (uint64_t)(uintptr_t)vmm_gpa_ptr(d->mem, vq->avail_gpa, 6 + 2ull * vq->size),
+			.used_user_addr = (uint64_t)(uintptr_t)vmm_gpa_ptr(d->mem, vq->used_gpa, 6 + 8ull * vq->size) };
+		struct vhost_vring_file kick = { q, n->kick_fd[q] }, call = { q, n->call_fd };
+		if (!vq->ready || ioctl(n->vhost_fd, VHOST_SET_VRING_NUM, &num) < 0 ||
+		    ioctl(n->vhost_fd, VHOST_SET_VRING_BASE, &base) < 0 ||
+		    ioctl(n->vhost_fd, VHOST_SET_VRING_ADDR, &addr) < 0 ||
+		    ioctl(n->vhost_fd, VHOST_SET_VRING_KICK, &kick) < 0 ||
+		    ioctl(n->vhost_fd, VHOST_SET_VRING_CALL, &call) < 0)
+			return -1;
+	}
+	for (unsigned q = 0; q < 2; q++) {
+		struct vhost_vring_file be = { q, n->tap };
+		if (ioctl(n->vhost_fd, VHOST_NET_SET_BACKEND, &be) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static void net_vhost_stop(struct net *n)
+{
+	for (unsigned q = 0; q < 2; q++) {
+		struct vhost_vring_file be = { q, -1 };
+		struct vhost_vring_state st = { q, 0 };
+		ioctl(n->vhost_fd, VHOST_NET_SET_BACKEND, &be);
+		ioctl(n->vhost_fd, VHOST_GET_VRING_BASE, &st);
+	}
+	n->vhost_active = false;
+}
+
+static void net_driver_ok(struct virtio_dev *d)
+{
+	struct net *n = d->priv;
+	if (n->vhost_fd < 0)
+		return;
+	if (net_vhost_start(n) < 0) {
+		vmm_log_rl(LOGK_VIRTIO, "virtio-net %s: vhost-net start failed (%s): userspace datapath",
+			   d->id, strerror(errno));
+		net_vhost_stop(n);
+		return;
+	}
+	n->vhost_active = true;
+}
 
 int virtio_net_open_tap(const char *ifname, char *err, size_t errlen)
 {
@@ -92,7 +180,11 @@ static void net_tx(struct net *n)
 static void net_notify(struct virtio_dev *d, int q)
 {
 	struct net *n = d->priv;
-	if (q == 1) {
+	if (n->vhost_active) {
+		uint64_t one = 1;
+		ssize_t w = write(n->kick_fd[q & 1], &one, sizeof(one));
+		(void)w;
+	} else if (q == 1) {
 		net_tx(n);
 	} else if (q == 0 && n->rx_wait) {
 		n->rx_wait = false;
@@ -104,7 +196,7 @@ int virtio_net_rx_fd(struct virtio_dev *d)
 {
 	struct net *n = d->priv;
 	pthread_mutex_lock(&d->lock);
-	int fd = virtio_queue_live(d, 0) && !n->rx_wait ? n->tap : -1;
+	int fd = n->vhost_active ? n->call_fd : virtio_queue_live(d, 0) && !n->rx_wait ? n->tap : -1;
 	pthread_mutex_unlock(&d->lock);
 	return fd;
 }
@@ -115,6 +207,14 @@ void virtio_net_rx(struct virtio_dev *d)
 	struct vq_chain *c = &n->rxc;
 	int done = 0;
 	pthread_mutex_lock(&d->lock);
+	if (n->vhost_active) {        /* vhost signalled: interrupt both queues */
+		uint64_t v;
+		if (read(n->call_fd, &v, sizeof(v)) == sizeof(v))
+			for (int q = 0; q < 2; q++)
+				virtio_interrupt(d, q);
+		pthread_mutex_unlock(&d->lock);
+		return;
+	}
 	while (done < NET_RX_BATCH) {
 		int r = virtio_pop(d, 0, c);
 		if (r <= 0) {
@@ -151,11 +251,14 @@ static void net_reset(struct virtio_dev *d)
 {
 	struct net *n = d->priv;
 	n->rx_wait = false;
+	if (n->vhost_active)
+		net_vhost_stop(n);
 }
 
 static const struct virtio_ops net_ops = {
 	.kind = "virtio-net", .type = 1, .class_code = 0x020000, .cfg_size = 8,
 	.cfg_read = net_cfg_read, .notify = net_notify, .reset = net_reset,
+	.driver_ok = net_driver_ok,
 };
 
 struct virtio_dev *virtio_net_create(const struct virtio_env *env, const struct cfg_net *cn,
@@ -176,6 +279,13 @@ struct virtio_dev *virtio_net_create(const struct virtio_env *env, const struct 
 	n->tap = fd;
 	memcpy(n->mac, cn->mac, 6);
 	n->env = *env;
+	n->vhost_fd = cn->vhost ? open("/dev/vhost-net", O_RDWR | O_CLOEXEC) : -1;
+	if (n->vhost_fd >= 0 && net_vhost_setup(n, env->mem, err, errlen) < 0) {
+		vmm_log("net %s: %s: userspace datapath", cn->id, err);
+		close(n->vhost_fd);
+		n->vhost_fd = -1;
+	}
+	vmm_log("net %s: %s datapath", cn->id, n->vhost_fd >= 0 ? "vhost-net" : "userspace");
 	virtio_dev_init(&n->vd, &net_ops, n, cn->id, env->mem, NET_F_MAC | NET_F_STATUS, 2,
 			NET_QSIZE, env->msi, env->opaque);
 	return &n->vd;

@@ -56,6 +56,12 @@ void virtio_signal(struct virtio_dev *d, int q)
 	vpci_msix_send(d, d->vq[q].msix_vector);
 }
 
+void virtio_interrupt(struct virtio_dev *d, int q)
+{
+	d->isr |= 1;
+	vpci_msix_send(d, d->vq[q].msix_vector);
+}
+
 void virtio_config_changed(struct virtio_dev *d)
 {
 	d->cfg_gen++;

@@ -75,6 +75,8 @@ void virtio_dev_init(struct virtio_dev *d, const struct virtio_ops *ops, void *p
 		     void (*msi)(void *, uint64_t, uint32_t), void *msi_opaque);
 /* Signal the driver that queue q has new used entries (respects NO_INTERRUPT). */
 void virtio_signal(struct virtio_dev *d, int q);
+/* Interrupt for queue q regardless of the ring's flags (vhost checked them). */
+void virtio_interrupt(struct virtio_dev *d, int q);
 /* Device configuration changed (balloon target): bump generation, interrupt. */
 void virtio_config_changed(struct virtio_dev *d);
 /* Mark the device broken (guest error): stop processing, NEEDS_RESET, log. */

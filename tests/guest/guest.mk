@@ -11,7 +11,8 @@ GUEST_MODULES := net/core/failover drivers/net/net_failover drivers/net/virtio_n
                  drivers/char/hw_random/virtio-rng drivers/acpi/button drivers/input/evdev
 # Modules the outer test system (the appliance kernel in QEMU) needs.
 VMMTEST_MODULES := virt/lib/irqbypass arch/x86/kvm/kvm drivers/crypto/ccp/ccp \
-                   arch/x86/kvm/kvm-amd drivers/net/tun net/llc/llc net/802/stp net/bridge/bridge
+                   arch/x86/kvm/kvm-amd drivers/net/tun net/llc/llc net/802/stp net/bridge/bridge \
+                   drivers/net/tap drivers/vhost/vhost_iotlb drivers/vhost/vhost drivers/vhost/vhost_net
 
 $(GUEST_DIR)/wafer-guest-tool: tests/guest/wafer-guest-tool.c $(TOOLCHAIN)/.stamp
 	@mkdir -p $(@D)

@@ -1,7 +1,8 @@
 #!/bin/bash
 # t40-vmm-devices: virtio devices of wafer-vmm with a real guest: a marker
 # written to a virtio-blk disk survives a VM restart; the guest reaches the
-# host over virtio-net (tap on a bridge: ping and a TCP exchange); stats
+# host over virtio-net (tap on a bridge: ping and a TCP exchange), with the
+# userspace datapath and with vhost-net; stats
 # count disk and network traffic; console input reaches the guest.
 set -u
 cd "$(dirname "$0")/../.."
@@ -24,16 +25,24 @@ grep -q '"rd_ops":[1-9]' /tmp/br.stats && pass "blk: stats count reads" || { fai
 
 brctl addbr br0; ip addr add 10.77.0.1/24 dev br0; ip link set br0 up
 tunctl -t tap0 >/dev/null; brctl addif br0 tap0; ip link set tap0 up
-echo hello-from-host | nc -l -p 7777 > /tmp/tcp.txt &
-vm_start net --vcpus 1 --memory-mib 128 $GUEST --net tap=tap0 --rng \
-	--cmdline "console=ttyS0 quiet gtest=net gwait=1"
-wait_console net "GUEST waiting" 60
-vmmctl /run/net.sock stats > /tmp/net.stats
-vmmctl /run/net.sock raw '{"cmd":"console-write","data":"go-on\n"}' >/dev/null
-vm_wait net 30
-grep -q "GUEST ping ok" /tmp/net.console && pass "net: guest pings the host bridge" || { fail "net ping"; show net; }
-grep -q "GUEST tcp: hello-from-host" /tmp/net.console && grep -q hello-from-guest /tmp/tcp.txt \
-	&& pass "net: TCP exchange both ways" || { fail "net tcp"; cat /tmp/tcp.txt; }
-grep -q '"tx_packets":[1-9]' /tmp/net.stats && grep -q '"rx_packets":[1-9]' /tmp/net.stats \
-	&& pass "net: stats count packets" || { fail "net stats"; cat /tmp/net.stats; }
+# the userspace datapath, then vhost-net (/dev/vhost-net exists: modules loaded)
+for mode in off auto; do
+	echo hello-from-host | nc -l -p 7777 > /tmp/tcp.txt &
+	vm_start net --vcpus 1 --memory-mib 128 $GUEST --net tap=tap0,vhost=$mode --rng \
+		--cmdline "console=ttyS0 quiet gtest=net gwait=1"
+	wait_console net "GUEST waiting" 60
+	vmmctl /run/net.sock stats > /tmp/net.stats
+	vmmctl /run/net.sock raw '{"cmd":"console-write","data":"go-on\n"}' >/dev/null
+	vm_wait net 30
+	path=$(grep -o "net0: [a-z-]* datapath" /tmp/net.err)
+	grep -q "GUEST ping ok" /tmp/net.console && pass "net ($path): guest pings the host bridge" || { fail "net ping ($path)"; show net; }
+	grep -q "GUEST tcp: hello-from-host" /tmp/net.console && grep -q hello-from-guest /tmp/tcp.txt \
+		&& pass "net ($path): TCP exchange both ways" || { fail "net tcp ($path)"; cat /tmp/tcp.txt; }
+	if [ $mode = off ]; then
+		grep -q '"tx_packets":[1-9]' /tmp/net.stats && grep -q '"rx_packets":[1-9]' /tmp/net.stats \
+			&& pass "net: stats count packets" || { fail "net stats"; cat /tmp/net.stats; }
+	else
+		[ "$path" = "net0: vhost-net datapath" ] && pass "net: vhost-net used when /dev/vhost-net exists" || fail "vhost not used: $path"
+	fi
+done
 EOF_RUN

@@ -18,7 +18,7 @@ vmm_prologue() {
 export PATH=/bin
 mount -t devtmpfs dev /dev; mount -t proc proc /proc; mount -t sysfs sys /sys
 mount -t tmpfs tmp /tmp; mount -t tmpfs run /run
-for m in irqbypass kvm ccp kvm-amd tun llc stp bridge; do insmod /lib/modules/$m.ko || echo "insmod $m failed"; done
+for m in irqbypass kvm ccp kvm-amd tun llc stp bridge tap vhost_iotlb vhost vhost_net; do insmod /lib/modules/$m.ko || echo "insmod $m failed"; done
 FAILED=0
 GUEST="--kernel /guest/vmlinuz --initrd /guest/initrd"
 pass() { echo "TEST-PASS: $*"; }
