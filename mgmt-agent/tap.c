@@ -89,3 +89,12 @@ void tap_delete(const char *name)
 	ioctl(fd, TUNSETPERSIST, 0);
 	close(fd);
 }
+
+int tap_open(const char *name, char *err, size_t errlen)
+{
+	struct ifreq ifr;
+	int fd = tun_open(name, &ifr);
+	if (fd < 0)
+		snprintf(err, errlen, "cannot open tap %s: %s", name, strerror(errno));
+	return fd;
+}

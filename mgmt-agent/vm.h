@@ -12,6 +12,7 @@
 #define VM_MAX_NICS 8
 #define VM_NAME_MAX 64
 #define VM_ID_LEN 12
+#define VM_CPUS_MAX 64      /* "0-3,8" host CPU list for pinning */
 
 struct vm_disk {
 	char image[VM_NAME_MAX];  /* image to clone ("" for a new sparse disk) */
@@ -34,10 +35,13 @@ struct vm_spec {
 	struct vm_disk disks[VM_MAX_DISKS];
 	struct vm_nic nics[VM_MAX_NICS];
 	bool autostart;
+	char cpus[VM_CPUS_MAX];   /* pin to these host CPUs ("" = any) */
+	int cpu_limit_pct;        /* CPU quota, % of one CPU (0 = none) */
 };
 
 struct vm_limits {
 	int max_vcpus;
+	int host_cpus;            /* online host CPUs (for `cpus`), 0 = unchecked */
 	uint64_t max_memory_mib;
 	/* returns true if the image exists on the datastore */
 	bool (*image_exists)(const char *name);
@@ -53,6 +57,9 @@ void vm_spec_write(struct json_w *w, const struct vm_spec *s);
 /* Generate a locally administered unicast MAC from random bytes. */
 void vm_mac_from_bytes(const unsigned char b[3], char out[18]);
 bool vm_mac_valid(const char *mac);
+/* A host CPU list "N", "N-M", comma separated, every CPU below ncpus (0 =
+ * unchecked). 0, or -1 with a message. */
+int vm_cpus_parse(const char *list, int ncpus, char *err, size_t errlen);
 
 enum vm_state { VM_STOPPED, VM_STARTING, VM_RUNNING, VM_PAUSED, VM_SHUTTING_DOWN, VM_CRASHED };
 const char *vm_state_name(enum vm_state s);

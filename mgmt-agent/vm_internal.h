@@ -23,6 +23,8 @@ struct vm {
 	uint64_t started_ms;      /* wall clock ms */
 	int restarts;
 	uint64_t created_ms;
+	uint32_t jail_uid;        /* persisted: the VMM's uid and gid (jail.h), 0 = not yet */
+	bool jailed;              /* the running VMM was started (or found) jailed */
 };
 
 extern pthread_mutex_t vm_lock;
@@ -52,6 +54,15 @@ void vm_remove_taps(struct vm *v);
 /* Remove the VM's datastore folder and runtime folder (files inside too). */
 void vm_remove_dirs(struct vm *v);
 int vm_prepare_disks(struct vm *v, char *err, size_t errlen);
+/* vm_jail.c: start v's VMM jailed (v->pid set); caller holds vm_lock. */
+int vm_jail_spawn(struct vm *v, int logfd, char *err, size_t errlen);
+/* After the VMM is gone: reason for a seccomp or OOM kill ("" if neither),
+ * then remove its cgroup, jail folder and control socket. */
+void vm_jail_reap(struct vm *v, int status, bool known, char *reason, size_t len);
+/* vm_isolation.c: the "isolation" object of GET /api/v1/vms/{id}. */
+void vm_isolation_json(struct json_w *w, const struct vm *v);
+/* The cgroup folder of a VM. */
+void vm_cgroup_path(const struct vm *v, char *out, size_t n);
 /* Control socket path. */
 void vm_ctl_path(const struct vm *v, char *out, size_t n);
 #endif

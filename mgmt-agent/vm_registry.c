@@ -2,8 +2,10 @@
  * (<data>/wafer/vms/<id>.json, replaced atomically), recovery at start. */
 #include "vm_internal.h"
 #include "agent.h"
+#include "audit.h"
 #include "events.h"
 #include "fsutil.h"
+#include "jail.h"
 #include "router.h"
 #include "wlog.h"
 
@@ -73,7 +75,8 @@ void vm_write_json(struct json_w *w, const struct vm *v)
 		json_w_kuint(w, "started_ms", v->started_ms);
 	json_w_kint(w, "restarts", v->restarts);
 	json_w_kuint(w, "created_ms", v->created_ms);
-	json_w_kbool(w, "jailed", false);
+	json_w_kbool(w, "jailed", v->jailed && v->pid);
+	vm_isolation_json(w, v);
 	json_w_key(w, "spec");
 	vm_spec_write(w, &v->spec);
 	json_w_obj_end(w);
@@ -87,6 +90,8 @@ int vm_save(const struct vm *v)
 	json_w_obj_begin(&w);
 	json_w_kstr(&w, "id", v->id);
 	json_w_kuint(&w, "created_ms", v->created_ms);
+	if (v->jail_uid)
+		json_w_kuint(&w, "jail_uid", v->jail_uid);
 	json_w_key(&w, "spec");
 	vm_spec_write(&w, &v->spec);
 	json_w_obj_end(&w);
@@ -137,6 +142,7 @@ void vm_host_limits(struct vm_limits *lim)
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
 	long pages = sysconf(_SC_PHYS_PAGES), psz = sysconf(_SC_PAGESIZE);
 	lim->max_vcpus = n > 0 ? (int)(n < 64 ? n : 64) : 1;
+	lim->host_cpus = n > 0 ? (int)n : 0;
 	lim->max_memory_mib = pages > 0 && psz > 0 ? (uint64_t)pages * (uint64_t)psz >> 20 : 1024;
 	lim->image_exists = image_exists;
 }
@@ -213,6 +219,10 @@ static void load_one(const char *dir, const char *file)
 		snprintf(v->id, sizeof v->id, "%s", id);
 		v->spec = spec;
 		v->created_ms = cr && cr->is_int ? (uint64_t)cr->ival : 0;
+		const struct json_node *ju = json_get(r, "jail_uid");
+		if (ju && ju->is_int && ju->ival >= JAIL_UID_BASE &&
+		    ju->ival < (int64_t)JAIL_UID_BASE + JAIL_UID_COUNT)
+			v->jail_uid = (uint32_t)ju->ival;
 		break;
 	}
 	json_doc_free(&d);
@@ -242,6 +252,9 @@ int vm_registry_init(char *err, size_t errlen)
 	pthread_mutex_unlock(&vm_lock);
 	if (dp)
 		closedir(dp);
+	char aerr[160];
+	if (audit_enable(aerr, sizeof aerr))
+		wlog(WLOG_WARN, "vm", "%s: seccomp kills will be reported without the syscall number", aerr);
 	vm_reattach_all();
 	vm_supervisor_start();
 	if (!agent_cfg.no_autostart)

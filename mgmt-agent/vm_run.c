@@ -6,6 +6,7 @@
 #include "agent.h"
 #include "fsutil.h"
 #include "initctl.h"
+#include "jail.h"
 #include "tap.h"
 #include "vmmctl.h"
 #include "wlog.h"
@@ -55,6 +56,28 @@ static unsigned long long proc_start(pid_t pid)
 				st = strtoull(t + 1, NULL, 10);
 	}
 	return st;
+}
+
+static uint64_t mono_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+/* Real uid of a process, or -1. */
+static long proc_uid(pid_t pid)
+{
+	char p[64], buf[2048];
+	snprintf(p, sizeof p, "/proc/%d/status", (int)pid);
+	int fd = open(p, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	ssize_t n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	const char *u = strstr(buf, "\nUid:");
+	return u ? strtol(u + 5, NULL, 10) : -1;
 }
 
 static int open_log_intake(const char *tag)
@@ -151,65 +174,6 @@ void vm_remove_taps(struct vm *v)
 	}
 }
 
-#define ARG_MAX_N 64
-struct argv_buf { char *v[ARG_MAX_N + 1]; int n; char store[8192]; size_t used; };
-
-static void arg(struct argv_buf *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void arg(struct argv_buf *a, const char *fmt, ...)
-{
-	va_list ap;
-	if (a->n >= ARG_MAX_N || a->used >= sizeof a->store)
-		return;
-	va_start(ap, fmt);
-	int k = vsnprintf(a->store + a->used, sizeof a->store - a->used, fmt, ap);
-	va_end(ap);
-	if (k < 0 || (size_t)k >= sizeof a->store - a->used)
-		return;
-	a->v[a->n++] = a->store + a->used;
-	a->used += (size_t)k + 1;
-}
-
-static void build_argv(struct vm *v, struct argv_buf *a)
-{
-	char p[512];
-	memset(a, 0, sizeof *a);
-	arg(a, "%s", agent_cfg.vmm_path);
-	arg(a, "--id");
-	arg(a, "%s", v->id);
-	arg(a, "--vcpus");
-	arg(a, "%d", v->spec.vcpus);
-	arg(a, "--memory-mib");
-	arg(a, "%llu", (unsigned long long)v->spec.memory_mib);
-	vm_image_path(v->spec.kernel, p, sizeof p);
-	arg(a, "--kernel");
-	arg(a, "%s", p);
-	if (v->spec.initrd[0]) {
-		vm_image_path(v->spec.initrd, p, sizeof p);
-		arg(a, "--initrd");
-		arg(a, "%s", p);
-	}
-	arg(a, "--cmdline");
-	arg(a, "%s", v->spec.cmdline);
-	for (int i = 0; i < v->spec.ndisks; i++) {
-		if (v->spec.disks[i].readonly && v->spec.disks[i].image[0])
-			vm_image_path(v->spec.disks[i].image, p, sizeof p);
-		else
-			vm_disk_path(v, i, p, sizeof p);
-		arg(a, "--disk");
-		arg(a, "path=%s%s,id=disk%d", p, v->spec.disks[i].readonly ? ",readonly" : "", i);
-	}
-	for (int i = 0; i < v->spec.nnics; i++) {
-		char t[16];
-		vm_tap_name(v, i, t);
-		arg(a, "--net");
-		arg(a, "tap=%s,mac=%s,id=net%d", t, v->spec.nics[i].mac, i);
-	}
-	arg(a, "--rng");
-	vm_ctl_path(v, p, sizeof p);
-	arg(a, "--control");
-	arg(a, "%s", p);
-}
-
 static void write_pidfile(struct vm *v)
 {
 	char dir[512], path[600], buf[64];
@@ -219,75 +183,43 @@ static void write_pidfile(struct vm *v)
 	fs_write_atomic(path, buf, (size_t)n, 0600);
 }
 
-static void child_exec(struct vm *v, struct argv_buf *a, int logfd, const char *errpath)
-{
-	setsid();
-	sigset_t none;
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	signal(SIGPIPE, SIG_DFL);
-	int nul = open("/dev/null", O_RDWR);
-	if (logfd < 0)
-		logfd = open(errpath, O_WRONLY | O_CREAT | O_APPEND, 0600);
-	if (nul >= 0)
-		dup2(nul, 0);
-	if (logfd >= 0) {
-		dup2(logfd, 1);
-		dup2(logfd, 2);
-	}
-	for (int fd = 3; fd < 1024; fd++)
-		close(fd);
-	execv(a->v[0], a->v);
-	dprintf(2, "wafer-vmm[%s]: cannot execute %s: %s\n", v->id, a->v[0], strerror(errno));
-	_exit(127);
-}
-
 int vm_start(struct vm *v, char *err, size_t errlen)
 {
 	char dir[512], errpath[600];
-	struct argv_buf *a = malloc(sizeof *a);
-	if (!a) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
 	vm_run_dir(v, dir, sizeof dir);
 	int rc = fs_mkdir_p(dir, 0700);
 	if (rc) {
 		snprintf(err, errlen, "cannot create %s: %s", dir, strerror(-rc));
-		free(a);
 		return -1;
 	}
-	if (vm_prepare_disks(v, err, errlen)) {
-		free(a);
+	if (vm_prepare_disks(v, err, errlen))
 		return -1;
-	}
 	for (int i = 0; i < v->spec.nnics; i++) {
 		char t[16];
 		vm_tap_name(v, i, t);
 		if (tap_create(t, v->spec.nics[i].network, err, errlen)) {
 			vm_remove_taps(v);
-			free(a);
 			return -1;
 		}
 	}
-	build_argv(v, a);
 	char tag[96];
 	snprintf(tag, sizeof tag, "vmm-%s", v->spec.name);
 	int logfd = open_log_intake(tag);
-	snprintf(errpath, sizeof errpath, "%s/vmm.stderr", dir);
-	pid_t pid = fork();
-	if (pid == 0)
-		child_exec(v, a, logfd, errpath);
-	int e = errno;
+	if (logfd < 0) {
+		snprintf(errpath, sizeof errpath, "%s/vmm.stderr", dir);
+		logfd = open(errpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	}
+	uint64_t t0 = mono_us();
+	rc = vm_jail_spawn(v, logfd, err, errlen);
+	if (rc == 0)
+		wlog(WLOG_INFO, "vm", "%s: wafer-vmm pid %d jailed as uid %u, executing after %llu us",
+		     v->spec.name, (int)v->pid, (unsigned)v->jail_uid, (unsigned long long)(mono_us() - t0));
 	if (logfd >= 0)
 		close(logfd);
-	free(a);
-	if (pid < 0) {
-		snprintf(err, errlen, "fork: %s", strerror(e));
+	if (rc) {
 		vm_remove_taps(v);
 		return -1;
 	}
-	v->pid = pid;
 	v->own_child = true;
 	v->stop_requested = false;
 	v->shutdown_requested = false;
@@ -319,9 +251,13 @@ static enum vm_state exit_state(struct vm *v, int status, char *reason, size_t l
 
 static void vm_exited(struct vm *v, int status, bool known)
 {
-	char reason[96], dir[512], p[600];
+	char reason[96], dir[512], p[600], jr[96];
 	enum vm_state st;
-	if (known && WIFEXITED(status) && WEXITSTATUS(status) == 3 && !v->stop_requested) {
+	vm_jail_reap(v, status, known, jr, sizeof jr);
+	if (jr[0]) {
+		st = VM_CRASHED;
+		snprintf(reason, sizeof reason, "%s", jr);
+	} else if (known && WIFEXITED(status) && WEXITSTATUS(status) == 3 && !v->stop_requested) {
 		char err[256];
 		v->pid = 0;
 		v->restarts++;
@@ -439,6 +375,7 @@ void vm_reattach_all(void)
 			vmmctl_close(&c);
 			v->pid = pid;
 			v->own_child = false;
+			v->jailed = proc_uid(pid) >= JAIL_UID_BASE;
 			vm_set_state(v, VM_RUNNING, NULL);
 			continue;
 		}
@@ -446,6 +383,7 @@ void vm_reattach_all(void)
 		v->pid = pid;
 		v->own_child = false;
 		v->started_ms = 0;
+		v->jailed = proc_uid(pid) >= JAIL_UID_BASE;
 		vm_set_state(v, !strcmp(st.state, "paused") ? VM_PAUSED :
 			     !strcmp(st.state, "shutting-down") ? VM_SHUTTING_DOWN : VM_RUNNING, NULL);
 		wlog(WLOG_INFO, "vm", "%s: re-attached to wafer-vmm pid %d", v->spec.name, pid);

@@ -5,10 +5,11 @@
 #include "router.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char *const spec_keys[] = { "name", "vcpus", "memory_mib", "boot", "disks", "nics",
-					 "autostart", NULL };
+					 "autostart", "cpus", "cpu_limit_pct", NULL };
 static const char *const boot_keys[] = { "kernel", "initrd", "cmdline", NULL };
 static const char *const disk_keys[] = { "image", "size_mib", "readonly", NULL };
 static const char *const nic_keys[] = { "network", "mac", NULL };
@@ -150,6 +151,66 @@ static int parse_nics(const struct json_node *a, struct vm_spec *s, char *err, s
 	return 0;
 }
 
+int vm_cpus_parse(const char *list, int ncpus, char *err, size_t errlen)
+{
+	const char *p = list;
+	if (!*p)
+		return 0;
+	if (strlen(list) >= VM_CPUS_MAX)
+		FAIL("'cpus' is longer than %d characters", VM_CPUS_MAX - 1);
+	for (;;) {
+		char *end;
+		if (*p < '0' || *p > '9')
+			FAIL("'cpus' '%s': expected a CPU number at '%.8s' (form: 0-3,6)", list, p);
+		unsigned long a = strtoul(p, &end, 10), b = a;
+		p = end;
+		if (*p == '-') {
+			if (p[1] < '0' || p[1] > '9')
+				FAIL("'cpus' '%s': a range needs an end (form: 0-3,6)", list);
+			b = strtoul(p + 1, &end, 10);
+			p = end;
+		}
+		if (b < a)
+			FAIL("'cpus' '%s': range %lu-%lu goes backwards", list, a, b);
+		if (ncpus > 0 && b >= (unsigned long)ncpus)
+			FAIL("'cpus' '%s': CPU %lu does not exist (this host has CPUs 0-%d)", list, b, ncpus - 1);
+		if (!*p)
+			return 0;
+		if (*p++ != ',')
+			FAIL("'cpus' '%s': unexpected '%c' (form: 0-3,6)", list, p[-1]);
+	}
+}
+
+static int parse_cpu_fields(const struct json_node *o, const struct vm_limits *lim,
+			    struct vm_spec *s, char *err, size_t errlen)
+{
+	const struct json_node *n = json_get(o, "cpus");
+	int64_t v;
+	if (n) {
+		if (json_is(n, JSON_NULL)) {
+			s->cpus[0] = '\0';
+		} else {
+			if (!json_is(n, JSON_STRING))
+				FAIL("'cpus' must be a string such as \"0-3,6\" (host CPUs to pin to)");
+			if (vm_cpus_parse(n->str, lim ? lim->host_cpus : 0, err, errlen))
+				return -1;
+			snprintf(s->cpus, sizeof s->cpus, "%s", n->str);
+		}
+	}
+	if (json_get(o, "cpu_limit_pct")) {
+		if (json_get_int_range(o, "cpu_limit_pct", 0, 100LL * 1024, &v, err, errlen))
+			return -1;
+		s->cpu_limit_pct = (int)v;
+	}
+	if (s->cpu_limit_pct && s->cpu_limit_pct < 10)
+		FAIL("'cpu_limit_pct' %d is too small: at least 10 (%% of one CPU), or 0 for no limit",
+		     s->cpu_limit_pct);
+	if (s->cpu_limit_pct > 100 * s->vcpus)
+		FAIL("'cpu_limit_pct' %d exceeds what %d vCPU(s) can use (%d)", s->cpu_limit_pct,
+		     s->vcpus, 100 * s->vcpus);
+	return 0;
+}
+
 int vm_spec_parse(const struct json_node *o, const struct vm_spec *base,
 		  const struct vm_limits *lim, struct vm_spec *s, char *err, size_t errlen)
 {
@@ -200,7 +261,7 @@ int vm_spec_parse(const struct json_node *o, const struct vm_spec *base,
 			FAIL("'autostart' must be true or false");
 		s->autostart = n->bval;
 	}
-	return 0;
+	return parse_cpu_fields(o, lim, s, err, errlen);
 }
 
 void vm_spec_write(struct json_w *w, const struct vm_spec *s)
@@ -238,6 +299,10 @@ void vm_spec_write(struct json_w *w, const struct vm_spec *s)
 	}
 	json_w_arr_end(w);
 	json_w_kbool(w, "autostart", s->autostart);
+	if (s->cpus[0])
+		json_w_kstr(w, "cpus", s->cpus);
+	if (s->cpu_limit_pct)
+		json_w_kint(w, "cpu_limit_pct", s->cpu_limit_pct);
 	json_w_obj_end(w);
 }
 
