@@ -78,6 +78,11 @@
 /* PSA crypto (required by TLS 1.3 in mbedTLS 3.6) */
 #define MBEDTLS_PSA_CRYPTO_C
 #define MBEDTLS_USE_PSA_CRYPTO
+/* Every TLS 1.3 connection keeps several PSA keys (traffic keys, ECDHE) for
+ * its lifetime; the static store of 32 slots let only a handful of
+ * connections coexist (measured: 16 concurrent keep-alive clients, most
+ * handshakes failed). The dynamic store grows with the connections. */
+#define MBEDTLS_PSA_KEY_STORE_DYNAMIC
 
 /* TLS */
 #define MBEDTLS_SSL_TLS_C

@@ -148,6 +148,13 @@ check "another client is served while one stalls" test "$(c admin $URL/api/v1/ho
 exec 3<&-
 check "agent still alive" kill -0 $AGENT_PID
 
+# --- many concurrent mTLS connections (TLS 1.3 keeps PSA keys per connection;
+# a fixed key store of 32 slots failed most handshakes beyond ~8 connections)
+LOAD=$B/bin/host/wafer-tlsload
+check "15 concurrent keep-alive mTLS clients: every handshake and request succeeds" bash -c \
+	"$LOAD rps 127.0.0.1 $PORT /api/v1/host $PKI/admin.pem $PKI/admin.key 15 2 | tee $T/load.txt | grep -q ' errors=0 '"
+cat $T/load.txt
+
 echo "itest: $passes passed, $fails failed"
 [ $fails -eq 0 ] || { echo "--- agent log"; tail -40 $T/agent.log; }
 [ $fails -eq 0 ]
