@@ -28,7 +28,8 @@ $(B)/slot/version: VERSION
 $(IMAGE): $(B)/slot/vmlinuz $(B)/slot/version $(INITRAMFS) $(BOOTLOADER_FILES) image/mk-image image/layout.sh image/wafer.conf
 	@echo "  IMAGE   $@"
 	$(Q)image/mk-image $@ $(B)/slot $(BOOTLOADERS_DIR) image/wafer.conf
-	@echo "  $@: $$(( $$(stat -c %s $@) / 1048576 )) MiB; slot: kernel $$(( $$(stat -c %s $(B)/slot/vmlinuz) / 1024 )) KiB, initramfs $$(( $$(stat -c %s $(INITRAMFS)) / 1024 )) KiB"
+	@k() { echo $$(( $$(stat -c %s "$$1" 2>/dev/null || echo 0) / 1024 )); }; \
+		echo "  $@: $$(( $$(k $@) / 1024 )) MiB; slot: kernel $$(k $(B)/slot/vmlinuz) KiB, initramfs $$(k $(INITRAMFS)) KiB"
 
 $(PXE_DIR)/.stamp: $(B)/slot/vmlinuz $(INITRAMFS) image/boot.ipxe
 	@mkdir -p $(PXE_DIR)

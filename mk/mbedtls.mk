@@ -1,6 +1,8 @@
 # mk/mbedtls.mk: mbedTLS 3.6 (trixie source package) built twice with the
 # configuration in mgmt-agent/mbedtls_config.h: static musl for the image and
-# glibc for the build machine's waferctl and unit tests.
+# glibc for the build machine's waferctl and unit tests. Each build happens in
+# a private folder renamed into place when complete, so that two make runs
+# sharing build/ never see a half-built library.
 
 MBEDTLS_SRC    := $(DEPS)/src/mbedtls
 MBEDTLS_CONFIG := mgmt-agent/mbedtls_config.h
@@ -10,14 +12,14 @@ MBEDTLS_LIBS_NAMES := libmbedtls.a libmbedx509.a libmbedcrypto.a
 define mbedtls_build
 $(B)/mbedtls-$(1)/.stamp: $(DEPS)/.stamp $(MBEDTLS_CONFIG) mk/mbedtls.mk $(if $(filter target,$(1)),$(TOOLCHAIN)/.stamp)
 	@echo "  MBEDTLS $(1)"
-	$(Q)rm -rf $(B)/mbedtls-$(1) && mkdir -p $(B)/mbedtls-$(1)
-	$(Q)cp -a $(MBEDTLS_SRC)/include $(MBEDTLS_SRC)/library $(MBEDTLS_SRC)/3rdparty $(MBEDTLS_SRC)/scripts $(B)/mbedtls-$(1)/
-	$(Q)cp -a $(MBEDTLS_SRC)/framework $(B)/mbedtls-$(1)/ 2>/dev/null || true
-	$(Q)cp $(MBEDTLS_CONFIG) $(B)/mbedtls-$(1)/include/mbedtls/mbedtls_config.h
-	$(Q)$(MAKE) -s -C $(B)/mbedtls-$(1)/library CC="$(2)" AR=ar \
-		CFLAGS="-Os -fPIC -Wall -D_FILE_OFFSET_BITS=64" $(MBEDTLS_LIBS_NAMES) >$(B)/mbedtls-$(1)/build.log 2>&1 \
-		|| { tail -30 $(B)/mbedtls-$(1)/build.log; echo "mbedtls ($(1)) build failed: see $(B)/mbedtls-$(1)/build.log"; exit 1; }
-	$(Q)touch $$@
+	$(Q)d=$(B)/mbedtls-$(1).tmp.$$$$$$$$; rm -rf $$$$d && mkdir -p $$$$d && \
+	cp -a $(MBEDTLS_SRC)/include $(MBEDTLS_SRC)/library $(MBEDTLS_SRC)/3rdparty $(MBEDTLS_SRC)/scripts $$$$d/ && \
+	{ cp -a $(MBEDTLS_SRC)/framework $$$$d/ 2>/dev/null || true; } && \
+	cp $(MBEDTLS_CONFIG) $$$$d/include/mbedtls/mbedtls_config.h && \
+	{ $(MAKE) -s -C $$$$d/library CC="$(2)" AR=ar \
+		CFLAGS="-Os -fPIC -Wall -D_FILE_OFFSET_BITS=64" $(MBEDTLS_LIBS_NAMES) >$$$$d/build.log 2>&1 \
+		|| { tail -30 $$$$d/build.log; echo "mbedtls ($(1)) build failed: see $$$$d/build.log"; exit 1; }; } && \
+	touch $$$$d/.stamp && rm -rf $(B)/mbedtls-$(1) && mv -T $$$$d $(B)/mbedtls-$(1)
 endef
 $(eval $(call mbedtls_build,target,$(MUSL_CC)))
 $(eval $(call mbedtls_build,host,$(HOST_CC)))
