@@ -47,7 +47,8 @@ if not tcp or bad or d["unparsed_lines"]:
     print("not allowed:", bad, "unparsed:", d["unparsed_lines"])
     sys.exit(1)
 PY
-pass "listeners: $(grep -c '^tcp' "$T/listeners.txt") TCP (443 wafer-agent only), UDP: $(awk '$1 == "udp" { printf "%s/%s ", $5, $4 }' "$T/listeners.txt")"
+udp=$(awk '$1 == "udp" { printf "%s/%s ", $5, $4 }' "$T/listeners.txt")
+pass "listeners: $(grep -c '^tcp' "$T/listeners.txt") TCP (443 wafer-agent only), UDP: ${udp:-none}"
 # the reader role may read it; without a certificate nothing answers
 [ "$(curl -sk -m 10 -o /dev/null -w '%{http_code}' --cert "$PKI/reader.pem" --key "$PKI/reader.key" "$URL/api/v1/host/listeners")" = 200 ] \
 	|| fail "reader cannot read listeners"
