@@ -20,6 +20,14 @@ $(WAFER_SIGN): $(call host_objs,$(WAFER_SIGN_SRCS)) $(MBEDTLS_HOST_LIBS)
 	@echo "  LINK    $@"
 	$(Q)$(HOST_CC) -o $@ $(filter %.o,$^) $(MBEDTLS_HOST_LIBS) -lpthread
 
+# wafer-abstate: lib/abstate on the build machine (tests, preparing media).
+WAFER_ABSTATE := $(B)/bin/host/wafer-abstate
+$(WAFER_ABSTATE): $(call host_objs,image/tools/wafer-abstate.c $(LIB_ABSTATE_SRCS))
+	@mkdir -p $(@D)
+	@echo "  LINK    $@"
+	$(Q)$(HOST_CC) -o $@ $(filter %.o,$^)
+host-tools: $(WAFER_SIGN) $(WAFER_ABSTATE)
+
 # The release key: the builder's (RELEASE_KEY=path) or a development key made
 # once and kept (never remade by a rebuild: an image only accepts bundles
 # signed by the key it was built with).
