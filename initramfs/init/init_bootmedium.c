@@ -302,6 +302,8 @@ void bootmedium_data(void)
 	}
 	modules_load("ext4");
 	grow_partition(m);
-	if (mount_part(m, PART_DATA, "/data", "ext4", MS_NOSUID | MS_NODEV | MS_NOATIME, "") == 0)
+	/* noinit_itable: no background zeroing of inode tables, which would keep
+	 * writing to the medium for minutes after the first boot */
+	if (mount_part(m, PART_DATA, "/data", "ext4", MS_NOSUID | MS_NODEV | MS_NOATIME, "noinit_itable") == 0)
 		grow_filesystem(m);
 }

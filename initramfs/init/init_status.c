@@ -17,6 +17,7 @@
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <sys/statvfs.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -210,7 +211,15 @@ static void compose(void)
 	o = add(s, o, "  ------------------------------------------------------------------\n");
 	o = compose_net(s, o);
 	o = add(s, o, "  KVM          %s\n", g_st.kvm_ok < 0 ? "checking..." : g_st.kvm_ok ? "ready" : "NOT AVAILABLE");
-	o = add(s, o, "  Storage      %s\n", g_st.stateless ? "stateless (no boot medium)" : g_st.medium);
+	struct statvfs sv;
+	if (g_st.stateless)
+		o = add(s, o, "  Storage      stateless (no boot medium)\n");
+	else if (g_st.data_ready && statvfs("/data", &sv) == 0)
+		o = add(s, o, "  Storage      %s, /data %llu MiB (%llu MiB free)\n", g_st.medium,
+			(unsigned long long)sv.f_blocks * sv.f_frsize >> 20,
+			(unsigned long long)sv.f_bavail * sv.f_frsize >> 20);
+	else
+		o = add(s, o, "  Storage      %s%s\n", g_st.medium, g_st.data_ready ? "" : ", /data not ready yet");
 	o = compose_services(s, o);
 	int np = 0;
 	for (int i = 0; i < PROBLEM_MAX; i++)
