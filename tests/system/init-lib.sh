@@ -65,3 +65,9 @@ for i in range(n):
         print((last - first + 1) * 512 >> 20, blocks * bs >> 20)
 PY
 }
+
+# last_screen NAME: the most recent status screen on the console (text after
+# the last clear-screen sequence).
+last_screen() {
+	python3 -c 'import sys; d = open(sys.argv[1], "rb").read(); print(d.split(b"\x1b[2J")[-1].decode("utf-8", "replace"))' "$T/$1.log"
+}

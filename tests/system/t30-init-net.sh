@@ -1,6 +1,6 @@
 # t30-init-net: static IPv4 on a management VLAN from command-line keys
 # (br0 over eth0.7, no DHCP client, resolv.conf from `dns`); an i6300esb
-# watchdog is armed; hotplug: a NIC
+# watchdog is armed; link loss shows on the status screen; hotplug: a NIC
 # added to the running host (QMP device_add of an e1000e, a driver nothing
 # loaded before) gets its module loaded from the uevent; then an orderly
 # poweroff over init.sock ends QEMU.
@@ -21,6 +21,15 @@ grep -aqE 'Problems:' "$T/net.log" && fail "unexpected problems: $(grep -a -A3 '
 pass "static IPv4 on VLAN 7 from command-line keys"
 wait_log net 'test-hook: seen wafer-init: watchdog: armed, 60 s timeout' 30 || fail "the i6300esb watchdog was not armed"
 pass "hardware watchdog (i6300esb) found by coldplug and armed"
+mark net
+qmp net '{"execute":"set_link","arguments":{"name":"n0","up":false}}'
+wait_since net '! no link on eth0' 20 || fail "lost link not reported"
+wait_since net 'Network +br0 over eth0\.7 \(link DOWN\)' 5 || fail "link state not shown"
+mark net
+qmp net '{"execute":"set_link","arguments":{"name":"n0","up":true}}'
+wait_since net 'Network +br0 over eth0\.7 \(link up\)' 20 || fail "link back not shown"
+sleep 1; last_screen net | grep -aq 'no link on eth0' && fail "no-link problem not cleared"
+pass "link loss and return shown on the status screen"
 qmp net '{"execute":"netdev_add","arguments":{"type":"user","id":"n1"}}'
 qmp net '{"execute":"device_add","arguments":{"driver":"e1000e","netdev":"n1","bus":"rp1","id":"hot1"}}'
 wait_log net 'test-hook: seen wafer-init: modules: loaded e1000e' 90 || fail "hotplugged NIC's driver not loaded"
