@@ -154,8 +154,13 @@ static void websocket(struct api_ctx *x)
 		}
 		struct pollfd p[2] = { { .fd = x->c->fd, .events = POLLIN }, { .fd = vc.fd, .events = POLLIN } };
 		/* bytes vmmctl already buffered come first */
-		if (vc.rlen == 0 && poll(p, 2, 60000) <= 0)
+		if (vc.rlen == 0 && poll(p, 2, 60000) <= 0) {
+			/* a quiet minute: ping, so a client that vanished without a
+			 * FIN is found out by TCP instead of holding this slot forever */
+			if (ws_send(x->c, 9, "", 0))
+				break;
 			continue;
+		}
 		if (p[0].revents & (POLLIN | POLLHUP | POLLERR)) {
 			if (ws_client_frame(x->c, &vc))
 				break;

@@ -95,5 +95,55 @@ grep -aq 'U-Linux-U' "$T/ws.out" || fail "second command's output missing"
 code "$URL/api/v1/vms/sh1/console" > /dev/null
 grep -aq 'WS-42-OK' "$T/body" || fail "the typed command's output is not in the console log"
 pass "WebSocket console: typed 'echo WS-\$((6*7))-OK; echo U-\$(uname -s)-U', read back WS-42-OK and U-Linux-U"
+# hostile WebSocket clients: each gets its connection closed, nothing else changes
+python3 - 127.0.0.1 "$PORT" "$PKI/admin.pem" "$PKI/admin.key" > "$T/wshostile.txt" 2>&1 <<'PY' || fail "hostile WebSocket frames: $(cat "$T/wshostile.txt")"
+import os, socket, ssl, struct, sys
+host, port, cert, key = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+ctx.check_hostname = False
+ctx.verify_mode = ssl.CERT_NONE
+ctx.load_cert_chain(cert, key)
+def ws():
+    s = ctx.wrap_socket(socket.create_connection((host, port), timeout=20))
+    s.sendall(b"GET /api/v1/vms/sh1/console HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
+              b"Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+              b"Sec-WebSocket-Version: 13\r\n\r\n")
+    head = b""
+    while b"\r\n\r\n" not in head:
+        head += s.recv(1)
+    assert head.startswith(b"HTTP/1.1 101"), head
+    assert b"s3pPLMBiTxaQ9kYGzzhZRbK+xOo=" in head, head   # RFC 6455's example key/accept pair
+    return s
+def closed_after(s, data):
+    s.sendall(data)
+    try:
+        while True:
+            b = s.recv(65536)
+            if not b:
+                return True
+    except (ConnectionError, ssl.SSLError):
+        return True
+    except socket.timeout:
+        return False
+cases = {
+    "unmasked frame": b"\x82\x03abc",
+    "64-bit length": b"\x82\xff" + struct.pack(">Q", 1 << 40) + os.urandom(4),
+    "frame over 4 KiB": b"\x82\xfe" + struct.pack(">H", 5000) + os.urandom(4),
+    "reserved opcode": b"\x83\x80" + os.urandom(4),
+}
+for name, data in cases.items():
+    assert closed_after(ws(), data), name + ": connection not closed"
+    print("closed on", name)
+s = ws()          # ping is answered with a pong carrying the same data
+m = os.urandom(4)
+s.sendall(b"\x89\x84" + m + bytes(c ^ m[i % 4] for i, c in enumerate(b"ping")))
+buf = b""
+while b"\x8a\x04ping" not in buf:
+    buf += s.recv(65536)
+print("pong received")
+s.sendall(b"\x88\x82" + m + bytes(c ^ m[i % 4] for i, c in enumerate(b"\x03\xe8")))
+PY
+[ "$(code "$URL/api/v1/vms/sh1")" = 200 ] && [ "$(jget '["state"]')" = running ] || fail "VM not running after hostile frames"
+pass "hostile WebSocket frames (unmasked, 64-bit length, over 4 KiB, reserved opcode) close the connection; ping gets a pong; VM still running"
 [ "$(code -X POST -d '{}' "$URL/api/v1/vms/sh1/stop")" = 200 ] || fail "stop: $(cat $T/body)"
 qemu_kill box
