@@ -2,13 +2,14 @@
 # archive carrying /etc/wafer/wafer.conf): /config is a RAM copy, the config
 # archive's settings apply, a kernel command-line key overrides the file, and
 # a bad line in the archive's wafer.conf is reported; with
-# wafer.ctrl_alt_del=reboot, Ctrl-Alt-Del reboots the host in order.
+# wafer.ctrl_alt_del=reboot, Ctrl-Alt-Del reboots the host in order;
+# malformed input on init's sockets gets errors and init keeps serving.
 . tests/system/lib.sh
 . tests/system/init-lib.sh
 
 mkdir -p "$T/cfg/etc/wafer/trust"
 printf 'hostname = fromfile\nipv6 = off\nntp = 10.0.2.2\nbogus_key = 1\n' > "$T/cfg/etc/wafer/wafer.conf"
-testhook_overlay "$T/cfg.cpio.zst" "status" "$T/cfg"
+testhook_overlay "$T/cfg.cpio.zst" "status,hostile,logdump" "$T/cfg"
 cat "$PXE_DIR/initramfs.img" "$T/cfg.cpio.zst" > "$T/initrd.img"
 qemu_direct pxe "$T/initrd.img" "wafer.slot=pxe wafer.boot=pxe quiet wafer.hostname=fromcmdline wafer.ctrl_alt_del=reboot"
 wait_log pxe 'slot pxe( via pxe)? booting' 120 || fail "no banner"
@@ -20,6 +21,10 @@ grep -aqE '^  IPv6 ' "$T/pxe.log" && fail "ipv6 = off not applied"
 wait_log pxe 'test-hook: status rc=0' 60 || fail "no status over init.sock"
 wait_log pxe 'stateless=1' 5 || fail "status does not say stateless"
 pass "stateless boot with a config archive and a command-line override"
+wait_log pxe 'test-hook: hostile ok \(status rc=0\)' 60 || fail "init did not survive malformed socket input"
+wait_log pxe 'test-hook: log end \(0\)' 60 || fail "no log dump after the hostile input"
+grep -aq 'test-hook: log [0-9]* +[0-9]*ms 30 hostile-test: after the junk' "$T/pxe.log" || fail "intake stream lost after junk"
+pass "malformed input on init.sock, log.sock, log-in.sock: errors, init keeps serving"
 wait_log pxe 'Ctrl-Alt-Del reboots the host' 5 || fail "ctrl_alt_del = reboot not shown"
 qmp pxe '{"execute":"send-key","arguments":{"keys":[{"type":"qcode","data":"ctrl"},{"type":"qcode","data":"alt"},{"type":"qcode","data":"delete"}]}}'
 wait_log pxe 'Rebooting: stopping services' 30 || fail "Ctrl-Alt-Del did not start an orderly reboot"

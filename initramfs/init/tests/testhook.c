@@ -13,6 +13,8 @@
  *   waitfile:PATH  wait (up to 10 minutes) until PATH exists, e.g. a file a
  *                  test creates through the API to say "now"
  *   waitmsg:TEXT   follow the log until a record contains TEXT, print it
+ *   hostile        feed malformed input to init.sock, log.sock and
+ *                  log-in.sock, then check init still answers
  *   rss            print wafer-init's memory use (VmRSS, VmHWM of PID 1)
  * The actions can also come from the file /usr/libexec/wafer/test-hook.actions
  * (one line, same syntax, spaces allowed) in the overlay, for images whose kernel command
@@ -25,6 +27,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 static int con = -1;
@@ -119,6 +124,68 @@ static void do_waitmsg(const char *text)
 	initctl_log_close(&l);
 }
 
+static int raw_connect(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	snprintf(sa.sun_path, sizeof sa.sun_path, "%s", path);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Send data, read the reply (until EOF or 2 s) into out. */
+static void exchange(const char *path, const void *data, size_t len, char *out, size_t n)
+{
+	int fd = raw_connect(path);
+	size_t got = 0;
+	out[0] = '\0';
+	if (fd < 0)
+		return;
+	struct timeval tv = { .tv_sec = 2 };
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+	if (len && send(fd, data, len, MSG_NOSIGNAL) < 0) { /* init may close early */ }
+	ssize_t r;
+	while (got < n - 1 && (r = recv(fd, out + got, n - 1 - got, 0)) > 0)
+		got += (size_t)r;
+	out[got] = '\0';
+	close(fd);
+}
+
+static void do_hostile(void)
+{
+	static char junk[10000];
+	char out[4096];
+	int bad = 0, fds[24];
+	for (size_t i = 0; i < sizeof junk; i++)
+		junk[i] = (char)(i * 7 + 1);
+	exchange(INITCTL_SOCK, junk, sizeof junk, out, sizeof out);
+	bad |= strncmp(out, "error", 5) != 0;
+	exchange(INITCTL_SOCK, "\0\0\0\n", 4, out, sizeof out);
+	bad |= strncmp(out, "error", 5) != 0;
+	exchange(INITCTL_SOCK, "", 0, out, sizeof out); /* says nothing */
+	exchange(INITCTL_LOG_SOCK, "bogus\n", 6, out, sizeof out);
+	bad |= strncmp(out, "error", 5) != 0;
+	exchange(INITCTL_LOG_SOCK, junk, 200, out, sizeof out);
+	bad |= strncmp(out, "error", 5) != 0;
+	for (int i = 0; i < 24; i++) /* more readers than init serves */
+		fds[i] = initctl_log_intake(INITCTL_LOG_SOCK, "follow end");
+	for (int i = 0; i < 24; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	int in = initctl_log_intake(NULL, "hostile-test");
+	if (in >= 0) {
+		if (write(in, junk, sizeof junk) < 0 || write(in, "\nafter the junk\n", 16) < 0)
+			bad = 1;
+		close(in);
+	}
+	sleep(1);
+	int rc = initctl_status(NULL, out, sizeof out);
+	say("test-hook: hostile %s (status rc=%d)", bad || rc ? "FAILED" : "ok", rc);
+}
+
 static void run(const char *action)
 {
 	char out[4096];
@@ -139,6 +206,8 @@ static void run(const char *action)
 		do_log(1);
 	} else if (strncmp(action, "waitmsg:", 8) == 0) {
 		do_waitmsg(action + 8);
+	} else if (strcmp(action, "hostile") == 0) {
+		do_hostile();
 	} else if (strcmp(action, "rss") == 0) {
 		int fd = open("/proc/1/status", O_RDONLY);
 		ssize_t n = fd >= 0 ? read(fd, out, sizeof out - 1) : -1;
