@@ -7,6 +7,7 @@
 #include "virtio/virtio.h"
 #include "x86/acpi.h"
 #include "x86/boot.h"
+#include "x86/mptable.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -20,6 +21,15 @@ static void machine_uart_out(void *opaque, const uint8_t *buf, size_t len)
 {
 	struct vm *vm = opaque;
 	console_put(&vm->console, buf, len);
+}
+
+/* New console output: wake the main loop once per iteration when it has
+ * followers (it re-arms console_wake before each poll). */
+static void machine_console_notify(void *opaque)
+{
+	struct vm *vm = opaque;
+	if (__atomic_exchange_n(&vm->console_wake, 0, __ATOMIC_ACQ_REL))
+		vm_wake_main(vm);
 }
 
 static void machine_uart_irq(void *opaque, int level) { vm_irq_line(opaque, 4, level); }
@@ -174,6 +184,8 @@ int machine_setup(struct vm *vm, char *err, size_t errlen)
 		snprintf(err, errlen, "console ring: out of memory");
 		return -1;
 	}
+	vm->console.notify = machine_console_notify;
+	vm->console.opaque = vm;
 	uart_init(&vm->uart, machine_uart_out, machine_uart_irq, vm);
 	pm_init(&vm->pm, machine_pm_event, machine_sci, vm);
 	pci_bus_init(&vm->pci, ACPI_PCI_MMIO_BASE);
@@ -189,6 +201,11 @@ int machine_setup(struct vm *vm, char *err, size_t errlen)
 	uint64_t rsdp = bios ? acpi_build(bios, 0x10000, BOOT_BIOS_START, vm->nvcpus) : 0;
 	if (!rsdp) {
 		snprintf(err, errlen, "ACPI tables do not fit");
+		return -1;
+	}
+	uint8_t *mp = vmm_gpa_ptr(&vm->mem, 0xf0000, 0x10000);
+	if (!mp || !mptable_build(mp, 0x10000, 0xf0000, vm->nvcpus)) {
+		snprintf(err, errlen, "MP table does not fit");
 		return -1;
 	}
 	struct boot_params_out bp;

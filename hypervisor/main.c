@@ -75,6 +75,8 @@ static void main_loop(struct vm *vm, struct control *ctl, int sigfd)
 		}
 		int ctl_first = n;
 		n += control_fill_pollfds(ctl, fds + n, MAIN_MAX_FDS - n);
+		__atomic_store_n(&vm->console_wake, ctl->followers > 0, __ATOMIC_RELEASE);
+		control_pump_console(ctl);   /* output that arrived before re-arming */
 		int r = poll(fds, (nfds_t)n, 500);
 		if (r < 0 && errno != EINTR)
 			break;

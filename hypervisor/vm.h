@@ -54,6 +54,7 @@ struct vm {
 	bool pause_req;
 	int paused_vcpus;
 	int event_fd;              /* wakes the main loop: exit, net rx kick, console */
+	int console_wake;          /* 1: the next console output wakes the main loop */
 	uint64_t start_ns;         /* CLOCK_MONOTONIC at process start */
 	int64_t boot_ms;           /* -1 until the boot timer fired */
 	uint64_t shutdown_deadline_ns;

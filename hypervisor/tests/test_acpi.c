@@ -3,6 +3,7 @@
  * ports the FADT announces; too small a buffer fails cleanly. */
 #include "wtest.h"
 #include "x86/acpi.h"
+#include "x86/mptable.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -87,4 +88,31 @@ static void t_too_small(void)
 	WT_EQ_INT(acpi_build(buf, 600, BASE, 64), 0);
 }
 
-WTEST_MAIN("vmm_acpi", WT_CASE(t_tables), WT_CASE(t_too_small))
+static void t_mptable(void)
+{
+	uint8_t mp[4096];
+	for (int n = 1; n <= 64; n *= 4) {
+		memset(mp, 0xaa, sizeof(mp));
+		size_t used = mptable_build(mp, sizeof(mp), 0xf0000, n);
+		WT_CHECK(used > 16);
+		WT_CHECK(!memcmp(mp, "_MP_", 4));
+		WT_EQ_INT(acpi_sum(mp, 16), 0);
+		WT_EQ_INT(rd32(mp + 4), 0xf0010);
+		const uint8_t *cfg = mp + 16;
+		WT_CHECK(!memcmp(cfg, "PCMP", 4));
+		uint16_t clen = (uint16_t)(cfg[4] | cfg[5] << 8);
+		WT_EQ_INT(acpi_sum(cfg, clen), 0);
+		WT_EQ_INT(16 + clen, used);
+		int cpus = 0, bsp = 0;
+		for (const uint8_t *e = cfg + 44; e < cfg + clen; e += e[0] == 0 ? 20 : 8) {
+			if (e[0] == 0) { cpus++; bsp += (e[3] & 2) != 0; }
+			WT_CHECK(e[0] <= 4);
+		}
+		WT_EQ_INT(cpus, n);
+		WT_EQ_INT(bsp, 1);
+	}
+	WT_EQ_INT(mptable_build(mp, 100, 0xf0000, 4), 0);
+	WT_EQ_INT(mptable_build(mp, sizeof(mp), 0xf0000, 0), 0);
+}
+
+WTEST_MAIN("vmm_acpi", WT_CASE(t_tables), WT_CASE(t_too_small), WT_CASE(t_mptable))
