@@ -60,6 +60,7 @@ EPILOGUE
 vmm_run() {
 	local name=$1 tmo=$2 root=$T/$1.root
 	rm -rf "$root"; cp -a $B/guest/outer "$root"; rm -f "$root/.stamp"
+	if declare -F vmm_root_hook >/dev/null; then vmm_root_hook "$root"; fi   # extra files (bench)
 	{ vmm_prologue; cat; vmm_epilogue; } > "$root/test/run"
 	chmod +x "$root/test/run"
 	(cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) > $T/$name.cpio
@@ -76,7 +77,7 @@ vmm_run() {
 		echo "$name: outer QEMU/TCG kernel oops (int3 text patching), running again"
 		mv $T/$name.log $T/$name.oops$try.log
 	done
-	grep -E "TEST-(PASS|FAIL)|GUEST hostile|boot time" $T/$name.log
+	grep -E "TEST-(PASS|FAIL)|GUEST hostile|boot time|^BENCH" $T/$name.log
 	if grep -q "TEST-FAIL" $T/$name.log || ! grep -q "TEST-DONE failed=0" $T/$name.log; then
 		echo "$name: FAILED (log: $T/$name.log)"; tail -n 40 $T/$name.log; return 1
 	fi
