@@ -86,6 +86,25 @@ static void jail_bind_file(struct jail_child *c, const char *src, const char *na
 		jail_fail(c, src);
 }
 
+/* pivot_root, and the old root detached. The initramfs root (rootfs) cannot
+ * be pivoted away (EINVAL): there the tmpfs is moved over "/" and chrooted
+ * into, like switch_root; rootfs stays beneath, unreachable without
+ * CAP_SYS_CHROOT/CAP_SYS_ADMIN, which the VMM never has. */
+static void jail_enter_root(struct jail_child *c)
+{
+	if (chdir(c->s->root) < 0)
+		jail_fail(c, "chdir into the jail");
+	if (syscall(SYS_pivot_root, ".", ".") == 0) {
+		if (umount2(".", MNT_DETACH) < 0 || chdir("/") < 0)
+			jail_fail(c, "detach the old root");
+		return;
+	}
+	if (errno != EINVAL)
+		jail_fail(c, "pivot_root into the jail");
+	if (mount(".", "/", NULL, MS_MOVE, NULL) < 0 || chroot(".") < 0 || chdir("/") < 0)
+		jail_fail(c, "move the jail over / and chroot");
+}
+
 static void jail_build_root(struct jail_child *c)
 {
 	const char *r = c->s->root;
@@ -105,9 +124,7 @@ static void jail_build_root(struct jail_child *c)
 	jail_mknod(c, "/dev/vhost-net", "vhost-net", 0);
 	jail_bind_file(c, c->s->kernel, "kernel");
 	jail_bind_file(c, c->s->initrd, "initrd");
-	if (chdir(r) < 0 || syscall(SYS_pivot_root, ".", ".") < 0 || umount2(".", MNT_DETACH) < 0 ||
-	    chdir("/") < 0)
-		jail_fail(c, "pivot_root into the jail");
+	jail_enter_root(c);
 	if (mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NOEXEC, NULL) < 0)
 		jail_fail(c, "remount the jail read-only");
 }

@@ -85,3 +85,9 @@ endif
 # The build machine's tools for tests and `make run`.
 host-tools: $(B)/bin/host/waferctl $(B)/dev-pki/.stamp
 .PHONY: host-tools
+
+# Isolation (docs/isolation.md): cgroup limits, uid slots, cpus lists, audit records.
+UNIT_TESTS += agent_isolation
+UT_agent_isolation_SRCS := mgmt-agent/tests/test_isolation.c mgmt-agent/cgroup.c mgmt-agent/jail.c \
+	mgmt-agent/audit.c mgmt-agent/agent_config.c mgmt-agent/vm_spec.c mgmt-agent/router.c \
+	$(LIB_INITCTL_SRCS) $(LIB_JSON_SRCS) $(LIB_WLOG_SRCS)

@@ -69,11 +69,13 @@ static void write_status(struct json_w *w, pid_t pid)
 	json_w_kint(w, "pid_in_namespace", strtol(last ? last + 1 : f, NULL, 10));
 }
 
-/* Threads and how many of them run under a seccomp filter (mode 2). */
+/* Threads, how many run under a seccomp filter (mode 2), and the names of
+ * those that do not (KVM's kernel workers such as kvm-nx-lpage-recovery
+ * live in the thread group but never run user code). */
 static void write_threads(struct json_w *w, pid_t pid)
 {
-	char p[64], st[4096], f[32];
-	int threads = 0, filtered = 0;
+	char p[64], st[4096], f[32], name[32][24];
+	int threads = 0, filtered = 0, nun = 0;
 	snprintf(p, sizeof p, "/proc/%d/task", (int)pid);
 	DIR *d = opendir(p);
 	struct dirent *e;
@@ -85,12 +87,20 @@ static void write_threads(struct json_w *w, pid_t pid)
 		read_text(tp, st, sizeof st);
 		status_field(st, "Seccomp", f, sizeof f);
 		threads++;
-		filtered += strtol(f, NULL, 10) == 2;
+		if (strtol(f, NULL, 10) == 2)
+			filtered++;
+		else if (nun < 32)
+			status_field(st, "Name", name[nun++], sizeof name[0]);
 	}
 	if (d)
 		closedir(d);
 	json_w_kint(w, "threads", threads);
 	json_w_kint(w, "seccomp_threads", filtered);
+	json_w_key(w, "unfiltered_threads");
+	json_w_arr_begin(w);
+	for (int i = 0; i < nun; i++)
+		json_w_str(w, name[i]);
+	json_w_arr_end(w);
 }
 
 static void write_ns(struct json_w *w, pid_t pid)
