@@ -1,12 +1,13 @@
 # image/u-boot.cmd: U-Boot boot script of a Wafer image (compiled to boot.scr).
 # The A/B state machine of docs/updates.md, kept in the text file
-# /uboot-ab.env on the boot partition (committed, trying, tries_left).
+# /uboot-ab.env on the boot partition (committed, trying, tries_left; the
+# agent's attempted and attempted_version are carried along: docs/updates.md).
 setenv committed A
 setenv trying
 setenv tries_left 0
 setenv wafer_dev "${devtype} ${devnum}:${distro_bootpart}"
 if load ${wafer_dev} ${scriptaddr} /uboot-ab.env; then
-	env import -t ${scriptaddr} ${filesize} committed trying tries_left
+	env import -t ${scriptaddr} ${filesize} committed trying tries_left attempted attempted_version
 fi
 if test "${committed}" != "B"; then setenv committed A; fi
 setenv slot ${committed}
@@ -15,7 +16,7 @@ if test "${trying}" = "A" || test "${trying}" = "B"; then
 	elif test "${tries_left}" = "2"; then setenv tries_left 1; setenv slot ${trying};
 	elif test "${tries_left}" = "1"; then setenv tries_left 0; setenv slot ${trying};
 	else setenv trying; setenv tries_left 0; fi
-	env export -t ${scriptaddr} committed trying tries_left
+	env export -t ${scriptaddr} committed trying tries_left attempted attempted_version
 	fatwrite ${wafer_dev} ${scriptaddr} /uboot-ab.env ${filesize}
 fi
 # The initrd goes at 512 MiB, far above the decompressed kernel (Debian's kernel
