@@ -333,6 +333,30 @@ static void t_trailing_and_receiver_stop(void)
 	free(b.p);
 }
 
+/* Every single-byte change anywhere in a bundle is refused: each byte is
+ * signed, hashed, or a length/padding that is checked. */
+static void t_any_byte_flip(void)
+{
+	struct buf b = make_bundle(&key1, pub1);
+	uint64_t seed = 4242;
+	int refused = 0, runs = 300;
+	for (int i = 0; i < runs; i++) {
+		unsigned char r[4], x;
+		test_rng(&seed, r, sizeof r);
+		size_t off = ((size_t)r[0] << 16 | (size_t)r[1] << 8 | r[2]) % b.len;
+		if (i < 40)
+			off = (size_t)i * (UPD_PREAMBLE / 40);   /* the preamble densely */
+		x = r[3] ? r[3] : 1;
+		b.p[off] ^= x;
+		struct sink s = { 0 };
+		char err[200];
+		refused += run(&b, b.len, 8192, pub1, "x86_64", &s, err) == -1 && s.done[1] == 0;
+		b.p[off] ^= x;
+	}
+	WT_EQ_INT(refused, runs);
+	free(b.p);
+}
+
 static void t_bad_keys(void)
 {
 	struct upd_reader r;
@@ -392,5 +416,5 @@ static void teardown(void)
 
 WTEST_MAIN("lib_update_bundle", WT_CASE(setup), WT_CASE(t_good_any_chunking), WT_CASE(t_truncated),
 	   WT_CASE(t_wrong_magic_board_format), WT_CASE(t_bad_signature), WT_CASE(t_oversized_fields),
-	   WT_CASE(t_corrupted_payload), WT_CASE(t_trailing_and_receiver_stop), WT_CASE(t_bad_keys),
+	   WT_CASE(t_corrupted_payload), WT_CASE(t_trailing_and_receiver_stop), WT_CASE(t_any_byte_flip), WT_CASE(t_bad_keys),
 	   WT_CASE(t_version_cmp), WT_CASE(teardown))
