@@ -6,10 +6,10 @@
  * that is already on its way). */
 #include "ctl.h"
 #include "tls_x509.h"
+#include "ws_frame.h"
 
 #include <errno.h>
 #include <mbedtls/base64.h>
-#include <mbedtls/sha1.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,11 +19,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define WS_OP_TEXT 1
-#define WS_OP_BINARY 2
-#define WS_OP_CLOSE 8
-#define WS_OP_PING 9
-#define WS_OP_PONG 10
 #define WS_MAX_IN (64u << 10)   /* largest server frame accepted */
 #define WS_MAX_OUT 4096u        /* the agent takes at most 4 KiB per frame */
 #define CTRL_RBRACKET 0x1d
@@ -34,18 +29,6 @@ struct ws {
 	size_t inlen;
 	bool closed;                /* a close frame was received */
 };
-
-static int ws_accept_for(const char *key, char out[64])
-{
-	static const char guid[] = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
-	char cat[128];
-	unsigned char h[20];
-	size_t olen;
-	int n = snprintf(cat, sizeof cat, "%s%s", key, guid);
-	if (mbedtls_sha1((unsigned char *)cat, (size_t)n, h))
-		return -1;
-	return mbedtls_base64_encode((unsigned char *)out, 64, &olen, h, 20) ? -1 : 0;
-}
 
 /* The response head (NUL-terminated in c->buf) must carry the right accept key. */
 static bool head_accept_ok(struct ctl_conn *c, const char *want)
@@ -63,74 +46,31 @@ static bool head_accept_ok(struct ctl_conn *c, const char *want)
 
 static int ws_send(struct ws *w, int op, const void *data, size_t len)
 {
-	unsigned char f[WS_MAX_OUT + 8], mask[4];
-	size_t hl = 2;
+	unsigned char f[WS_MAX_OUT + 14], mask[4];
 	if (len > WS_MAX_OUT || tls_rng(NULL, mask, 4))
 		return -1;
-	f[0] = (unsigned char)(0x80 | op);
-	if (len < 126) {
-		f[1] = (unsigned char)(0x80 | len);
-	} else {
-		f[1] = 0x80 | 126;
-		f[2] = (unsigned char)(len >> 8);
-		f[3] = (unsigned char)len;
-		hl = 4;
-	}
-	memcpy(f + hl, mask, 4);
-	for (size_t i = 0; i < len; i++)
-		f[hl + 4 + i] = ((const unsigned char *)data)[i] ^ mask[i & 3];
-	return ctl_write(w->c, f, hl + 4 + len);
+	return ctl_write(w->c, f, ws_frame_build(op, data, len, mask, f));
 }
 
 /* Handle every complete frame in w->in. Returns 0, or -1 on a protocol error. */
 static int ws_frames(struct ws *w)
 {
-	for (;;) {
-		unsigned char *b = w->in;
-		size_t hl = 2;
-		uint64_t len;
-		if (w->inlen < 2)
-			return 0;
-		if (b[1] & 0x80) {
-			snprintf(w->c->err, sizeof w->c->err, "the host sent a masked frame");
-			return -1;
-		}
-		len = b[1] & 0x7f;
-		if (len == 126) {
-			if (w->inlen < 4)
-				return 0;
-			len = (uint64_t)b[2] << 8 | b[3];
-			hl = 4;
-		} else if (len == 127) {
-			if (w->inlen < 10)
-				return 0;
-			len = 0;
-			for (int i = 0; i < 8; i++)
-				len = len << 8 | b[2 + i];
-			hl = 10;
-		}
-		if (len > WS_MAX_IN) {
-			snprintf(w->c->err, sizeof w->c->err, "frame of %llu bytes is too large", (unsigned long long)len);
-			return -1;
-		}
-		if (w->inlen < hl + len)
-			return 0;
-		int op = b[0] & 0x0f;
-		if (op == 0 || op == WS_OP_TEXT || op == WS_OP_BINARY) {
-			fwrite(b + hl, 1, (size_t)len, stdout);
+	struct ws_frame f;
+	int r;
+	while ((r = ws_frame_parse(w->in, w->inlen, WS_MAX_IN, &f, w->c->err, sizeof w->c->err)) == 1) {
+		if (f.op == WS_OP_CONT || f.op == WS_OP_TEXT || f.op == WS_OP_BINARY) {
+			fwrite(f.payload, 1, f.len, stdout);
 			fflush(stdout);
-		} else if (op == WS_OP_PING) {
-			if (ws_send(w, WS_OP_PONG, b + hl, len > 125 ? 125 : (size_t)len))
+		} else if (f.op == WS_OP_PING) {
+			if (ws_send(w, WS_OP_PONG, f.payload, f.len))
 				return -1;
-		} else if (op == WS_OP_CLOSE) {
+		} else if (f.op == WS_OP_CLOSE) {
 			w->closed = true;
-		} else if (op != WS_OP_PONG) {
-			snprintf(w->c->err, sizeof w->c->err, "unknown frame opcode %d", op);
-			return -1;
 		}
-		memmove(b, b + hl + len, w->inlen - hl - (size_t)len);
-		w->inlen -= hl + (size_t)len;
+		memmove(w->in, w->in + f.size, w->inlen - f.size);
+		w->inlen -= f.size;
 	}
+	return r < 0 ? -1 : 0;
 }
 
 /* Read what the connection has (blocks until at least one TLS record). */
@@ -214,7 +154,7 @@ int ctl_console_interactive(const char *vm)
 	ctl.timeout_ms = 0; /* an interactive session may stay quiet for long */
 	if (ctl_connect(&c) || tls_rng(NULL, nonce, sizeof nonce) ||
 	    mbedtls_base64_encode((unsigned char *)key, sizeof key, &kl, nonce, sizeof nonce) ||
-	    ws_accept_for(key, want)) {
+	    ws_accept_key(key, want)) {
 		fprintf(stderr, "waferctl: %s\n", c.err[0] ? c.err : "cannot set up the WebSocket key");
 		ctl_close(&c);
 		return 1;

@@ -6,9 +6,8 @@
 #include "vm_internal.h"
 #include "vmmctl.h"
 #include "wlog.h"
+#include "ws_frame.h"
 
-#include <mbedtls/base64.h>
-#include <mbedtls/sha1.h>
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
@@ -40,20 +39,6 @@ static int open_console(struct api_ctx *x, struct vmmctl *c, bool follow, bool i
 		return -1;
 	}
 	return 0;
-}
-
-static int ws_accept_key(const char *key, char out[64])
-{
-	static const char guid[] = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
-	char cat[128];
-	unsigned char h[20];
-	size_t olen;
-	if (strlen(key) > 60)
-		return -1;
-	int n = snprintf(cat, sizeof cat, "%s%s", key, guid);
-	if (mbedtls_sha1((unsigned char *)cat, (size_t)n, h))
-		return -1;
-	return mbedtls_base64_encode((unsigned char *)out, 64, &olen, h, 20) ? -1 : 0;
 }
 
 static int read_exact(struct conn *c, unsigned char *b, size_t n)

@@ -7,13 +7,13 @@
 
 AGENT_CORE_SRCS := $(addprefix mgmt-agent/, agent_config.c api.c api_routes.c conn.c enroll.c events.c \
 	h_console.c h_host.c h_images.c h_listeners.c h_metrics.c h_vms.c hostinfo.c http_parse.c netlisten.c \
-	router.c server.c tap.c tasks.c tls_server.c tls_x509.c vm_registry.c vm_run.c vm_spec.c \
+	router.c server.c tap.c tasks.c tls_server.c tls_x509.c vm_registry.c vm_run.c vm_spec.c ws_frame.c \
 	audit.c cgroup.c jail.c vm_isolation.c vm_jail.c)
 LIB_VMMCTL_SRCS ?= $(wildcard lib/vmmctl.c)
 AGENT_SRCS := mgmt-agent/agent_main.c $(AGENT_CORE_SRCS) $(LIB_JSON_SRCS) $(LIB_WLOG_SRCS) \
 	$(LIB_CFGSTORE_SRCS) $(LIB_VMMCTL_SRCS) $(LIB_INITCTL_SRCS)
 WAFERCTL_SRCS := $(addprefix mgmt-agent/, ctl_main.c ctl_client.c ctl_cmds.c ctl_console.c ctl_vm.c ctl_pki.c \
-	ctl_table.c http_parse.c tls_x509.c) $(LIB_JSON_SRCS) $(LIB_WLOG_SRCS) $(LIB_FSUTIL_SRCS)
+	ctl_table.c http_parse.c tls_x509.c ws_frame.c) $(LIB_JSON_SRCS) $(LIB_WLOG_SRCS) $(LIB_FSUTIL_SRCS)
 
 # Every mgmt-agent object sees the mbedTLS headers of its build.
 $(B)/obj/target/mgmt-agent/%.o: CFLAGS_EXTRA += $(MBEDTLS_TARGET_INC)
@@ -65,10 +65,13 @@ agent-itest: agent-host
 	$(Q)mgmt-agent/tests/itest.sh $(B)
 .PHONY: agent agent-host agent-itest
 
-UNIT_TESTS += agent_http agent_router agent_spec agent_openapi agent_netlisten
+UNIT_TESTS += agent_http agent_router agent_spec agent_openapi agent_netlisten agent_wsframe
 UT_agent_http_SRCS    := mgmt-agent/tests/test_http.c mgmt-agent/http_parse.c
 UT_agent_router_SRCS  := mgmt-agent/tests/test_router.c mgmt-agent/router.c
 UT_agent_netlisten_SRCS := mgmt-agent/tests/test_netlisten.c mgmt-agent/netlisten.c
+UT_agent_wsframe_SRCS := mgmt-agent/tests/test_wsframe.c mgmt-agent/ws_frame.c
+UT_agent_wsframe_LIBS := $(MBEDTLS_HOST_LIBS)
+UT_agent_wsframe_DEPS := $(MBEDTLS_HOST_LIBS)
 UT_agent_spec_SRCS    := mgmt-agent/tests/test_spec.c mgmt-agent/vm_spec.c mgmt-agent/router.c $(LIB_JSON_SRCS)
 UT_agent_openapi_SRCS := mgmt-agent/tests/test_openapi.c $(AGENT_CORE_SRCS) $(LIB_JSON_SRCS) \
 	$(LIB_WLOG_SRCS) $(LIB_CFGSTORE_SRCS) $(LIB_VMMCTL_SRCS) $(LIB_INITCTL_SRCS)
