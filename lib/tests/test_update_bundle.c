@@ -4,11 +4,14 @@
  * trailing bytes) that must fail with a clear error before any payload byte
  * of an unverified bundle reaches the receiver. Also version ordering. */
 #include "update_bundle.h"
+#include "update_slot.h"
 #include "wtest.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <mbedtls/ecp.h>
 #include <mbedtls/pk.h>
@@ -357,6 +360,111 @@ static void t_any_byte_flip(void)
 	free(b.p);
 }
 
+/* A bundle streamed into a slot folder with update_slot. */
+static int stream_to_slot(const struct buf *b, size_t len, const char *dir, struct upd_slot_writer *w,
+			  int (*between)(const char *dir), char *err)
+{
+	struct upd_reader r;
+	memset(&r, 0, sizeof r);
+	int rc = upd_slot_init(w, dir);
+	struct upd_callbacks cb = upd_slot_callbacks(w);
+	if (!rc)
+		rc = upd_reader_init(&r, pub1, strlen((char *)pub1) + 1, "x86_64", &cb);
+	for (size_t off = 0; !rc && off < len; off += 4096)
+		rc = upd_reader_feed(&r, b->p + off, len - off < 4096 ? len - off : 4096);
+	if (!rc)
+		rc = upd_reader_finish(&r);
+	if (!rc && between)
+		rc = between(dir);
+	if (!rc)
+		rc = upd_slot_commit(w);
+	snprintf(err, 200, "%.199s", w->err[0] ? w->err : r.err);
+	if (rc)
+		upd_slot_abort(w);
+	upd_reader_free(&r);
+	return rc;
+}
+
+static int file_is(const char *dir, const char *name, const uint8_t *want, size_t len)
+{
+	char p[300];
+	snprintf(p, sizeof p, "%s/%s", dir, name);
+	FILE *f = fopen(p, "rb");
+	if (!f)
+		return 0;
+	uint8_t *got = malloc(len + 1);
+	size_t n = fread(got, 1, len + 1, f);
+	fclose(f);
+	int same = n == len && memcmp(got, want, len) == 0;
+	free(got);
+	return same;
+}
+
+static int exists(const char *dir, const char *name)
+{
+	char p[300];
+	snprintf(p, sizeof p, "%s/%s", dir, name);
+	return access(p, F_OK) == 0;
+}
+
+static int corrupt_kernel(const char *dir)
+{
+	char p[300];
+	snprintf(p, sizeof p, "%s/vmlinuz.new", dir);
+	FILE *f = fopen(p, "r+b");
+	if (!f)
+		return -1;
+	fseek(f, 100, SEEK_SET);
+	fputc(0x5a ^ kernel[100], f);
+	fclose(f);
+	return 0;
+}
+
+static void t_slot_writer(void)
+{
+	char dir[] = "/tmp/wt-slot.XXXXXX", err[200];
+	WT_CHECK(mkdtemp(dir) != NULL);
+	struct buf b = make_bundle(&key1, pub1);
+	struct upd_slot_writer w;
+	WT_EQ_INT(stream_to_slot(&b, b.len, dir, &w, NULL, err), 0);
+	WT_EQ_STR(err, "");
+	WT_CHECK(file_is(dir, "vmlinuz", kernel, KSIZE));
+	WT_CHECK(file_is(dir, "initramfs.img", initrd, ISIZE));
+	WT_CHECK(file_is(dir, "version", (const uint8_t *)"1.2.3\n", 6));
+	WT_EQ_INT(w.written, KSIZE + ISIZE);
+
+	/* Truncated: the slot keeps its files, no .new is left behind. */
+	WT_EQ_INT(stream_to_slot(&b, b.len - 10, dir, &w, NULL, err), -1);
+	WT_CHECK(strstr(err, "truncated") != NULL);
+	WT_CHECK(!exists(dir, "vmlinuz.new") && !exists(dir, "initramfs.img.new"));
+	WT_CHECK(file_is(dir, "vmlinuz", kernel, KSIZE));
+
+	/* Bad signature: nothing is even opened. */
+	b.p[20] ^= 1;
+	WT_EQ_INT(stream_to_slot(&b, b.len, dir, &w, NULL, err), -1);
+	WT_EQ_INT(w.written, 0);
+	b.p[20] ^= 1;
+
+	/* What reaches the medium differs from what was verified: the read back sees it. */
+	WT_EQ_INT(stream_to_slot(&b, b.len, dir, &w, corrupt_kernel, err), -1);
+	WT_CHECK(strstr(err, "read back") != NULL && strstr(err, "vmlinuz") != NULL);
+
+	/* A missing slot folder. */
+	char missing[64];
+	snprintf(missing, sizeof missing, "%s/nope", dir);
+	WT_EQ_INT(upd_slot_init(&w, missing), -1);
+	WT_CHECK(strstr(w.err, "No such file") != NULL);
+
+	const char *names[] = { "vmlinuz", "initramfs.img", "version", "vmlinuz.new", "initramfs.img.new" };
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+		char p[300];
+		snprintf(p, sizeof p, "%s/%s", dir, names[i]);
+		unlink(p);
+	}
+	rmdir(dir);
+	free(b.p);
+}
+
 static void t_bad_keys(void)
 {
 	struct upd_reader r;
@@ -416,5 +524,5 @@ static void teardown(void)
 
 WTEST_MAIN("lib_update_bundle", WT_CASE(setup), WT_CASE(t_good_any_chunking), WT_CASE(t_truncated),
 	   WT_CASE(t_wrong_magic_board_format), WT_CASE(t_bad_signature), WT_CASE(t_oversized_fields),
-	   WT_CASE(t_corrupted_payload), WT_CASE(t_trailing_and_receiver_stop), WT_CASE(t_any_byte_flip), WT_CASE(t_bad_keys),
+	   WT_CASE(t_corrupted_payload), WT_CASE(t_trailing_and_receiver_stop), WT_CASE(t_any_byte_flip), WT_CASE(t_slot_writer), WT_CASE(t_bad_keys),
 	   WT_CASE(t_version_cmp), WT_CASE(teardown))
