@@ -57,6 +57,26 @@ char ab_inactive(const struct ab_state *s)
 	return s->committed == 'B' ? 'A' : 'B';
 }
 
+int ab_update_slot(const struct ab_state *s, char running, char *slot, char *err, size_t errlen)
+{
+	enum ab_outcome o = ab_outcome(s, running);
+	if (running != 'A' && running != 'B') {
+		seterr(err, errlen, "abstate: this host has no boot medium (stateless): nothing to update");
+		return -1;
+	}
+	if (o == AB_PENDING || o == AB_TRYING) {
+		seterr(err, errlen, "abstate: slot %c is being tried (%d tries left); commit or roll back first",
+		       s->trying ? s->trying : s->attempted, s->tries_left);
+		return -1;
+	}
+	if (running != s->committed) {
+		seterr(err, errlen, "abstate: running slot %c is not the committed slot %c", running, s->committed);
+		return -1;
+	}
+	*slot = ab_inactive(s);
+	return 0;
+}
+
 int ab_try(struct ab_state *s, char slot, int tries, const char *version, char *err, size_t errlen)
 {
 	if (slot != 'A' && slot != 'B') {

@@ -53,6 +53,11 @@ int ab_state_put(struct ab_env *e, const struct ab_state *s);
 
 /* The slot an update writes: the one that is not committed. */
 char ab_inactive(const struct ab_state *s);
+/* The slot an update may write now, given the running slot ('A', 'B'; 0 for
+ * PXE). Refused (-1, err) on a stateless host, while a try is pending or
+ * running (the inactive slot is then the fallback or the running system),
+ * and when the running slot is not the committed one. */
+int ab_update_slot(const struct ab_state *s, char running, char *slot, char *err, size_t errlen);
 /* After writing slot: try it on the next boots (tries 1..3). */
 int ab_try(struct ab_state *s, char slot, int tries, const char *version, char *err, size_t errlen);
 /* The running slot is healthy: make it the committed one. */

@@ -150,10 +150,18 @@ static void t_state_machine(void)
 	WT_EQ_INT(ab_try(&s, 'C', 3, "1", err, sizeof err), -1);
 
 	/* A good update: try B, boot it, commit. */
+	char slot = 0;
+	WT_EQ_INT(ab_update_slot(&s, 'A', &slot, err, sizeof err), 0);
+	WT_EQ_INT(slot, 'B');
+	WT_EQ_INT(ab_update_slot(&s, 0, &slot, err, sizeof err), -1);        /* PXE */
+	WT_CHECK(strstr(err, "stateless") != NULL);
 	WT_EQ_INT(ab_try(&s, 'B', 3, "0.2.0", err, sizeof err), 0);
 	WT_EQ_INT(ab_outcome(&s, 'A'), AB_PENDING);
+	WT_EQ_INT(ab_update_slot(&s, 'A', &slot, err, sizeof err), -1);      /* one update at a time */
 	WT_EQ_INT(boot(&s), 'B');
 	WT_EQ_INT(ab_outcome(&s, 'B'), AB_TRYING);
+	WT_EQ_INT(ab_update_slot(&s, 'B', &slot, err, sizeof err), -1);      /* never over the fallback */
+	WT_CHECK(strstr(err, "being tried") != NULL);
 	WT_EQ_INT(ab_commit(&s, 'B', err, sizeof err), 0);
 	WT_EQ_INT(s.committed, 'B');
 	WT_EQ_INT(boot(&s), 'B');
@@ -170,8 +178,11 @@ static void t_state_machine(void)
 	WT_EQ_STR(s.attempted_version, "0.3.0");
 	WT_EQ_INT(ab_commit(&s, 'A', err, sizeof err), -1);      /* A is no longer being tried... */
 	WT_EQ_INT(s.committed, 'B');
+	WT_EQ_INT(ab_update_slot(&s, 'B', &slot, err, sizeof err), 0);       /* after a rollback: A again */
+	WT_EQ_INT(slot, 'A');
 	ab_forget(&s);
 	WT_EQ_INT(ab_outcome(&s, 'B'), AB_STEADY);
+	WT_EQ_INT(ab_update_slot(&s, 'A', &slot, err, sizeof err), -1);      /* running the non-committed slot */
 
 	/* Round trip through the GRUB block. */
 	char blk[AB_GRUBENV_SIZE];
