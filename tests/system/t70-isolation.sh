@@ -88,8 +88,8 @@ for v in (a, b):
     check(i["cap_bnd"] == "0000000000000000", f"{n}: bounding set empty")
     check(i["no_new_privs"] == 1, f"{n}: no_new_privs")
     kw = i["unfiltered_threads"]
-    check(i["seccomp_threads"] >= 2 and i["seccomp_threads"] + len(kw) == i["threads"] and all(t.startswith("kvm-") for t in kw),
-          f"{n}: seccomp on {i['seccomp_threads']}/{i['threads']} threads (unfiltered: KVM kernel workers {kw})")
+    check(i["seccomp_threads"] >= 2 and i["seccomp_threads"] + len(kw) == i["threads"] and all(t.startswith(("kvm-", "vhost-")) for t in kw),
+          f"{n}: seccomp on {i['seccomp_threads']}/{i['threads']} threads (unfiltered kernel workers: {kw})")
     check(i["pid_in_namespace"] == 1, f"{n}: PID 1 of its own PID namespace (sees no other process)")
     check(all(i["namespaces_own"].values()), f"{n}: own namespaces {i['namespaces_own']}")
     allowed = {"/boot/kernel", "/boot/initrd", "/dev/kvm", "/dev/urandom", "/dev/vhost-net"}
