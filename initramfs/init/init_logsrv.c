@@ -18,10 +18,12 @@
 
 #define READERS_MAX 16
 #define SOURCES_MAX 96
+#define INTAKE_MAX 64        /* the rest is kept for service pipes */
 
 struct source {            /* a service pipe or an intake connection */
 	int fd;
 	int want_tag;          /* intake: the first line is the tag */
+	int intake;            /* a log-in.sock connection (not a service pipe) */
 	char tag[LOG_TAG_MAX + 1];
 	char buf[LOG_MSG_MAX];
 	size_t len;
@@ -33,7 +35,7 @@ struct reader {
 	char req[64];
 	size_t reqlen;
 	struct logcursor cur;
-	char out[LOG_MSG_MAX + 128];
+	char out[LOG_MSG_MAX + 256];
 	size_t outlen, outoff;
 };
 
@@ -141,7 +143,7 @@ static void source_in(int fd, short re, void *ctx)
 {
 	struct source *s = ctx;
 	(void)re;
-	for (;;) {
+	for (int rounds = 0; rounds < 64; rounds++) { /* a chatty writer cannot hold init */
 		ssize_t n = read(fd, s->buf + s->len, sizeof s->buf - s->len);
 		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
 			source_close(s);
@@ -197,8 +199,18 @@ static void intake_accept(int lfd, short re, void *ctx)
 	(void)re;
 	(void)ctx;
 	int fd;
-	while ((fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK)) >= 0)
-		source_new(fd, NULL);
+	while ((fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK)) >= 0) {
+		int n = 0;
+		for (int i = 0; i < SOURCES_MAX; i++)
+			n += g_src[i].fd >= 0 && g_src[i].intake;
+		if (n >= INTAKE_MAX) {
+			close(fd);
+			continue;
+		}
+		struct source *s = source_new(fd, NULL);
+		if (s)
+			s->intake = 1;
+	}
 }
 
 /* ---- log.sock readers ---- */
