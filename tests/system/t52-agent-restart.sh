@@ -26,6 +26,11 @@ qemu_start box bios
 PORT=$(api_port box)
 URL=https://127.0.0.1:$PORT
 A=(--cert "$PKI/admin.pem" --key "$PKI/admin.key")
+# on failure, keep the host's log ring (agent, VMM lines) with the test's logs
+fail() {
+	curl -sk -m 10 "${A[@]}" "https://127.0.0.1:$(api_port box)/api/v1/host/logs" > "$T/hostlog.log" 2>/dev/null
+	echo "FAIL: $TEST_NAME: $*"; _failed=1; exit 1
+}
 code() { curl -sk -m 20 -o "$T/body" -w '%{http_code}' "${A[@]}" "$@" 2>/dev/null; }
 jget() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval("d"+sys.argv[2]))' "$T/body" "$1"; }
 # last_tick: the highest "GUEST tick N" in the console read through the API
