@@ -7,7 +7,7 @@
 
 AGENT_CORE_SRCS := $(addprefix mgmt-agent/, agent_config.c api.c api_routes.c conn.c enroll.c events.c \
 	h_console.c h_host.c h_images.c h_listeners.c h_metrics.c h_vms.c hostinfo.c http_parse.c netlisten.c \
-	router.c server.c tap.c tasks.c tls_server.c tls_x509.c vm_registry.c vm_run.c vm_spec.c ws_frame.c \
+	router.c server.c tap.c tasks.c tls_server.c tls_x509.c vm_exitlog.c vm_registry.c vm_run.c vm_spec.c ws_frame.c \
 	audit.c cgroup.c jail.c vm_isolation.c vm_jail.c)
 LIB_VMMCTL_SRCS ?= $(wildcard lib/vmmctl.c)
 AGENT_SRCS := mgmt-agent/agent_main.c $(AGENT_CORE_SRCS) $(LIB_JSON_SRCS) $(LIB_WLOG_SRCS) \

@@ -21,6 +21,7 @@ struct vm {
 	bool busy;                /* a start/stop/delete is in progress */
 	char exit_reason[96];
 	uint64_t started_ms;      /* wall clock ms */
+	uint64_t attached_ms;     /* wall clock ms of the re-attach (own_child false) */
 	int restarts;
 	uint64_t created_ms;
 	uint32_t jail_uid;        /* persisted: the VMM's uid and gid (jail.h), 0 = not yet */
@@ -55,6 +56,10 @@ void vm_remove_taps(struct vm *v);
 void vm_remove_dirs(struct vm *v);
 int vm_prepare_disks(struct vm *v, char *err, size_t errlen);
 /* vm_jail.c: start v's VMM jailed (v->pid set); caller holds vm_lock. */
+/* Exit code (0 poweroff, 3 reboot, 4 crash, 5 stopped) of a re-attached
+ * VMM from its "exit:" line in init's log ring since since_ms, or -1
+ * (vm_exitlog.c). */
+int vm_exit_logged(const struct vm *v, uint64_t since_ms);
 int vm_jail_spawn(struct vm *v, int logfd, char *err, size_t errlen);
 /* After the VMM is gone: reason for a seccomp or OOM kill ("" if neither),
  * then remove its cgroup, jail folder and control socket. */

@@ -253,6 +253,11 @@ static void vm_exited(struct vm *v, int status, bool known)
 {
 	char reason[96], dir[512], p[600], jr[96];
 	enum vm_state st;
+	int logged = known ? -1 : vm_exit_logged(v, v->attached_ms);
+	if (logged >= 0) { /* init reaped it; its own log line says why */
+		status = logged << 8;
+		known = true;
+	}
 	vm_jail_reap(v, status, known, jr, sizeof jr);
 	if (jr[0]) {
 		st = VM_CRASHED;
@@ -375,6 +380,7 @@ void vm_reattach_all(void)
 			vmmctl_close(&c);
 			v->pid = pid;
 			v->own_child = false;
+			v->attached_ms = wall_ms();
 			v->jailed = proc_uid(pid) >= JAIL_UID_BASE;
 			vm_set_state(v, VM_RUNNING, NULL);
 			continue;
@@ -382,6 +388,7 @@ void vm_reattach_all(void)
 		vmmctl_close(&c);
 		v->pid = pid;
 		v->own_child = false;
+		v->attached_ms = wall_ms();
 		v->started_ms = 0;
 		v->jailed = proc_uid(pid) >= JAIL_UID_BASE;
 		vm_set_state(v, !strcmp(st.state, "paused") ? VM_PAUSED :
