@@ -1,5 +1,6 @@
 /* init_console.c: opens the consoles, makes their input inert (raw mode, no
- * echo, no signal keys, input read and discarded) and writes to all of them. */
+ * echo, no signal keys, input read and discarded, VT switching locked) and
+ * writes to all of them. */
 #include "init_console.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -7,6 +8,9 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <linux/vt.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -54,6 +58,9 @@ static void console_add(const char *name)
 		/* a VT: never blank the status screen, no blinking cursor */
 		static const char vt[] = "\033[9;0]\033[?25l";
 		if (write(fd, vt, sizeof vt - 1) < 0) { /* best effort */ }
+		/* Alt-Fn cannot switch away from the status screen */
+		ioctl(fd, VT_ACTIVATE, atoi(name + 3));
+		ioctl(fd, VT_LOCKSWITCH, 1);
 	}
 	snprintf(con_list[con_n], sizeof con_list[0], "%s", name);
 	con_fd[con_n++] = fd;

@@ -3,7 +3,8 @@
 # archive's settings apply, a kernel command-line key overrides the file, and
 # a bad line in the archive's wafer.conf is reported; with
 # wafer.ctrl_alt_del=reboot, Ctrl-Alt-Del reboots the host in order;
-# malformed input on init's sockets gets errors and init keeps serving.
+# malformed input on init's sockets gets errors and init keeps serving; tty1
+# shows the status screen and Alt-F2 cannot switch away from it.
 . tests/system/lib.sh
 . tests/system/init-lib.sh
 
@@ -25,6 +26,15 @@ wait_log pxe 'test-hook: hostile ok \(status rc=0\)' 60 || fail "init did not su
 wait_log pxe 'test-hook: log end \(0\)' 60 || fail "no log dump after the hostile input"
 grep -aq 'test-hook: log [0-9]* +[0-9]*ms 30 hostile-test: after the junk' "$T/pxe.log" || fail "intake stream lost after junk"
 pass "malformed input on init.sock, log.sock, log-in.sock: errors, init keeps serving"
+# The local screen (tty1) shows the status too and Alt-F2 cannot switch away.
+sleep 1
+qmp pxe '{"execute":"send-key","arguments":{"keys":[{"type":"qcode","data":"alt"},{"type":"qcode","data":"f2"}]}}'
+sleep 2
+qmp pxe "{\"execute\":\"screendump\",\"arguments\":{\"filename\":\"$T/b.ppm\"}}"
+lit=$(python3 -c 'import sys; d = open(sys.argv[1], "rb").read(); print(sum(1 for x in d[15:] if x > 40))' "$T/b.ppm") ||
+	fail "no screendump"
+[ "$lit" -gt 10000 ] || fail "tty1 is blank after Alt-F2 ($lit lit bytes): it switched to an empty VT"
+pass "tty1 shows the status screen; Alt-F2 cannot switch away"
 wait_log pxe 'Ctrl-Alt-Del reboots the host' 5 || fail "ctrl_alt_del = reboot not shown"
 qmp pxe '{"execute":"send-key","arguments":{"keys":[{"type":"qcode","data":"ctrl"},{"type":"qcode","data":"alt"},{"type":"qcode","data":"delete"}]}}'
 wait_log pxe 'Rebooting: stopping services' 30 || fail "Ctrl-Alt-Del did not start an orderly reboot"
