@@ -251,6 +251,10 @@ static void boot(void)
 	sigfillset(&all);
 	sigprocmask(SIG_BLOCK, &all, NULL);
 	umask(022);
+	/* the environment every service inherits */
+	setenv("PATH", "/usr/bin:/bin:/usr/sbin:/sbin", 1);
+	setenv("HOME", "/", 1);
+	setenv("TZ", "UTC", 1);
 	g_st.boot_ms = mono_ms();
 	g_st.kvm_ok = -1; /* not probed yet */
 	if (mounts_early() != 0)
