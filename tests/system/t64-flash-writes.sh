@@ -1,0 +1,49 @@
+# t64-flash-writes: flash friendliness. Once a host is up (agent serving,
+# first-boot work done), the boot medium sees no writes at all while the API
+# is in use: counted from outside, by QEMU's block statistics (QMP
+# query-blockstats: every write the guest issued to the disk, whatever the
+# guest believes). Prints the figures; FLASH_WATCH_S sets the period (45 s).
+# Function names match blockstats' first device: the boot disk (virtio0).
+. tests/system/lib.sh
+
+watch=${FLASH_WATCH_S:-45}
+img_copy box 256      # a stick larger than the image: first boot grows the data partition
+img_mkdir_config "$T/box.img" trust
+img_put_config "$T/box.img" "$DEV_PKI/ca.pem" trust/dev-ca.pem
+qemu_start box bios
+wait_log box 'slot A booting' 120 || fail "no banner"
+wait_log box 'wafer-agent up' 120 || fail "agent not up"
+wait_log box 'Enrollment +closed' 60 || fail "trust store not read"
+port=$(api_port box)
+api() { curl -sk --max-time 10 --cert "$DEV_PKI/admin.pem" --key "$DEV_PKI/admin.key" "https://127.0.0.1:$port$1"; }
+for i in $(seq 30); do api /api/v1/host > "$T/host.json" 2>/dev/null && grep -q '"version"' "$T/host.json" && break; sleep 1; done
+grep -q '"version"' "$T/host.json" || fail "API does not answer: $(head -c 300 "$T/host.json")"
+sleep 15       # first-boot work (identity, data partition growth) settles
+
+# written: "BYTES OPS" written to the boot disk (virtio0), from QEMU's monitor.
+written() {
+	printf '{"execute":"qmp_capabilities"}\n{"execute":"human-monitor-command","arguments":{"command-line":"info blockstats"}}\n' |
+		timeout 5 socat -t 2 - "UNIX-CONNECT:$T/box.qmp" 2>/dev/null > "$T/qmp.log"
+	local line
+	line=$(grep -o 'virtio0: [^\\]*' "$T/qmp.log" | head -n1)
+	[[ "$line" =~ wr_bytes=([0-9]+).*wr_operations=([0-9]+) ]] \
+		|| fail "no block statistics for virtio0 from QEMU: $(head -c 300 "$T/qmp.log")"
+	echo "${BASH_REMATCH[1]} ${BASH_REMATCH[2]}"
+}
+read -r b0 o0 < <(written)
+log "boot medium written so far (boot + first-boot work): $b0 bytes in $o0 writes"
+# The counter must see the first boot's writes (GPT and data partition growth).
+[ "$b0" -gt 0 ] || fail "QEMU counted no write at all during the first boot: the measurement is blind"
+t_end=$(( $(date +%s) + watch )) calls=0
+while [ "$(date +%s)" -lt $t_end ]; do
+	api /api/v1/host > /dev/null && calls=$((calls + 1))
+	api /metrics > /dev/null && calls=$((calls + 1))
+	api /api/v1/vms > /dev/null && calls=$((calls + 1))
+	sleep 1
+done
+read -r b1 o1 < <(written)
+[ $calls -gt 0 ] || fail "no API call succeeded during the watch"
+log "steady state over ${watch}s with $calls API calls: $((b1 - b0)) bytes in $((o1 - o0)) writes"
+[ "$b1" -eq "$b0" ] && [ "$o1" -eq "$o0" ] || fail "the boot medium was written in steady state: $((b1 - b0)) bytes in $((o1 - o0)) writes"
+pass "no writes to the boot medium in ${watch}s of steady state with $calls API calls (boot + first boot: $b0 bytes)"
+qemu_kill box
