@@ -1,9 +1,10 @@
 # t64-flash-writes: flash friendliness. Once a host is up (agent serving,
 # first-boot work done), the boot medium sees no writes at all while the API
-# is in use: counted from outside, by QEMU's block statistics (QMP
-# query-blockstats: every write the guest issued to the disk, whatever the
-# guest believes). Prints the figures; FLASH_WATCH_S sets the period (45 s).
-# Function names match blockstats' first device: the boot disk (virtio0).
+# is in use: counted from outside, by QEMU's block statistics of the boot
+# disk (monitor "info blockstats", virtio0: every write the guest issued to
+# the disk, whatever the guest believes). The first boot's writes must be
+# counted (else the measurement is blind). Prints the figures;
+# FLASH_WATCH_S sets the period (45 s).
 . tests/system/lib.sh
 
 watch=${FLASH_WATCH_S:-45}
