@@ -30,7 +30,7 @@ vmm_run bench-vmm 900 <<'EOF_RUN'
 up() { read u _ < /proc/uptime; echo ${u%.*}${u#*.}; }          # centiseconds
 secs() { echo "$(($1/100)).$(printf %02d $(($1%100)))"; }
 K="-kernel /guest/vmlinuz -initrd /guest/initrd"
-Q="timeout 300 qemu -enable-kvm -cpu host -m 256 -smp 2 -nodefaults -no-user-config -display none -no-reboot -serial file:/tmp/q.console"
+Q="timeout 300 qemu -L /usr/share/qemu -enable-kvm -cpu host -m 256 -smp 2 -nodefaults -no-user-config -display none -no-reboot -serial file:/tmp/q.console"
 rss_extra() {   # KiB resident outside mappings of >= 256 MiB (the guest RAM)
 	awk '/^Size:/ {sz=$2} /^Rss:/ { if (sz < 262144) r += $2; t += $2 } END { print r, t }' /proc/$1/smaps
 }
@@ -40,10 +40,12 @@ for round in 1 2 3; do
 	a=$(up); wafer-vmm --id b --vcpus 2 --memory-mib 256 $GUEST --control /run/b.sock \
 		--cmdline "console=ttyS0 quiet gtest=smp" 2>/tmp/b.err; b=$(up)
 	echo "BENCH boot wafer-vmm round $round: $(secs $((b-a))) s ($(grep -o 'boot time [0-9]* ms' /tmp/b.err))"
-	a=$(up); $Q -M microvm $K -append "console=ttyS0 quiet gtest=smp" >/dev/null 2>&1; b=$(up)
-	echo "BENCH boot qemu-microvm round $round: $(secs $((b-a))) s"
-	a=$(up); $Q -M q35 $K -append "console=ttyS0 quiet gtest=smp" >/dev/null 2>&1; b=$(up)
-	echo "BENCH boot qemu-q35 round $round: $(secs $((b-a))) s"
+	for m in microvm q35; do
+		rm -f /tmp/q.console
+		a=$(up); $Q -M $m $K -append "console=ttyS0 quiet gtest=smp" >/dev/null 2>/tmp/q.err; b=$(up)
+		grep -q "GUEST booted" /tmp/q.console 2>/dev/null && ok="" || ok=" (INVALID: guest did not boot: $(head -c 200 /tmp/q.err))"
+		echo "BENCH boot qemu-$m round $round: $(secs $((b-a))) s$ok"
+	done
 done
 
 vm_start r --vcpus 2 --memory-mib 256 $GUEST --cmdline "console=ttyS0 quiet gtest=idle"

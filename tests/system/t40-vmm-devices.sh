@@ -12,7 +12,7 @@ dd if=/dev/zero of=/tmp/disk.img bs=1M seek=64 count=0 2>/dev/null
 vm_start bw --vcpus 1 --memory-mib 128 $GUEST --disk path=/tmp/disk.img,id=data \
 	--cmdline "console=ttyS0 quiet gtest=blkwrite gseed=4242"
 vm_wait bw 60
-grep -q "GUEST blk written" /tmp/bw.console && [ "$RC" = 0 ] && pass "blk: marker written, VM powered off" || { fail "blk write rc=$RC"; show bw; }
+grep -q "GUEST blk written" /tmp/bw.console && [ "$RC" = 0 ] && grep -q "exit: poweroff" /tmp/bw.err && pass "blk: marker written, VM powered off" || { fail "blk write rc=$RC"; show bw; }
 vm_start br --vcpus 1 --memory-mib 128 $GUEST --disk path=/tmp/disk.img,id=data,readonly \
 	--cmdline "console=ttyS0 quiet gtest=blkread gwait=1"
 wait_console br "GUEST waiting" 60
