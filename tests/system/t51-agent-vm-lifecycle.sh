@@ -42,7 +42,7 @@ t1=$(date +%s.%N)
 grep -q "sha256 $(sha256sum "$T/big.img" | cut -d' ' -f1)" "$T/up3.log" || fail "100 MiB upload: wrong checksum"
 pass "100 MiB image uploaded in $(echo "$t1 - $t0" | bc) s"
 rm -f "$T/big.img"
-[ "$(code -X DELETE "$URL/api/v1/images/big")" = 204 ] || fail "delete big image"
+st=$(code -X DELETE "$URL/api/v1/images/big"); [ "$st" = 204 ] || fail "delete big image: HTTP $st $(cat $T/body 2>/dev/null)"
 
 SPEC='{"name":"g1","vcpus":1,"memory_mib":128,"boot":{"kernel":"vmlinuz","initrd":"initrd","cmdline":"console=ttyS0 quiet gtest=acpi"},"disks":[{"size_mib":8}],"nics":[{}]}'
 [ "$(code -X POST -d "$SPEC" "$URL/api/v1/vms")" = 201 ] || fail "create: $(cat $T/body)"
