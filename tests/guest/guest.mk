@@ -4,8 +4,9 @@
 # with wafer-vmm (tests/system/t40-vmm-*.sh).
 
 GUEST_DIR   := $(B)/guest
-GUEST_KVER  := $(notdir $(firstword $(wildcard $(DEPS_ROOT)/usr/lib/modules/*)))
-GUEST_MODS  := $(DEPS_ROOT)/usr/lib/modules/$(GUEST_KVER)/kernel
+# The module folder is found when the recipe runs: make caches folder listings
+# made before the packages were unpacked (clean builds).
+GUEST_MODS  := $(DEPS_ROOT)/usr/lib/modules/$$(ls $(DEPS_ROOT)/usr/lib/modules | head -n1)/kernel
 GUEST_MODULES := net/core/failover drivers/net/net_failover drivers/net/virtio_net \
                  drivers/block/virtio_blk drivers/virtio/virtio_balloon \
                  drivers/char/hw_random/virtio-rng drivers/acpi/button drivers/input/evdev
@@ -25,7 +26,7 @@ define guest_copy_modules
 	$(Q)for m in $(2); do xz -dc $(GUEST_MODS)/$$m.ko.xz > $(1)/$$(basename $$m).ko; done
 endef
 
-$(GUEST_DIR)/initrd.cpio.gz: tests/guest/init $(GUEST_DIR)/wafer-guest-tool $(B)/busybox-guest/busybox tests/guest/guest.mk
+$(GUEST_DIR)/initrd.cpio.gz: tests/guest/init $(GUEST_DIR)/wafer-guest-tool $(B)/busybox-guest/busybox tests/guest/guest.mk $(DEPS)/.stamp
 	@echo "  GUEST   $@"
 	$(Q)rm -rf $(GUEST_DIR)/root && mkdir -p $(GUEST_DIR)/root/{bin,dev,proc,sys,etc,tmp}
 	$(Q)cp $(B)/busybox-guest/busybox tests/guest/init $(GUEST_DIR)/wafer-guest-tool $(GUEST_DIR)/root/bin/
@@ -35,11 +36,11 @@ $(GUEST_DIR)/initrd.cpio.gz: tests/guest/init $(GUEST_DIR)/wafer-guest-tool $(B)
 
 # Shared outer root: busybox (with sh), modules, wafer-vmm, guest kernel + initrd.
 # Each t40 test adds its /test/run script and packs the cpio itself.
-$(GUEST_DIR)/outer/.stamp: $(GUEST_DIR)/initrd.cpio.gz $(B)/bin/wafer-vmm $(B)/busybox-guest/busybox
+$(GUEST_DIR)/outer/.stamp: $(GUEST_DIR)/initrd.cpio.gz $(B)/bin/wafer-vmm $(B)/busybox-guest/busybox $(KERNEL)
 	@echo "  VMMTEST $(GUEST_DIR)/outer"
 	$(Q)rm -rf $(GUEST_DIR)/outer && mkdir -p $(GUEST_DIR)/outer/{bin,dev,proc,sys,tmp,run,test,guest}
 	$(Q)cp $(B)/busybox-guest/busybox $(B)/bin/wafer-vmm $(GUEST_DIR)/vmmctl $(GUEST_DIR)/outer/bin/
-	$(Q)cp $(DEPS_ROOT)/boot/vmlinuz-$(GUEST_KVER) $(GUEST_DIR)/outer/guest/vmlinuz
+	$(Q)cp $(KERNEL) $(GUEST_DIR)/outer/guest/vmlinuz
 	$(Q)cp $(GUEST_DIR)/initrd.cpio.gz $(GUEST_DIR)/outer/guest/initrd
 	$(call guest_copy_modules,$(GUEST_DIR)/outer/lib/modules,$(VMMTEST_MODULES))
 	$(Q)touch $@
