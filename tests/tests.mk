@@ -29,7 +29,10 @@ SYSTEM_TESTS ?= $(sort $(wildcard tests/system/t[0-9]*.sh))
 host-tools: $(B)/bin/host/waferctl $(B)/dev-pki/.stamp
 .PHONY: host-tools
 
-systest: image host-tools
+# Everything the system tests use besides the image: the test guest and the
+# outer VMM test root (tests/guest/guest.mk), the VMM's test build, host tools.
+SYSTEST_DEPS += image host-tools guest $(B)/bin/wafer-vmm-test
+systest: $(SYSTEST_DEPS)
 	@tests/system/run-all $(B) $(SYSTEM_TESTS)
 
 test: check
