@@ -1,7 +1,8 @@
 /* agent_main.c: wafer-agent entry point: options, identity and trust store,
- * VM registry recovery (re-attach to running VMMs, autostart), then the
+ * dropping the capabilities it does not use, VM registry recovery (re-attach to running VMMs, autostart), then the
  * HTTPS accept loop until SIGTERM. */
 #include "agent.h"
+#include "agent_privs.h"
 #include "api.h"
 #include "enroll.h"
 #include "events.h"
@@ -130,6 +131,15 @@ int main(int argc, char **argv)
 		wlog(WLOG_ERR, "server", "%s", err);
 		return 2;
 	}
+	/* Port 443 is bound: from here on only the capabilities the agent uses
+	 * (docs/isolation.md), before any thread exists. */
+	char warn[128];
+	if (agent_privs_drop(warn, sizeof warn, err, sizeof err)) {
+		wlog(WLOG_ERR, "privs", "%s", err);
+		return 2;
+	}
+	if (warn[0])
+		wlog(WLOG_WARN, "privs", "%s", warn);
 	enroll_init();
 	events_init();
 	if (vm_registry_init(err, sizeof err))

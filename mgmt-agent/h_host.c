@@ -1,6 +1,7 @@
 /* h_host.c: GET /api/v1/host, /host/stats, /host/logs and POST
  * /host/reboot, /host/shutdown (through init's control socket). */
 #include "agent.h"
+#include "agent_privs.h"
 #include "api.h"
 #include "enroll.h"
 #include "events.h"
@@ -71,6 +72,7 @@ void h_host(struct api_ctx *x)
 	json_w_kstr(&w, "enrollment", enroll_open() ? "open" : "closed");
 	json_w_kint(&w, "vms", nvms);
 	json_w_kint(&w, "vms_running", running);
+	agent_privs_json(&w);
 	agent_path(p, sizeof p, agent_cfg.etc_dir, "manifest.json");
 	json_w_key(&w, "manifest");
 	struct json_doc d;

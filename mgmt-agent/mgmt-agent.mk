@@ -8,7 +8,7 @@
 AGENT_CORE_SRCS := $(addprefix mgmt-agent/, agent_config.c api.c api_routes.c conn.c enroll.c events.c \
 	h_console.c h_host.c h_images.c h_listeners.c h_metrics.c h_vms.c hostinfo.c http_parse.c netlisten.c \
 	router.c server.c tap.c tasks.c tls_server.c tls_x509.c vm_exitlog.c vm_registry.c vm_run.c vm_spec.c ws_frame.c \
-	audit.c cgroup.c jail.c vm_isolation.c vm_jail.c)
+	audit.c cgroup.c jail.c vm_isolation.c vm_jail.c agent_privs.c)
 LIB_VMMCTL_SRCS ?= $(wildcard lib/vmmctl.c)
 AGENT_SRCS := mgmt-agent/agent_main.c $(AGENT_CORE_SRCS) $(LIB_JSON_SRCS) $(LIB_WLOG_SRCS) \
 	$(LIB_CFGSTORE_SRCS) $(LIB_VMMCTL_SRCS) $(LIB_INITCTL_SRCS)
@@ -94,3 +94,8 @@ UNIT_TESTS += agent_isolation
 UT_agent_isolation_SRCS := mgmt-agent/tests/test_isolation.c mgmt-agent/cgroup.c mgmt-agent/jail.c \
 	mgmt-agent/audit.c mgmt-agent/agent_config.c mgmt-agent/vm_spec.c mgmt-agent/router.c \
 	$(LIB_INITCTL_SRCS) $(LIB_JSON_SRCS) $(LIB_WLOG_SRCS)
+
+# The agent's own capabilities (docs/isolation.md, "The agent's own privileges").
+UNIT_TESTS += agent_privs
+UT_agent_privs_SRCS := mgmt-agent/tests/test_privs.c mgmt-agent/agent_privs.c $(LIB_JSON_SRCS)
+UT_agent_privs_LIBS := -lpthread

@@ -4,6 +4,7 @@
  * visible in its root, cgroup limits and usage. Operators (and the system
  * tests, since the appliance has no shell) see the confinement for real. */
 #include "vm_internal.h"
+#include "agent_privs.h"
 #include "cgroup.h"
 
 #include <dirent.h>
@@ -186,8 +187,13 @@ void vm_isolation_json(struct json_w *w, const struct vm *v)
 	if (v->pid) {
 		write_status(w, v->pid);
 		write_threads(w, v->pid);
+		/* /proc/<pid>/ns and /root of another uid: CAP_SYS_PTRACE, this
+		 * thread only, for these reads */
+		int raised = agent_privs_raise(PRIVS_SYS_PTRACE) == 0;
 		write_ns(w, v->pid);
 		write_root(w, v->pid);
+		if (raised)
+			agent_privs_lower();
 		write_cgroup(w, v);
 	}
 	json_w_obj_end(w);
