@@ -21,7 +21,9 @@ vmm_root_hook() {
 	done
 	mkdir -p "$root/usr/share/qemu"
 	for f in bios-256k.bin qboot.rom bios-microvm.bin linuxboot_dma.bin kvmvapic.bin; do
-		[ -e /usr/share/qemu/$f ] && cp -L /usr/share/qemu/$f "$root/usr/share/qemu/"
+		for d in /usr/share/qemu /usr/share/seabios; do
+			[ -e $d/$f ] && cp -L $d/$f "$root/usr/share/qemu/" && break
+		done
 	done
 	true
 }
@@ -36,7 +38,7 @@ rss_extra() {   # KiB resident outside mappings of >= 256 MiB (the guest RAM)
 }
 dd if=/dev/zero of=/tmp/bench.img bs=1M count=0 seek=128 2>/dev/null
 
-for round in 1 2 3; do
+for round in 1 2; do
 	a=$(up); wafer-vmm --id b --vcpus 2 --memory-mib 256 $GUEST --control /run/b.sock \
 		--cmdline "console=ttyS0 quiet gtest=smp" 2>/tmp/b.err; b=$(up)
 	echo "BENCH boot wafer-vmm round $round: $(secs $((b-a))) s ($(grep -o 'boot time [0-9]* ms' /tmp/b.err))"
