@@ -22,7 +22,7 @@ $(WAFER_SIGN): $(call host_objs,$(WAFER_SIGN_SRCS)) $(MBEDTLS_HOST_LIBS)
 
 # wafer-abstate: lib/abstate on the build machine (tests, preparing media).
 WAFER_ABSTATE := $(B)/bin/host/wafer-abstate
-$(WAFER_ABSTATE): $(call host_objs,image/tools/wafer-abstate.c $(LIB_ABSTATE_SRCS))
+$(WAFER_ABSTATE): $(call host_objs,image/tools/wafer-abstate.c $(LIB_ABSTATE_SRCS) $(LIB_FSUTIL_SRCS))
 	@mkdir -p $(@D)
 	@echo "  LINK    $@"
 	$(Q)$(HOST_CC) -o $@ $(filter %.o,$^)

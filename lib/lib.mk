@@ -30,8 +30,10 @@ UT_lib_initctl_SRCS := lib/tests/test_initctl.c $(LIB_INITCTL_SRCS)
 # (wafer-sign); A/B state files (GRUB env block, U-Boot text env).
 LIB_UPDATE_SRCS      := lib/update_bundle.c lib/update_bundle_read.c
 LIB_UPDATE_SIGN_SRCS := lib/update_bundle_sign.c
-LIB_UPDATE_SLOT_SRCS := lib/update_slot.c lib/fsutil.c
-LIB_ABSTATE_SRCS     := lib/abstate.c lib/abstate_env.c lib/fsutil.c
+# update_slot and abstate also need $(LIB_FSUTIL_SRCS) (not listed here, so
+# that a program combining several libraries links fsutil once).
+LIB_UPDATE_SLOT_SRCS := lib/update_slot.c
+LIB_ABSTATE_SRCS     := lib/abstate.c lib/abstate_env.c
 UPDATE_LIB_OBJS = $(foreach s,$(LIB_UPDATE_SRCS) $(LIB_UPDATE_SIGN_SRCS) lib/update_slot.c lib/tests/test_update_bundle.c,$(patsubst %.c,%.o,$(s)))
 $(addprefix $(B)/obj/target/,$(UPDATE_LIB_OBJS)): CFLAGS_EXTRA += $(MBEDTLS_TARGET_INC)
 $(addprefix $(B)/obj/target/,$(UPDATE_LIB_OBJS)): | $(B)/mbedtls-target/.stamp
@@ -39,7 +41,7 @@ $(addprefix $(B)/obj/host/,$(UPDATE_LIB_OBJS)) $(addprefix $(B)/obj/test/,$(UPDA
 $(addprefix $(B)/obj/host/,$(UPDATE_LIB_OBJS)) $(addprefix $(B)/obj/test/,$(UPDATE_LIB_OBJS)): | $(B)/mbedtls-host/.stamp
 UNIT_TESTS += lib_update_bundle lib_abstate
 UT_lib_update_bundle_SRCS := lib/tests/test_update_bundle.c $(LIB_UPDATE_SRCS) $(LIB_UPDATE_SIGN_SRCS) \
-	$(LIB_UPDATE_SLOT_SRCS)
+	$(LIB_UPDATE_SLOT_SRCS) $(LIB_FSUTIL_SRCS)
 UT_lib_update_bundle_LIBS = $(MBEDTLS_HOST_LIBS)
 UT_lib_update_bundle_DEPS = $(MBEDTLS_HOST_LIBS)
-UT_lib_abstate_SRCS := lib/tests/test_abstate.c $(LIB_ABSTATE_SRCS)
+UT_lib_abstate_SRCS := lib/tests/test_abstate.c $(LIB_ABSTATE_SRCS) $(LIB_FSUTIL_SRCS)
