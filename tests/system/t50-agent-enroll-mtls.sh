@@ -46,6 +46,26 @@ grep -q '"code":"forbidden"' "$T/body" || fail "403 body is not a JSON error: $(
 pass "reader write refused with a JSON 403"
 [ "$(code $(auth admin) "$URL/api/v1/host")" = 200 ] || fail "admin GET host failed"
 FP=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["fingerprint"])' "$T/body")
+# the agent runs with only the capabilities it uses (docs/isolation.md)
+python3 - "$T/body" > "$T/privs.txt" <<'PY' || fail "agent privileges: $(cat $T/privs.txt)"
+import json, sys
+a = json.load(open(sys.argv[1]))["agent"]
+eff, bnd, prm = (int(a[k], 16) for k in ("cap_eff", "cap_bnd", "cap_prm"))
+print("CapEff", a["cap_eff"], "CapBnd", a["cap_bnd"], "kept:", ",".join(a["capabilities"]),
+      "on demand:", ",".join(a["on_demand"]))
+banned = {16: "sys_module", 17: "sys_rawio", 19: "sys_ptrace", 22: "sys_boot", 25: "sys_time"}
+bad = [n for b, n in banned.items() if eff >> b & 1]
+bad += [n for b, n in banned.items() if b != 19 and bnd >> b & 1]  # gone for good
+bad += ["inh/amb not empty"] if int(a["cap_inh"], 16) or int(a["cap_amb"], 16) else []
+bad += ["no_new_privs not set"] if a["no_new_privs"] != 1 else []
+bad += ["core dumps allowed"] if a["core_limit"] != 0 else []
+bad += ["effective not within permitted"] if eff & ~prm else []
+bad += ["sys_admin not kept"] if not eff >> 21 & 1 else []
+if bad:
+    print("not dropped:", bad)
+    sys.exit(1)
+PY
+pass "agent privileges: $(head -1 "$T/privs.txt")"
 grep -q '"kvm":true' "$T/body" && pass "host reports KVM available" || log "host reports no KVM"
 $CTL -H 127.0.0.1:$PORT --cert "$PKI/admin.pem" --key "$PKI/admin.key" --fingerprint "$FP" host > "$T/host.log" 2>&1 \
 	|| fail "waferctl host with the pinned fingerprint failed: $(cat $T/host.log)"
