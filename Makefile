@@ -80,12 +80,15 @@ help:
 	@echo "  make test       every test: unit tests, then system tests in QEMU"
 	@echo "  make check      unit tests only (host build, ASan/UBSan), the fast loop"
 	@echo "  make bench      benchmarks (separate from tests; print figures)"
+	@echo "  make update     the signed update bundle $(B)/wafer-$(BOARD)-$(VERSION).update (also part of make)"
+	@echo "  make pxe-config CONF=wafer.conf TRUST='ca.pem ...'   a second PXE initrd with settings (docs/pxe.md)"
 	@echo "  make host-deps  install the build machine's packages (apt-get, as root)"
 	@echo "  make deps       fetch and unpack the Debian trixie packages into $(B)/deps"
 	@echo "  make clean      remove build/;  make distclean  also remove dl/"
 	@echo
 	@echo "Variables: BOARD=$(BOARD)  V=1 (show commands)  VERSION=$(VERSION)"
 	@echo "           RUN_PORT=$(RUN_PORT)  RUN_FW=$(RUN_FW) (bios|uefi|uboot|pxe)  RUN_MEM=4096  RUN_DISK_GIB=$(RUN_DISK_GIB)"
+	@echo "           RELEASE_KEY=path (sign update bundles with the builder's key; default: dev-pki/release.key)"
 
 clean:
 	rm -rf build

@@ -4,7 +4,9 @@
 # guest's kernel and initrd with waferctl (SHA-256 verified), upload a 100 MiB
 # image, create a VM, start it, read its serial console through the API,
 # see its state in events and metrics, shut it down gracefully (ACPI), start
-# and hard-stop it, delete it; errors on the way are JSON with the right status.
+# and hard-stop it; reboot the host and find the definitions kept and an
+# autostart VM running again; delete them; errors on the way are JSON with the
+# right status.
 . tests/system/lib.sh
 CTL=$B/bin/host/waferctl
 PKI=$DEV_PKI
@@ -80,6 +82,28 @@ esac
 for _ in $(seq 20); do code "$URL/api/v1/vms/g1" >/dev/null; [ "$(jget '["state"]')" = stopped ] && break; sleep 0.5; done
 [ "$(jget '["state"]')" = stopped ] || fail "after stop: $(cat $T/body)"
 pass "hard stop: stopped, reason $(jget '["exit_reason"]')"
+# Persistence across a host reboot: definitions and disks stay on the
+# datastore, and an autostart VM comes back running by itself.
+SPEC3='{"name":"g3","vcpus":1,"memory_mib":128,"autostart":true,"boot":{"kernel":"vmlinuz","initrd":"initrd","cmdline":"console=ttyS0 quiet"},"disks":[{"size_mib":4}]}'
+[ "$(code -X POST -d "$SPEC3" "$URL/api/v1/vms")" = 201 ] || fail "create autostart VM: $(cat $T/body)"
+[ "$(code -X POST -d '{}' "$URL/api/v1/host/reboot")" = 202 ] || fail "host reboot not accepted: $(cat $T/body)"
+sleep 5
+for _ in $(seq 180); do [ "$(code "$URL/api/v1/host")" = 200 ] && break; sleep 1; done
+[ "$(code "$URL/api/v1/host")" = 200 ] || fail "API did not come back after the host reboot"
+[ "$(code "$URL/api/v1/vms/g1")" = 200 ] && [ "$(jget '["state"]')" = stopped ] || fail "g1 after reboot: $(cat $T/body)"
+ok=0
+for _ in $(seq 120); do
+	code "$URL/api/v1/vms/g3/console" >/dev/null
+	grep -q "GUEST tick 2" "$T/body" && { ok=1; break; }
+	sleep 1
+done
+[ $ok = 1 ] || fail "autostart VM g3 did not run after the host reboot: $(code "$URL/api/v1/vms/g3"; cat $T/body)"
+[ "$(code "$URL/api/v1/vms/g3")" = 200 ] && [ "$(jget '["state"]')" = running ] || fail "g3 state after reboot: $(cat $T/body)"
+pass "after a host reboot: g1's definition kept (stopped), autostart VM g3 running"
+[ "$(code -X POST -d '{}' "$URL/api/v1/vms/g3/stop")" = 200 ] || fail "stop g3: $(cat $T/body)"
+for _ in $(seq 20); do code "$URL/api/v1/vms/g3" >/dev/null; [ "$(jget '["state"]')" = stopped ] && break; sleep 0.5; done
+[ "$(code -X DELETE "$URL/api/v1/vms/g3")" = 204 ] || fail "delete g3: $(cat $T/body)"
+
 [ "$(code -X DELETE "$URL/api/v1/images/vmlinuz")" = 409 ] || fail "deleting an image in use was not refused"
 [ "$(code -X DELETE "$URL/api/v1/vms/g1")" = 204 ] || fail "delete VM: $(cat $T/body)"
 [ "$(code "$URL/api/v1/vms/g1")" = 404 ] || fail "deleted VM still there"
