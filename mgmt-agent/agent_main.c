@@ -3,6 +3,7 @@
  * HTTPS accept loop until SIGTERM. */
 #include "agent.h"
 #include "agent_privs.h"
+#include "cgroup.h"
 #include "api.h"
 #include "enroll.h"
 #include "events.h"
@@ -134,6 +135,8 @@ int main(int argc, char **argv)
 	/* Port 443 is bound: from here on only the capabilities the agent uses
 	 * (docs/isolation.md), before any thread exists. */
 	char warn[128];
+	if (cg_prepare(CG_ROOT, err, sizeof err))
+		wlog(WLOG_WARN, "vm", "%s (VM starts will fail)", err);
 	if (agent_privs_drop(warn, sizeof warn, err, sizeof err)) {
 		wlog(WLOG_ERR, "privs", "%s", err);
 		return 2;

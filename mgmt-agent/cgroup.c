@@ -46,10 +46,9 @@ static void cg_delegate(const char *dir)
 		cg_write(dir, "cgroup.subtree_control", *c, NULL, 0);
 }
 
-int cg_create(const char *root, const char *id, const struct cg_limits *l,
-	      char *path, size_t pathlen, char *err, size_t errlen)
+int cg_prepare(const char *root, char *err, size_t errlen)
 {
-	char parent[512], v[64];
+	char parent[512];
 	snprintf(parent, sizeof parent, "%s/%s", root, CG_PARENT);
 	cg_delegate(root);
 	if (mkdir(parent, 0755) < 0 && errno != EEXIST) {
@@ -57,6 +56,16 @@ int cg_create(const char *root, const char *id, const struct cg_limits *l,
 		return -1;
 	}
 	cg_delegate(parent);
+	return 0;
+}
+
+int cg_create(const char *root, const char *id, const struct cg_limits *l,
+	      char *path, size_t pathlen, char *err, size_t errlen)
+{
+	char parent[512], v[64];
+	snprintf(parent, sizeof parent, "%s/%s", root, CG_PARENT);
+	if (cg_prepare(root, err, errlen))
+		return -1;
 	snprintf(path, pathlen, "%s/%s", parent, id);
 	if (mkdir(path, 0755) < 0 && errno != EEXIST) {
 		snprintf(err, errlen, "cgroup: mkdir %s: %s", path, strerror(errno));

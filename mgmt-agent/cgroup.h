@@ -30,6 +30,9 @@ struct cg_usage {
 
 /* The limits of a VM with this spec. */
 void cg_limits_for(const struct vm_spec *s, struct cg_limits *out);
+/* <root>/wafer with the controllers enabled for its children. The agent
+ * calls it before dropping cap_dac_override: the cgroup2 root is mode 0555. */
+int cg_prepare(const char *root, char *err, size_t errlen);
 /* Create (or reuse) <root>/wafer/<id> and write the limits; path receives
  * the cgroup folder. 0 or -1 with err. */
 int cg_create(const char *root, const char *id, const struct cg_limits *l,
