@@ -59,6 +59,9 @@ EPILOGUE
 # in $T/NAME.log; returns 0 when the run printed TEST-DONE failed=0 and no TEST-FAIL.
 vmm_run() {
 	local name=$1 tmo=$2 root=$T/$1.root
+	if [ ! -f $B/guest/outer/.stamp ]; then
+		echo "$name: $B/guest/outer is missing: run 'make guest' first (test guest + wafer-vmm)"; return 1
+	fi
 	rm -rf "$root"; cp -a $B/guest/outer "$root"; rm -f "$root/.stamp"
 	if declare -F vmm_root_hook >/dev/null; then vmm_root_hook "$root"; fi   # extra files (bench)
 	{ vmm_prologue; cat; vmm_epilogue; } > "$root/test/run"
