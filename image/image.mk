@@ -2,7 +2,7 @@
 
 IMAGE        := $(B)/wafer-$(BOARD).img
 BOOTLOADERS_DIR := $(B)/bootloaders
-BOOT_CMDLINE ?= console=tty1 console=ttyS0,115200 quiet
+BOOT_CMDLINE ?= console=tty1 console=ttyS0,115200 quiet panic=10
 BOOTLOADER_FILES := $(BOOTLOADERS_DIR)/core.img $(BOOTLOADERS_DIR)/BOOTX64.EFI \
 	$(BOOTLOADERS_DIR)/grub.cfg $(BOOTLOADERS_DIR)/boot.scr
 PXE_DIR      := $(B)/pxe
