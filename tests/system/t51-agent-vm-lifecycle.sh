@@ -8,30 +8,10 @@
 # autostart VM running again; delete them; errors on the way are JSON with the
 # right status.
 . tests/system/lib.sh
-CTL=$B/bin/host/waferctl
-PKI=$DEV_PKI
-GUEST_DIR=$B/guest/outer/guest
-[ -x "$CTL" ] && [ -f "$PKI/ca.pem" ] || fail "needs make host-tools"
-[ -f "$GUEST_DIR/vmlinuz" ] && [ -f "$GUEST_DIR/initrd" ] || fail "needs the test guest ($GUEST_DIR)"
+. tests/system/agent-lib.sh
 
-img_copy box 1024
-img_mkdir_config "$T/box.img" trust
-img_put_config "$T/box.img" "$PKI/ca.pem" trust/dev-ca.pem
-qemu_start box bios
-PORT=$(api_port box)
-URL=https://127.0.0.1:$PORT
-A=(--cert "$PKI/admin.pem" --key "$PKI/admin.key")
-# on failure, keep the host's log ring (agent, VMM lines) with the test's logs
-fail() {
-	curl -sk -m 10 "${A[@]}" "https://127.0.0.1:$(api_port box)/api/v1/host/logs" > "$T/hostlog.log" 2>/dev/null
-	echo "FAIL: $TEST_NAME: $*"; _failed=1; exit 1
-}
-code() { curl -sk -o "$T/body" -w '%{http_code}' "${A[@]}" "$@" 2>/dev/null; }
-jget() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval("d"+sys.argv[2]))' "$T/body" "$1"; }
-for _ in $(seq 120); do [ "$(code "$URL/api/v1/host")" = 200 ] && break; sleep 1; done
-[ "$(code "$URL/api/v1/host")" = 200 ] || fail "API did not come up with the pre-installed CA"
-FP=$(jget '["fingerprint"]')
-W=("$CTL" -H 127.0.0.1:$PORT "${A[@]}" --fingerprint "$FP")
+agent_img box
+agent_boot box
 pass "API up with the pre-installed development CA"
 
 "${W[@]}" image upload vmlinuz "$GUEST_DIR/vmlinuz" > "$T/up1.log" 2>&1 || fail "kernel upload: $(cat $T/up1.log)"

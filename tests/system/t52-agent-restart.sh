@@ -13,37 +13,17 @@
 # for init to restart the service. Nothing of this is in the product image.
 . tests/system/lib.sh
 . tests/system/init-lib.sh
-CTL=$B/bin/host/waferctl
-PKI=$DEV_PKI
-GUEST_DIR=$B/guest/outer/guest
-[ -x "$CTL" ] && [ -f "$PKI/ca.pem" ] || fail "needs make host-tools"
-[ -f "$GUEST_DIR/vmlinuz" ] && [ -f "$GUEST_DIR/initrd" ] || fail "needs the test guest ($GUEST_DIR)"
+. tests/system/agent-lib.sh
 
-img_copy box 1024
-img_mkdir_config "$T/box.img" trust
-img_put_config "$T/box.img" "$PKI/ca.pem" trust/dev-ca.pem
+agent_img box
 img_add_overlay box "waitfile:/data/wafer/images/t52-kill,kill:wafer-agent"
-qemu_start box bios
-PORT=$(api_port box)
-URL=https://127.0.0.1:$PORT
-A=(--cert "$PKI/admin.pem" --key "$PKI/admin.key")
-# on failure, keep the host's log ring (agent, VMM lines) with the test's logs
-fail() {
-	curl -sk -m 10 "${A[@]}" "https://127.0.0.1:$(api_port box)/api/v1/host/logs" > "$T/hostlog.log" 2>/dev/null
-	echo "FAIL: $TEST_NAME: $*"; _failed=1; exit 1
-}
-code() { curl -sk -m 20 -o "$T/body" -w '%{http_code}' "${A[@]}" "$@" 2>/dev/null; }
-jget() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval("d"+sys.argv[2]))' "$T/body" "$1"; }
+agent_boot box
 # last_tick: the highest "GUEST tick N" in the console read through the API
 last_tick() {
 	code "$URL/api/v1/vms/g1/console" > "$T/cc" || true
 	[ "$(cat "$T/cc")" = 200 ] || { echo -1; return; }
 	grep -ao 'GUEST tick [0-9]*' "$T/body" | tail -n 1 | awk '{ print $3 + 0 }'
 }
-for _ in $(seq 120); do [ "$(code "$URL/api/v1/host")" = 200 ] && break; sleep 1; done
-[ "$(code "$URL/api/v1/host")" = 200 ] || fail "API did not come up"
-FP=$(jget '["fingerprint"]')
-W=("$CTL" -H 127.0.0.1:$PORT "${A[@]}" --fingerprint "$FP")
 "${W[@]}" image upload vmlinuz "$GUEST_DIR/vmlinuz" > "$T/up1.log" 2>&1 || fail "kernel upload: $(cat $T/up1.log)"
 "${W[@]}" image upload initrd "$GUEST_DIR/initrd" > "$T/up2.log" 2>&1 || fail "initrd upload: $(cat $T/up2.log)"
 SPEC='{"name":"g1","vcpus":1,"memory_mib":128,"boot":{"kernel":"vmlinuz","initrd":"initrd","cmdline":"console=ttyS0 quiet gtest=acpi"}}'

@@ -8,30 +8,10 @@
 # types a command into the test guest's shell and reads its output back; a
 # reader certificate is refused (403) and a stopped VM is a 409.
 . tests/system/lib.sh
-CTL=$B/bin/host/waferctl
-PKI=$DEV_PKI
-GUEST_DIR=$B/guest/outer/guest
-[ -x "$CTL" ] && [ -f "$PKI/ca.pem" ] || fail "needs make host-tools"
-[ -f "$GUEST_DIR/vmlinuz" ] && [ -f "$GUEST_DIR/initrd" ] || fail "needs the test guest ($GUEST_DIR)"
+. tests/system/agent-lib.sh
 
-img_copy box 1024
-img_mkdir_config "$T/box.img" trust
-img_put_config "$T/box.img" "$PKI/ca.pem" trust/dev-ca.pem
-qemu_start box bios
-PORT=$(api_port box)
-URL=https://127.0.0.1:$PORT
-A=(--cert "$PKI/admin.pem" --key "$PKI/admin.key")
-# on failure, keep the host's log ring (agent, VMM lines) with the test's logs
-fail() {
-	curl -sk -m 10 "${A[@]}" "https://127.0.0.1:$(api_port box)/api/v1/host/logs" > "$T/hostlog.log" 2>/dev/null
-	echo "FAIL: $TEST_NAME: $*"; _failed=1; exit 1
-}
-code() { curl -sk -m 20 -o "$T/body" -w '%{http_code}' "${A[@]}" "$@" 2>/dev/null; }
-jget() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval("d"+sys.argv[2]))' "$T/body" "$1"; }
-for _ in $(seq 120); do [ "$(code "$URL/api/v1/host")" = 200 ] && break; sleep 1; done
-[ "$(code "$URL/api/v1/host")" = 200 ] || fail "API did not come up"
-FP=$(jget '["fingerprint"]')
-W=("$CTL" -H 127.0.0.1:$PORT "${A[@]}" --fingerprint "$FP")
+agent_img box
+agent_boot box
 # NTP and DHCP clients bind their sockets once they run: wait for both.
 wait_log box 'Services +udhcpc up, ntpd up' 60 || fail "udhcpc/ntpd not up"
 sleep 3
