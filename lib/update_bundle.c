@@ -18,16 +18,7 @@ enum {
 	OFF_RESERVED = 180,
 };
 
-static void seterr(char *err, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void seterr(char *err, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-	if (!err || !len)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, len, fmt, ap);
-	va_end(ap);
-}
+#include "errbuf.h"
 
 const char *upd_part_name(enum upd_part p)
 {
