@@ -5,10 +5,11 @@ INIT_OBJS := $(patsubst %.c,$(B)/obj/target/%.o,$(INIT_SRCS))
 
 $(INIT_OBJS): $(B)/gen/wafer-version.h
 
-$(B)/bin/wafer-init: $(INIT_OBJS) $(call target_objs,$(LIB_FSUTIL_SRCS)) $(TOOLCHAIN)/.stamp
+INIT_LIB_SRCS := $(LIB_FSUTIL_SRCS) $(LIB_ABSTATE_SRCS)
+$(B)/bin/wafer-init: $(INIT_OBJS) $(call target_objs,$(INIT_LIB_SRCS)) $(TOOLCHAIN)/.stamp
 	@mkdir -p $(@D)
 	@echo "  LINK    $@"
-	$(Q)$(MUSL_CC) $(TARGET_LDFLAGS) -o $@ $(INIT_OBJS) $(call target_objs,$(LIB_FSUTIL_SRCS))
+	$(Q)$(MUSL_CC) $(TARGET_LDFLAGS) -o $@ $(INIT_OBJS) $(call target_objs,$(INIT_LIB_SRCS))
 
 wafer-init: $(B)/bin/wafer-init
 .PHONY: wafer-init
@@ -26,6 +27,9 @@ UT_init_modalias_SRCS := initramfs/init/tests/test_modalias.c initramfs/init/ini
 
 UNIT_TESTS += init_gpt
 UT_init_gpt_SRCS := initramfs/init/tests/test_gpt.c initramfs/init/init_gpt.c
+
+UNIT_TESTS += init_trial
+UT_init_trial_SRCS := initramfs/init/tests/test_trial.c initramfs/init/init_trial.c $(LIB_ABSTATE_SRCS) $(LIB_FSUTIL_SRCS)
 
 UNIT_TESTS += init_backoff
 UT_init_backoff_SRCS := initramfs/init/tests/test_backoff.c initramfs/init/init_backoff.c

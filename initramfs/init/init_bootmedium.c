@@ -290,6 +290,23 @@ void bootmedium_config(void)
 		fs_mkdir_p("/config", 0755);
 }
 
+int bootmedium_mount_boot(const char *dir, int rw)
+{
+	if (!g_have_medium)
+		return -1;
+	return mount_part(&g_medium, PART_BOOT, dir, "vfat",
+			  (rw ? 0 : MS_RDONLY) | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME,
+			  "umask=077,codepage=437,iocharset=iso8859-1,shortname=mixed");
+}
+
+void bootmedium_umount_boot(const char *dir)
+{
+	if (umount2(dir, 0) == 0)
+		return;
+	ilog(LOG_WARNING, "medium: umount %s: %s; detaching it", dir, strerror(errno));
+	umount2(dir, MNT_DETACH);
+}
+
 void bootmedium_data(void)
 {
 	struct medium *m = &g_medium;

@@ -15,4 +15,10 @@ void bootmedium_config(void);
 /* Grow and mount /data (may run in a child process: it only mounts, writes
  * the medium and reports problems). */
 void bootmedium_data(void);
+/* Mount the boot partition (ESP, WAFERBOOT) on dir, read-only unless rw,
+ * always noatime; 0 or -1 (stateless, or the mount failed: a problem on the
+ * screen). Unmount it again right after use: the ESP is not mounted in
+ * steady state. */
+int bootmedium_mount_boot(const char *dir, int rw);
+void bootmedium_umount_boot(const char *dir);
 #endif

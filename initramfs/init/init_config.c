@@ -47,6 +47,7 @@ static const struct key keys[] = {
 	{ "watchdog_timeout", KT_INT, F(watchdog_timeout), 5, 600, NULL, 0 },
 	{ "log_ring_kib", KT_INT, F(log_ring_kib), 64, 65536, NULL, 0 },
 	{ "ctrl_alt_del", KT_ENUM, F(ctrl_alt_del), 0, 0, e_cad, 0 },
+	{ "update_trial_timeout", KT_INT, F(update_trial_timeout), 60, 86400, NULL, 0 },
 };
 #define NKEYS (sizeof keys / sizeof keys[0])
 
@@ -60,6 +61,7 @@ void config_defaults(struct config *c)
 	c->watchdog_timeout = 60;
 	c->log_ring_kib = 1024;
 	c->ctrl_alt_del = CFG_CAD_IGNORE;
+	c->update_trial_timeout = 600;
 }
 
 void config_error(struct config_errors *errs, const char *fmt, ...)
@@ -310,10 +312,11 @@ static char *trim(char *s)
 	return s;
 }
 
-/* Keys owned by the agent live in the same file; init leaves them alone. */
+/* Keys owned by the agent live in the same file; init leaves them alone
+ * (update_trial_timeout is init's own: its trial watchdog). */
 static int foreign_key(const char *k)
 {
-	return strncmp(k, "agent_", 6) == 0 || strncmp(k, "update_", 7) == 0;
+	return !key_find(k) && (strncmp(k, "agent_", 6) == 0 || strncmp(k, "update_", 7) == 0);
 }
 
 static void parse_line(struct config *c, const char *origin, int lineno, char *line,

@@ -36,6 +36,7 @@ struct config {
 	int watchdog_timeout;     /* seconds */
 	int log_ring_kib;
 	int ctrl_alt_del;         /* enum cfg_cad */
+	int update_trial_timeout; /* seconds after boot a trial boot has to commit */
 };
 
 /* One reported problem, with where it came from: "wafer.conf:12: ...". */

@@ -8,6 +8,7 @@
 #include "init_shutdown.h"
 #include "init_state.h"
 #include "init_status.h"
+#include "init_trialwatch.h"
 #include "wafer-version.h"
 #include <errno.h>
 #include <poll.h>
@@ -23,12 +24,14 @@ static size_t status_reply(char *out, size_t n)
 	size_t o = (size_t)snprintf(out, n,
 		"ok\nversion=%s\nboard=%s\nslot=%s\nboot=%s\nhostname=%s\nuptime_ms=%lld\nkvm=%s\n"
 		"stateless=%d\nmedium=%s\nuplink=%s\nbridge=%s\n",
-		WAFER_VERSION, WAFER_BOARD, g_st.slot, g_st.boot_path, g_st.hostname,
+		g_st.version, WAFER_BOARD, g_st.slot, g_st.boot_path, g_st.hostname,
 		(long long)(mono_ms() - g_st.boot_ms), g_st.kvm_ok > 0 ? "yes" : "no", g_st.stateless,
 		g_st.medium, g_st.uplink, MGMT_BRIDGE);
 	for (int i = 0; i < ns && o < n; i++)
 		o += (size_t)snprintf(out + o, n - o, "service.%s=%s pid=%d restarts=%d\n", t[i].name,
 				      t[i].pid > 0 ? "up" : "down", (int)t[i].pid, t[i].restarts);
+	if (o < n && trialwatch_text()[0])
+		o += (size_t)snprintf(out + o, n - o, "update=%s\n", trialwatch_text());
 	if (o < n)
 		status_problems(out + o, n - o);
 	return strlen(out);

@@ -15,6 +15,7 @@
 #include "init_state.h"
 #include "init_status.h"
 #include "init_syslog.h"
+#include "init_trialwatch.h"
 #include "init_watchdog.h"
 #include "fsutil.h"
 #include "wafer-version.h"
@@ -55,6 +56,25 @@ static void read_cmdline(void)
 		snprintf(g_st.slot, sizeof g_st.slot, "?");
 	if (cmdline_get(&g_st.cmdline, "wafer.boot", g_st.boot_path, sizeof g_st.boot_path) != 1)
 		g_st.boot_path[0] = '\0';
+}
+
+/* The running system's version: /etc/wafer/version (an update's initramfs
+ * carries its own), else the one init was compiled with. */
+static void read_version(void)
+{
+	char *v = NULL;
+	size_t len = 0;
+	snprintf(g_st.version, sizeof g_st.version, "%s", WAFER_VERSION);
+	if (fs_read_file("/etc/wafer/version", sizeof g_st.version - 1, &v, &len) != 0)
+		return;
+	len = strcspn(v, "\r\n");
+	int ok = len > 0;
+	for (size_t i = 0; i < len; i++)
+		ok &= (v[i] >= '0' && v[i] <= '9') || (v[i] >= 'a' && v[i] <= 'z') || (v[i] >= 'A' && v[i] <= 'Z') ||
+		      strchr("._+~-", v[i]) != NULL;
+	if (ok)
+		snprintf(g_st.version, sizeof g_st.version, "%.*s", (int)len, v);
+	free(v);
 }
 
 /* No SysRq, Ctrl-Alt-Del as a signal to init, a panic reboots the host, and
@@ -262,8 +282,9 @@ static void boot(void)
 	ilog_open();
 	console_open_all();
 	read_cmdline();
-	console_printf("Wafer %s (%s) slot %s booting\n", WAFER_VERSION, WAFER_BOARD, g_st.slot);
-	ilog(LOG_INFO, "Wafer %s (%s) slot %s booting; consoles: %s", WAFER_VERSION, WAFER_BOARD,
+	read_version();
+	console_printf("Wafer %s (%s) slot %s booting\n", g_st.version, WAFER_BOARD, g_st.slot);
+	ilog(LOG_INFO, "Wafer %s (%s) slot %s booting; consoles: %s", g_st.version, WAFER_BOARD,
 	     g_st.slot, console_names());
 	lock_down();
 	entropy_mix();
@@ -275,6 +296,7 @@ static void boot(void)
 	bootmedium_config();
 	bgjob_start("data", bootmedium_data, data_done);
 	load_config();
+	trialwatch_boot();
 	if (logsrv_start(g_st.cfg.log_ring_kib) != 0)
 		status_problem("log", "log sockets unavailable (see kernel log)");
 	syslog_start(g_st.cfg.syslog);
@@ -316,6 +338,7 @@ static void run(void)
 			check_entropy();
 			check_lease();
 			syslog_tick();
+			trialwatch_tick();
 		}
 		status_refresh(0);
 	}

@@ -18,6 +18,7 @@ struct init_state {
 	struct cmdline cmdline;
 	struct config cfg;
 	struct config_errors cfg_errs;
+	char version[64];         /* /etc/wafer/version: the running system's */
 	char slot[16];
 	char boot_path[24];       /* wafer.boot=: grub-bios, grub-efi, u-boot, pxe */
 	char hostname[64];

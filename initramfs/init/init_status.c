@@ -9,6 +9,7 @@
 #include "init_net.h"
 #include "init_services.h"
 #include "init_state.h"
+#include "init_trialwatch.h"
 #include "fsutil.h"
 #include "wafer-version.h"
 #include <arpa/inet.h>
@@ -206,7 +207,7 @@ static void compose(void)
 {
 	char *s = g_screen;
 	size_t o = 0;
-	o = add(s, o, "\n  Wafer %s (%s)   slot %s%s%s   host %s\n", WAFER_VERSION, WAFER_BOARD, g_st.slot,
+	o = add(s, o, "\n  Wafer %s (%s)   slot %s%s%s   host %s\n", g_st.version, WAFER_BOARD, g_st.slot,
 		g_st.boot_path[0] ? " via " : "", g_st.boot_path, g_st.hostname[0] ? g_st.hostname : "-");
 	o = add(s, o, "  ------------------------------------------------------------------\n");
 	o = compose_net(s, o);
@@ -221,6 +222,8 @@ static void compose(void)
 	else
 		o = add(s, o, "  Storage      %s%s\n", g_st.medium, g_st.data_ready ? "" : ", /data not ready yet");
 	o = compose_services(s, o);
+	if (trialwatch_text()[0])
+		o = add(s, o, "  Update       %s\n", trialwatch_text());
 	int np = 0;
 	for (int i = 0; i < PROBLEM_MAX; i++)
 		if (g_prob[i].key[0])

@@ -164,6 +164,30 @@ static void t_empty_resets(void)
 	WT_EQ_INT(e.n, 5); /* the five duplicates, nothing else */
 }
 
-WTEST_MAIN("init_config", WT_CASE(t_empty_resets), WT_CASE(t_defaults), WT_CASE(t_valid), WT_CASE(t_malformed),
+/* update_trial_timeout is init's (trial watchdog); other update_ and agent_
+ * keys belong to the agent and are skipped silently, file and command line. */
+static void t_update_keys(void)
+{
+	parse("update_grace = 30\nupdate_trial_timeout = 90\nagent_x = 1\nupdate_whatever=zz\n");
+	WT_EQ_INT(e.n, 0);
+	WT_EQ_INT(c.update_trial_timeout, 90);
+	parse("");
+	WT_EQ_INT(c.update_trial_timeout, 600);
+	parse("update_trial_timeout = 59\nupdate_trial_timeout = 86401\nupdate_trial_timeout = 1m\n");
+	WT_EQ_INT(e.n, 3);
+	WT_EQ_STR(e.msg[0], "wafer.conf:1: update_trial_timeout: '59' is not a number from 60 to 86400");
+	WT_EQ_INT(c.update_trial_timeout, 600);
+	parse("update_trial_timeout = 86400\n");
+	WT_EQ_INT(c.update_trial_timeout, 86400);
+	memset(&e, 0, sizeof e);
+	config_apply_cmdline(&c, "wafer.update_grace=5 wafer.update_trial_timeout=60", &e);
+	WT_EQ_INT(e.n, 0);
+	WT_EQ_INT(c.update_trial_timeout, 60);
+	config_apply_cmdline(&c, "wafer.update_trial_timeout=10", &e);
+	WT_EQ_INT(e.n, 1);
+	WT_EQ_INT(c.update_trial_timeout, 60);
+}
+
+WTEST_MAIN("init_config", WT_CASE(t_update_keys), WT_CASE(t_empty_resets), WT_CASE(t_defaults), WT_CASE(t_valid), WT_CASE(t_malformed),
 	   WT_CASE(t_unknown_and_duplicate), WT_CASE(t_oversized), WT_CASE(t_binary_and_many_errors),
 	   WT_CASE(t_cmdline), WT_CASE(t_check), WT_CASE(t_list_limits))
