@@ -1,6 +1,6 @@
 /* agent_main.c: wafer-agent entry point: options, identity and trust store,
- * dropping the capabilities it does not use, VM registry recovery (re-attach to running VMMs, autostart), then the
- * HTTPS accept loop until SIGTERM. */
+ * dropping the capabilities it does not use, VM registry recovery (re-attach to running VMMs, autostart),
+ * the update state (report a rollback, commit a healthy trying boot), then the HTTPS accept loop until SIGTERM. */
 #include "agent.h"
 #include "agent_privs.h"
 #include "cgroup.h"
@@ -9,6 +9,7 @@
 #include "events.h"
 #include "server.h"
 #include "tls_server.h"
+#include "update.h"
 #include "vm.h"
 #include "wlog.h"
 
@@ -39,6 +40,7 @@ static void usage(FILE *f)
 		"  --run-dir DIR         runtime state and sockets (/run/wafer)\n"
 		"  --vmm PATH            wafer-vmm binary (/usr/bin/wafer-vmm)\n"
 		"  --etc-dir DIR         build identity: version, manifest.json (/etc/wafer)\n"
+		"  --esp-dir DIR         use DIR as the boot partition for updates (tests; default: mount it)\n"
 		"  --max-conns N         concurrent connections (64)\n"
 		"  --max-conns-per-ip N  per client address (16)\n"
 		"  --handshake-ms N      TLS handshake deadline (10000)\n"
@@ -72,7 +74,7 @@ static void parse_args(int argc, char **argv)
 		{ "etc-dir", 1, 0, 'e' }, { "max-conns", 1, 0, 1 }, { "max-conns-per-ip", 1, 0, 2 },
 		{ "handshake-ms", 1, 0, 3 }, { "request-ms", 1, 0, 4 }, { "idle-ms", 1, 0, 5 },
 		{ "io-ms", 1, 0, 6 }, { "max-header", 1, 0, 7 }, { "no-autostart", 0, 0, 8 },
-		{ "log-level", 1, 0, 9 }, { "log-time", 0, 0, 10 }, { "version", 0, 0, 11 },
+		{ "log-level", 1, 0, 9 }, { "log-time", 0, 0, 10 }, { "version", 0, 0, 11 }, { "esp-dir", 1, 0, 12 },
 		{ "help", 0, 0, 'h' }, { 0, 0, 0, 0 },
 	};
 	int c, lvl;
@@ -102,6 +104,7 @@ static void parse_args(int argc, char **argv)
 			wlog_set_level((enum wlog_level)lvl);
 			break;
 		case 10: wflags |= WLOG_TIMESTAMP; break;
+		case 12: agent_cfg.esp_dir = optarg; break;
 		case 11: printf("wafer-agent %s\n", agent_version()); exit(0);
 		case 'h': usage(stdout); exit(0);
 		default: usage(stderr); exit(1);
@@ -149,6 +152,7 @@ int main(int argc, char **argv)
 		wlog(WLOG_ERR, "vm", "%s (VM management degraded)", err);
 	wlog(WLOG_INFO, "server", "wafer-agent %s listening on port %d, host certificate %s",
 	     agent_version(), agent_cfg.port, tls_host_fingerprint());
+	update_boot();
 	server_run(lfd, &stop_flag);
 	wlog(WLOG_INFO, "server", "stopping (VMs keep running)");
 	close(lfd);

@@ -13,6 +13,8 @@ const struct route api_routes[] = {
 	{ "GET",    "/api/v1/host/listeners",         h_host_listeners, ROLE_READER, 0 },
 	{ "POST",   "/api/v1/host/reboot",            h_host_reboot,   ROLE_ADMIN,  1 * KiB },
 	{ "POST",   "/api/v1/host/shutdown",          h_host_shutdown, ROLE_ADMIN,  1 * KiB },
+	{ "GET",    "/api/v1/host/update",            h_update_get,    ROLE_READER, 0 },
+	{ "POST",   "/api/v1/host/update",            h_update_post,   ROLE_ADMIN,  ROUTE_STREAM_BODY },
 	{ "GET",    "/api/v1/vms",                    h_vms_list,      ROLE_READER, 0 },
 	{ "POST",   "/api/v1/vms",                    h_vms_create,    ROLE_ADMIN,  64 * KiB },
 	{ "GET",    "/api/v1/vms/{id}",               h_vm_get,        ROLE_READER, 0 },

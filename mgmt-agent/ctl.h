@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 struct ctl_opts {
 	const char *host;         /* host[:port] */
@@ -57,6 +58,8 @@ int ctl_body_all(struct ctl_conn *c, char **out, size_t *len);
 /* One request → parsed JSON. Returns the HTTP status (error responses are
  * printed and return the status too), or -1 on connection failure. */
 int ctl_call(const char *method, const char *path, const char *body, struct json_doc *doc);
+/* One request, the response body printed as it is; returns the exit code. */
+int ctl_call_print(const char *method, const char *path, const char *body);
 /* Print an API error body / a connection error; returns exit code 1. */
 int ctl_print_error(int status, const struct json_doc *doc);
 
@@ -75,6 +78,10 @@ int ctl_cmd_image(int argc, char **argv);
 int ctl_cmd_vm(int argc, char **argv);
 int ctl_cmd_raw(int argc, char **argv);
 int ctl_cmd_pki(int argc, char **argv);
+/* host update FILE [--force] [--reboot] | host update-status (ctl_update.c) */
+int ctl_cmd_update(int argc, char **argv);
+/* An upload's progress bar on stderr: "[####   ]  42% 7/18 MiB 3.1 MiB/s". */
+void ctl_progress(uint64_t done, uint64_t total, time_t start);
 /* Stream a GET's body to stdout (logs, console, events). */
 int ctl_stream(const char *path);
 /* The interactive WebSocket console of a VM (ctl_console.c). */

@@ -45,6 +45,11 @@ static int call_print(const char *method, const char *path, const char *body)
 	return 0;
 }
 
+int ctl_call_print(const char *method, const char *path, const char *body)
+{
+	return call_print(method, path, body);
+}
+
 int ctl_cmd_raw(int argc, char **argv)
 {
 	if (!strcmp(argv[0], "tasks"))
@@ -74,8 +79,10 @@ int ctl_cmd_host(int argc, char **argv)
 		return call_print("POST", "/api/v1/host/reboot", "{}");
 	if (argc > 1 && !strcmp(argv[1], "shutdown"))
 		return call_print("POST", "/api/v1/host/shutdown", "{}");
+	if (argc > 1 && (!strcmp(argv[1], "update") || !strcmp(argv[1], "update-status")))
+		return ctl_cmd_update(argc - 1, argv + 1);
 	if (argc > 1) {
-		fprintf(stderr, "usage: waferctl host [stats|reboot|shutdown]\n");
+		fprintf(stderr, "usage: waferctl host [stats|reboot|shutdown|update FILE [--force] [--reboot]|update-status]\n");
 		return 2;
 	}
 	if (ctl.json)
@@ -154,7 +161,7 @@ int ctl_cmd_enroll(int argc, char **argv)
 	return rc;
 }
 
-static void progress(uint64_t done, uint64_t total, time_t start)
+void ctl_progress(uint64_t done, uint64_t total, time_t start)
 {
 	double el = difftime(time(NULL), start);
 	int pct = total ? (int)(done * 100 / total) : 100;
@@ -206,12 +213,12 @@ static int image_upload(const char *name, const char *file)
 		done += (uint64_t)n;
 		if (tty && time(NULL) != last) {
 			last = time(NULL);
-			progress(done, (uint64_t)st.st_size, start);
+			ctl_progress(done, (uint64_t)st.st_size, start);
 		}
 	}
 	close(fd);
 	if (tty) {
-		progress(done, (uint64_t)st.st_size, start);
+		ctl_progress(done, (uint64_t)st.st_size, start);
 		fputc('\n', stderr);
 	}
 	char *resp = NULL;

@@ -27,6 +27,8 @@ static void usage(FILE *f)
 		"  --timeout SECONDS        network timeout (30)\n"
 		"commands:\n"
 		"  host [stats|reboot|shutdown]\n"
+		"  host update FILE [--force] [--reboot]   install a signed update bundle\n"
+		"  host update-status   slots, versions, try state, last update\n"
 		"  vm list | show VM | create FILE.json | start|stop|shutdown|reboot|pause|resume VM\n"
 		"  vm rm VM | vm console VM [--follow | --interactive (WebSocket; Ctrl-] quits)]\n"
 		"  image list | upload NAME FILE | rm NAME\n"

@@ -9,6 +9,8 @@ void h_host_logs(struct api_ctx *x);
 void h_host_listeners(struct api_ctx *x);
 void h_host_reboot(struct api_ctx *x);
 void h_host_shutdown(struct api_ctx *x);
+void h_update_get(struct api_ctx *x);
+void h_update_post(struct api_ctx *x);
 void h_vms_list(struct api_ctx *x);
 void h_vms_create(struct api_ctx *x);
 void h_vm_get(struct api_ctx *x);

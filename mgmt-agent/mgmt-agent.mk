@@ -8,12 +8,15 @@
 AGENT_CORE_SRCS := $(addprefix mgmt-agent/, agent_config.c api.c api_routes.c conn.c enroll.c events.c \
 	h_console.c h_host.c h_images.c h_listeners.c h_metrics.c h_vms.c hostinfo.c http_parse.c netlisten.c \
 	router.c server.c tap.c tasks.c tls_server.c tls_x509.c vm_exitlog.c vm_registry.c vm_run.c vm_spec.c ws_frame.c \
-	audit.c cgroup.c jail.c vm_isolation.c vm_jail.c agent_privs.c)
+	audit.c cgroup.c jail.c vm_isolation.c vm_jail.c agent_privs.c \
+	agent_conf.c h_update.c update_esp.c update_health.c update_policy.c update_probe.c update_run.c update_view.c)
 LIB_VMMCTL_SRCS ?= $(wildcard lib/vmmctl.c)
-AGENT_SRCS := mgmt-agent/agent_main.c $(AGENT_CORE_SRCS) $(LIB_JSON_SRCS) $(LIB_WLOG_SRCS) \
-	$(LIB_CFGSTORE_SRCS) $(LIB_VMMCTL_SRCS) $(LIB_INITCTL_SRCS)
+# lib/update_slot and lib/abstate use fsutil, which LIB_CFGSTORE_SRCS brings.
+AGENT_LIB_SRCS := $(LIB_JSON_SRCS) $(LIB_WLOG_SRCS) $(LIB_CFGSTORE_SRCS) $(LIB_VMMCTL_SRCS) $(LIB_INITCTL_SRCS) \
+	$(LIB_UPDATE_SRCS) $(LIB_UPDATE_SLOT_SRCS) $(LIB_ABSTATE_SRCS)
+AGENT_SRCS := mgmt-agent/agent_main.c $(AGENT_CORE_SRCS) $(AGENT_LIB_SRCS)
 WAFERCTL_SRCS := $(addprefix mgmt-agent/, ctl_main.c ctl_client.c ctl_cmds.c ctl_console.c ctl_vm.c ctl_pki.c \
-	ctl_table.c http_parse.c tls_x509.c ws_frame.c) $(LIB_JSON_SRCS) $(LIB_WLOG_SRCS) $(LIB_FSUTIL_SRCS)
+	ctl_table.c ctl_update.c http_parse.c tls_x509.c ws_frame.c) $(LIB_JSON_SRCS) $(LIB_WLOG_SRCS) $(LIB_FSUTIL_SRCS)
 
 # Every mgmt-agent object sees the mbedTLS headers of its build.
 $(B)/obj/target/mgmt-agent/%.o: CFLAGS_EXTRA += $(MBEDTLS_TARGET_INC)
@@ -73,8 +76,7 @@ UT_agent_wsframe_SRCS := mgmt-agent/tests/test_wsframe.c mgmt-agent/ws_frame.c
 UT_agent_wsframe_LIBS := $(MBEDTLS_HOST_LIBS)
 UT_agent_wsframe_DEPS := $(MBEDTLS_HOST_LIBS)
 UT_agent_spec_SRCS    := mgmt-agent/tests/test_spec.c mgmt-agent/vm_spec.c mgmt-agent/router.c $(LIB_JSON_SRCS)
-UT_agent_openapi_SRCS := mgmt-agent/tests/test_openapi.c $(AGENT_CORE_SRCS) $(LIB_JSON_SRCS) \
-	$(LIB_WLOG_SRCS) $(LIB_CFGSTORE_SRCS) $(LIB_VMMCTL_SRCS) $(LIB_INITCTL_SRCS)
+UT_agent_openapi_SRCS := mgmt-agent/tests/test_openapi.c $(AGENT_CORE_SRCS) $(AGENT_LIB_SRCS)
 UT_agent_openapi_LIBS := $(MBEDTLS_HOST_LIBS)
 UT_agent_openapi_DEPS := $(MBEDTLS_HOST_LIBS)
 
@@ -99,3 +101,12 @@ UT_agent_isolation_SRCS := mgmt-agent/tests/test_isolation.c mgmt-agent/cgroup.c
 UNIT_TESTS += agent_privs
 UT_agent_privs_SRCS := mgmt-agent/tests/test_privs.c mgmt-agent/agent_privs.c $(LIB_JSON_SRCS)
 UT_agent_privs_LIBS := -lpthread
+
+# Updates (docs/updates.md): policy, GET rendering, whole updates into a
+# temporary folder standing in for the boot partition.
+UNIT_TESTS += agent_update
+UT_agent_update_SRCS := mgmt-agent/tests/test_update.c mgmt-agent/update_policy.c mgmt-agent/update_view.c \
+	mgmt-agent/update_run.c mgmt-agent/agent_conf.c mgmt-agent/agent_config.c $(LIB_JSON_SRCS) $(LIB_WLOG_SRCS) \
+	$(LIB_FSUTIL_SRCS) $(LIB_UPDATE_SRCS) $(LIB_UPDATE_SIGN_SRCS) $(LIB_UPDATE_SLOT_SRCS) $(LIB_ABSTATE_SRCS)
+UT_agent_update_LIBS := $(MBEDTLS_HOST_LIBS) -lpthread
+UT_agent_update_DEPS := $(MBEDTLS_HOST_LIBS)

@@ -1,0 +1,172 @@
+/* ctl_update.c: waferctl host update FILE [--force] [--reboot] (stream a
+ * signed bundle to POST /api/v1/host/update with a progress bar on a
+ * terminal, plain percentage lines otherwise) and waferctl host
+ * update-status (GET /api/v1/host/update). */
+#include "ctl.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static const char *s_or(const struct json_node *o, const char *k)
+{
+	const char *s = json_get_str(o, k);
+	return s && *s ? s : "-";
+}
+
+static int status_print(void)
+{
+	struct json_doc d;
+	int st = ctl_call("GET", "/api/v1/host/update", NULL, &d);
+	if (st < 0)
+		return 1;
+	if (st >= 300) {
+		ctl_print_error(st, &d);
+		json_doc_free(&d);
+		return 1;
+	}
+	const struct json_node *r = json_root(&d), *sl = json_get(r, "slots"), *l = json_get(r, "last_update");
+	const struct json_node *h = json_get(r, "health"), *stl = json_get(r, "stateless");
+	printf("running      slot %s, version %s (boot %s)\n", s_or(r, "running_slot"), s_or(r, "running_version"),
+	       s_or(r, "boot"));
+	if (stl && stl->bval) {
+		printf("state        stateless (no boot medium): no slots to update\n");
+	} else {
+		const struct json_node *tl = json_get(r, "tries_left");
+		printf("state        %s; committed %s, trying %s (%lld tries left)\n", s_or(r, "outcome"),
+		       s_or(r, "committed"), s_or(r, "trying"), tl ? (long long)tl->ival : 0);
+		for (const char *k = "A\0B\0"; *k; k += 2)
+			printf("slot %s       %s\n", k, s_or(json_get(sl, k), "version"));
+	}
+	if (json_is(l, JSON_OBJECT))
+		printf("last update  %s: slot %s, version %s: %s\n", s_or(l, "result"), s_or(l, "slot"),
+		       s_or(l, "version"), s_or(l, "message"));
+	else
+		printf("last update  none\n");
+	const struct json_node *g = json_get(h, "grace_s"), *c = json_get(h, "committed_after_s");
+	if (json_is(c, JSON_NUMBER))
+		printf("health       committed %.1f s after the agent started (grace %lld s)\n", c->num,
+		       g ? (long long)g->ival : 0);
+	else
+		printf("health       grace %lld s\n", g ? (long long)g->ival : 0);
+	json_doc_free(&d);
+	return 0;
+}
+
+static int upload(const char *file, bool force, bool reboot)
+{
+	struct stat st;
+	char path[96], buf[65536];
+	int fd = open(file, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		fprintf(stderr, "waferctl: %s: %s\n", file, fd < 0 || errno ? strerror(errno) : "not a file");
+		if (fd >= 0)
+			close(fd);
+		return 1;
+	}
+	snprintf(path, sizeof path, "/api/v1/host/update%s%s%s", force || reboot ? "?" : "",
+		 force ? "force=1" : "", reboot ? (force ? "&reboot=1" : "reboot=1") : "");
+	/* after the last byte the host still writes, reads back and stores the
+	 * try state before it answers */
+	if (ctl.timeout_ms && ctl.timeout_ms < 300000)
+		ctl.timeout_ms = 300000;
+	struct ctl_conn c;
+	if (ctl_connect(&c) || ctl_send(&c, "POST", path, "application/octet-stream", NULL, (size_t)st.st_size,
+					 "Connection: close\r\n")) {
+		fprintf(stderr, "waferctl: %s\n", c.err);
+		ctl_close(&c);
+		close(fd);
+		return 1;
+	}
+	uint64_t done = 0, total = (uint64_t)st.st_size;
+	time_t start = time(NULL), last = 0;
+	bool tty = isatty(2);
+	int last_pct = -1;
+	ssize_t n;
+	while ((n = read(fd, buf, sizeof buf)) > 0) {
+		if (ctl_write(&c, buf, (size_t)n))
+			break;   /* the host refused early: its answer says why */
+		done += (uint64_t)n;
+		int pct = total ? (int)(done * 100 / total) : 100;
+		if (tty && time(NULL) != last) {
+			last = time(NULL);
+			ctl_progress(done, total, start);
+		} else if (!tty && pct / 10 != last_pct / 10) {
+			last_pct = pct;
+			fprintf(stderr, "waferctl: sent %d%% (%llu of %llu bytes)\n", pct, (unsigned long long)done,
+				(unsigned long long)total);
+		}
+	}
+	close(fd);
+	if (tty) {
+		ctl_progress(done, total, start);
+		fputc('\n', stderr);
+		fprintf(stderr, "waferctl: sent; the host writes the slot and reads it back...\n");
+	}
+	char *resp = NULL;
+	size_t len;
+	if (ctl_response(&c) < 0 || ctl_body_all(&c, &resp, &len)) {
+		fprintf(stderr, "waferctl: update failed after %llu bytes: %s\n", (unsigned long long)done, c.err);
+		ctl_close(&c);
+		return 1;
+	}
+	int status = c.status;
+	ctl_close(&c);
+	struct json_doc d;
+	int rc = 0;
+	if (json_parse(&d, resp, len, NULL, NULL) != 0) {
+		fprintf(stderr, "waferctl: HTTP %d\n", status);
+		free(resp);
+		return 1;
+	}
+	const struct json_node *r = json_root(&d), *b = json_get(r, "bytes"), *ms = json_get(r, "written_ms");
+	if (status >= 300) {
+		rc = ctl_print_error(status, &d);
+	} else if (ctl.json) {
+		fwrite(resp, 1, len, stdout);
+	} else {
+		printf("slot %s now holds version %s (was %s): %lld bytes verified and written in %.1f s\n",
+		       s_or(r, "slot"), s_or(r, "version"), s_or(r, "previous_version"), b ? (long long)b->ival : 0,
+		       ms ? (double)ms->ival / 1000.0 : 0.0);
+		printf(reboot ? "the host reboots into it now; it is committed once healthy "
+				"(waferctl host update-status)\n"
+			      : "the next reboot tries it (waferctl host reboot); it is committed once healthy\n");
+	}
+	json_doc_free(&d);
+	free(resp);
+	return rc;
+}
+
+int ctl_cmd_update(int argc, char **argv)
+{
+	if (!strcmp(argv[0], "update-status")) {
+		if (argc != 1) {
+			fprintf(stderr, "usage: waferctl host update-status\n");
+			return 2;
+		}
+		if (ctl.json)
+			return ctl_call_print("GET", "/api/v1/host/update", NULL);
+		return status_print();
+	}
+	const char *file = NULL;
+	bool force = false, reboot = false;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--force"))
+			force = true;
+		else if (!strcmp(argv[i], "--reboot"))
+			reboot = true;
+		else if (argv[i][0] != '-' && !file)
+			file = argv[i];
+		else
+			file = NULL, argc = 0;
+	}
+	if (!file) {
+		fprintf(stderr, "usage: waferctl host update FILE [--force] [--reboot]\n");
+		return 2;
+	}
+	return upload(file, force, reboot);
+}

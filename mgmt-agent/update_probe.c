@@ -1,0 +1,85 @@
+/* update_probe.c: the health check "the API answers": a TLS connection to
+ * the agent's own listener on the loopback address, pinned to the host
+ * certificate, and a request without a client certificate; any HTTP status
+ * line back (401 is expected) proves accept loop, TLS and dispatch work. */
+#include "tls_server.h"
+#include "tls_x509.h"
+#include "update.h"
+#include "errbuf.h"
+
+#include <mbedtls/net_sockets.h>
+#include <mbedtls/ssl.h>
+#include <stdio.h>
+#include <string.h>
+
+static int pin(void *p, mbedtls_x509_crt *crt, int depth, uint32_t *flags)
+{
+	char fp[96];
+	(void)p;
+	if (depth == 0 && tls_fingerprint(crt, fp) == 0 && !strcmp(fp, tls_host_fingerprint()))
+		*flags = 0;
+	return 0;
+}
+
+bool upd_probe_api(int port, char *why, size_t n)
+{
+	mbedtls_net_context net;
+	mbedtls_ssl_context ssl;
+	mbedtls_ssl_config conf;
+	char ps[16], buf[64] = "";
+	int rc;
+	bool ok = false;
+	mbedtls_net_init(&net);
+	mbedtls_ssl_init(&ssl);
+	mbedtls_ssl_config_init(&conf);
+	snprintf(ps, sizeof ps, "%d", port);
+	if ((rc = mbedtls_net_connect(&net, "127.0.0.1", ps, MBEDTLS_NET_PROTO_TCP)) &&
+	    (rc = mbedtls_net_connect(&net, "::1", ps, MBEDTLS_NET_PROTO_TCP))) {
+		seterr(why, n, "cannot connect to the API on port %d", port);
+		goto out;
+	}
+	if ((rc = mbedtls_ssl_config_defaults(&conf, MBEDTLS_SSL_IS_CLIENT, MBEDTLS_SSL_TRANSPORT_STREAM,
+					      MBEDTLS_SSL_PRESET_DEFAULT)))
+		goto tls;
+	mbedtls_ssl_conf_rng(&conf, tls_rng, NULL);
+	mbedtls_ssl_conf_authmode(&conf, MBEDTLS_SSL_VERIFY_REQUIRED);
+	mbedtls_ssl_conf_verify(&conf, pin, NULL);
+	mbedtls_ssl_conf_read_timeout(&conf, 5000);
+	if ((rc = mbedtls_ssl_setup(&ssl, &conf)))
+		goto tls;
+	mbedtls_ssl_set_bio(&ssl, &net, mbedtls_net_send, NULL, mbedtls_net_recv_timeout);
+	while ((rc = mbedtls_ssl_handshake(&ssl)) == MBEDTLS_ERR_SSL_WANT_READ || rc == MBEDTLS_ERR_SSL_WANT_WRITE)
+		;
+	if (rc)
+		goto tls;
+	static const char req[] = "GET /api/v1/host HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
+	if ((rc = mbedtls_ssl_write(&ssl, (const unsigned char *)req, sizeof req - 1)) < 0)
+		goto tls;
+	size_t got = 0;
+	while (got < 12) {
+		rc = mbedtls_ssl_read(&ssl, (unsigned char *)buf + got, sizeof buf - 1 - got);
+		if (rc == MBEDTLS_ERR_SSL_WANT_READ || rc == MBEDTLS_ERR_SSL_WANT_WRITE)
+			continue;
+		if (rc == MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET)
+			continue;
+		if (rc <= 0)
+			break;
+		got += (size_t)rc;
+	}
+	buf[got] = '\0';
+	ok = !strncmp(buf, "HTTP/1.1 ", 9);
+	if (!ok)
+		seterr(why, n, "the API answered no HTTP status line");
+	mbedtls_ssl_close_notify(&ssl);
+	goto out;
+tls: {
+	char e[160];
+	tls_strerror(rc, e, sizeof e);
+	seterr(why, n, "TLS to the API on port %d: %s", port, e);
+}
+out:
+	mbedtls_net_free(&net);
+	mbedtls_ssl_free(&ssl);
+	mbedtls_ssl_config_free(&conf);
+	return ok;
+}
