@@ -4,6 +4,7 @@
  * trial on the status screen, ends it with an orderly reboot. */
 #include "init_trialwatch.h"
 #include "init_bootmedium.h"
+#include "init_console.h"
 #include "init_log.h"
 #include "init_loop.h"
 #include "init_shutdown.h"
@@ -96,6 +97,7 @@ void trialwatch_tick(void)
 	g_tr.armed = 0;
 	snprintf(g_tr.text, sizeof g_tr.text, "slot %c (version %s) not healthy after %d s: rolling back", g_tr.slot,
 		 g_tr.version, g_tr.timeout_s);
+	console_printf("\n  update: %s\n", g_tr.text); /* the screen is cleared for the reboot next */
 	shutdown_request(SHUTDOWN_REBOOT, "update trial ran out");
 }
 
