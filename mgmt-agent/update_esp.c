@@ -96,7 +96,10 @@ int esp_mount(bool rw, char *dir, size_t n, char *err, size_t errlen)
 		return -1;
 	}
 	unsigned long fl = MS_NOATIME | MS_NOSUID | MS_NODEV | MS_NOEXEC | (rw ? 0 : MS_RDONLY);
-	if (mount(dev, dir, "vfat", fl, "") != 0) {
+	/* init loads vfat and these code pages and mounts the config partition
+	 * with the same options (init_bootmedium.c); the kernel's default
+	 * iocharset (utf8) is not there */
+	if (mount(dev, dir, "vfat", fl, "umask=077,codepage=437,iocharset=iso8859-1,shortname=mixed") != 0) {
 		seterr(err, errlen, "cannot mount the boot partition %s on %s: %s", dev, dir, strerror(errno));
 		return -1;
 	}

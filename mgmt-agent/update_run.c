@@ -63,10 +63,10 @@ static int on_header(void *ctx, const struct upd_info *info)
 	char msg[300], slot = 0, p[300], vpath[320];
 	int st;
 	snprintf(j->version, sizeof j->version, "%s", info->version);
-	if ((st = upd_check_header(info, j->board, j->running_version, j->force, msg, sizeof msg)))
-		return refuse(x, st, "policy", msg);
 	if ((st = upd_check_length(info, j->content_length, msg, sizeof msg)))
 		return refuse(x, st, "bad_bundle", msg);
+	if ((st = upd_check_header(info, j->board, j->running_version, j->force, msg, sizeof msg)))
+		return refuse(x, st, "policy", msg);
 	if ((st = upd_check_state(&j->host, &j->cached, &slot, msg, sizeof msg)))
 		return refuse(x, st, "conflict", msg);
 	/* accepted: only now does the boot medium come into play */
