@@ -3,8 +3,9 @@
 # is in use: counted from outside, by QEMU's block statistics of the boot
 # disk (monitor "info blockstats", virtio0: every write the guest issued to
 # the disk, whatever the guest believes). The first boot's writes must be
-# counted (else the measurement is blind). Prints the figures;
-# FLASH_WATCH_S sets the period (45 s).
+# counted (else the measurement is blind). Steady state begins when the
+# counters have stood still for QUIET_S (35 s). Prints the figures;
+# FLASH_WATCH_S sets the watched period (45 s).
 . tests/system/lib.sh
 
 watch=${FLASH_WATCH_S:-45}
@@ -19,8 +20,6 @@ port=$(api_port box)
 api() { curl -sk --max-time 10 --cert "$DEV_PKI/admin.pem" --key "$DEV_PKI/admin.key" "https://127.0.0.1:$port$1"; }
 for i in $(seq 30); do api /api/v1/host > "$T/host.json" 2>/dev/null && grep -q '"version"' "$T/host.json" && break; sleep 1; done
 grep -q '"version"' "$T/host.json" || fail "API does not answer: $(head -c 300 "$T/host.json")"
-sleep 15       # first-boot work (identity, data partition growth) settles
-
 # written: "BYTES OPS" written to the boot disk (virtio0), from QEMU's monitor.
 written() {
 	printf '{"execute":"qmp_capabilities"}\n{"execute":"human-monitor-command","arguments":{"command-line":"info blockstats"}}\n' |
@@ -31,7 +30,24 @@ written() {
 		|| fail "no block statistics for virtio0 from QEMU: $(head -c 300 "$T/qmp.log")"
 	echo "${BASH_REMATCH[1]} ${BASH_REMATCH[2]}"
 }
+# First-boot work (data partition growth, identity, the agent's folders)
+# reaches the medium late: ext4 commits its journal every 5 s and the kernel
+# writes dirty pages and metadata back after 30 s (dirty_expire). Steady state
+# starts once the counters have not moved for QUIET_S (35 s: one expiry plus
+# one commit), at most SETTLE_MAX_S after the API answered.
+quiet=${QUIET_S:-35} settle_max=${SETTLE_MAX_S:-180}
+t_start=$(date +%s)
 read -r b0 o0 < <(written)
+t_same=$t_start
+while :; do
+	sleep 5
+	read -r b o < <(written)
+	now=$(date +%s)
+	if [ "$b" != "$b0" ] || [ "$o" != "$o0" ]; then b0=$b o0=$o t_same=$now; fi
+	[ $((now - t_same)) -ge "$quiet" ] && break
+	[ $((now - t_start)) -ge "$settle_max" ] && fail "the boot medium was still being written ${settle_max}s after the API answered ($b0 bytes in $o0 writes so far)"
+done
+log "first-boot writes settled $((t_same - t_start))s after the API answered"
 log "boot medium written so far (boot + first-boot work): $b0 bytes in $o0 writes"
 # The counter must see the first boot's writes (GPT and data partition growth).
 [ "$b0" -gt 0 ] || fail "QEMU counted no write at all during the first boot: the measurement is blind"
