@@ -27,6 +27,7 @@ struct agent_config {
 	const char *log_sock;     /* <run_dir>/log.sock */
 	const char *log_in_sock;  /* <run_dir>/log-in.sock */
 	const char *etc_dir;      /* /etc/wafer (version, manifest, PXE trust) */
+	const char *cmdline;      /* /proc/cmdline (wafer.slot=, wafer.boot=, wafer.<key>=) */
 	const char *esp_dir;      /* NULL: mount the boot medium's ESP for updates;
 	                           * else use this folder as the ESP (tests) */
 	bool no_autostart;

@@ -80,7 +80,7 @@ int agent_conf_int(const char *key, int def, int min, int max)
 	if (fs_read_file(path, 64 << 10, &b, &len) == 0 && conf_text_get(b, len, key, val, sizeof val))
 		from = path;
 	free(b);
-	if (fs_read_file("/proc/cmdline", 8192, &b, &len) == 0 && conf_cmdline_get(b, key, val, sizeof val))
+	if (fs_read_file(agent_cfg.cmdline, 8192, &b, &len) == 0 && conf_cmdline_get(b, key, val, sizeof val))
 		from = "the kernel command line";
 	free(b);
 	if (!from || !val[0])

@@ -12,6 +12,7 @@ struct agent_config agent_cfg = {
 	.run_dir = "/run/wafer",
 	.vmm_path = "/usr/bin/wafer-vmm",
 	.etc_dir = "/etc/wafer",
+	.cmdline = "/proc/cmdline",
 	.lim = {
 		.max_conns = 64, .max_conns_per_ip = 16, .handshake_ms = 10000,
 		.request_ms = 30000, .idle_ms = 60000, .io_ms = 30000, .max_head = 8192,

@@ -40,6 +40,7 @@ static void usage(FILE *f)
 		"  --run-dir DIR         runtime state and sockets (/run/wafer)\n"
 		"  --vmm PATH            wafer-vmm binary (/usr/bin/wafer-vmm)\n"
 		"  --etc-dir DIR         build identity: version, manifest.json (/etc/wafer)\n"
+		"  --cmdline FILE        the kernel command line to go by (tests; /proc/cmdline)\n"
 		"  --esp-dir DIR         use DIR as the boot partition for updates (tests; default: mount it)\n"
 		"  --max-conns N         concurrent connections (64)\n"
 		"  --max-conns-per-ip N  per client address (16)\n"
@@ -74,7 +75,7 @@ static void parse_args(int argc, char **argv)
 		{ "etc-dir", 1, 0, 'e' }, { "max-conns", 1, 0, 1 }, { "max-conns-per-ip", 1, 0, 2 },
 		{ "handshake-ms", 1, 0, 3 }, { "request-ms", 1, 0, 4 }, { "idle-ms", 1, 0, 5 },
 		{ "io-ms", 1, 0, 6 }, { "max-header", 1, 0, 7 }, { "no-autostart", 0, 0, 8 },
-		{ "log-level", 1, 0, 9 }, { "log-time", 0, 0, 10 }, { "version", 0, 0, 11 }, { "esp-dir", 1, 0, 12 },
+		{ "log-level", 1, 0, 9 }, { "log-time", 0, 0, 10 }, { "version", 0, 0, 11 }, { "esp-dir", 1, 0, 12 }, { "cmdline", 1, 0, 13 },
 		{ "help", 0, 0, 'h' }, { 0, 0, 0, 0 },
 	};
 	int c, lvl;
@@ -105,6 +106,7 @@ static void parse_args(int argc, char **argv)
 			break;
 		case 10: wflags |= WLOG_TIMESTAMP; break;
 		case 12: agent_cfg.esp_dir = optarg; break;
+		case 13: agent_cfg.cmdline = optarg; break;
 		case 11: printf("wafer-agent %s\n", agent_version()); exit(0);
 		case 'h': usage(stdout); exit(0);
 		default: usage(stderr); exit(1);

@@ -112,13 +112,19 @@ static void *health_main(void *arg)
 			   upd_services_ok(status, why, sizeof why);
 		if (!svc && !why[0])
 			snprintf(why, sizeof why, "init's control socket does not answer");
-		bool api = svc && upd_probe_api(agent_cfg.port, why, sizeof why);
-		if (upd_health_decide(wlog_now_ms(), ready_ms, v.grace_s, svc, api) != UPD_HEALTH_COMMIT) {
-			if ((!svc || !api) && strcmp(why, last_why)) {
+		/* the TLS probe costs a handshake: only once the grace period is over */
+		uint64_t now = wlog_now_ms();
+		bool due = upd_health_decide(now, ready_ms, v.grace_s, true, true) == UPD_HEALTH_COMMIT;
+		bool api = svc && due && upd_probe_api(agent_cfg.port, why, sizeof why);
+		if (upd_health_decide(now, ready_ms, v.grace_s, svc, api) != UPD_HEALTH_COMMIT) {
+			if (why[0] && strcmp(why, last_why)) {
 				wlog(WLOG_INFO, "update", "not healthy yet: %s", why);
 				snprintf(last_why, sizeof last_why, "%s", why);
 			}
 			why[0] = '\0';
+			if (!due && svc && (now - ready_ms) / 1000 % 60 < 2)
+				wlog(WLOG_INFO, "update", "healthy so far; commit in %llu s (update_grace)",
+				     (unsigned long long)(((uint64_t)v.grace_s * 1000 - (now - ready_ms)) / 1000));
 			continue;
 		}
 		while (update_lock_try())
@@ -155,7 +161,7 @@ void update_boot(void)
 	char *cmd = NULL, err[160] = "", dir[512], p[512];
 	upd_view_get(&v);
 	ready_ms = wlog_now_ms();
-	if (fs_read_file("/proc/cmdline", 8192, &cmd, NULL) == 0) {
+	if (fs_read_file(agent_cfg.cmdline, 8192, &cmd, NULL) == 0) {
 		upd_host_parse(cmd, &v.host);
 		free(cmd);
 	}
@@ -200,6 +206,7 @@ void update_boot(void)
 		pthread_attr_t a;
 		pthread_attr_init(&a);
 		pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
+		pthread_attr_setstacksize(&a, 256 * 1024);   /* a TLS handshake (the probe), as server.c */
 		if (pthread_create(&th, &a, health_main, NULL) != 0)
 			wlog(WLOG_ERR, "update", "cannot start the health watcher: the update will roll back");
 		pthread_attr_destroy(&a);
