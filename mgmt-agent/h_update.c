@@ -72,8 +72,8 @@ static void set_updating(bool on, const struct upd_job *j)
 		char p[512];
 		agent_path(p, sizeof p, agent_cfg.run_dir, "update-last");
 		upd_last_save(p, &v.last);
-	} else if (j && j->slot) {
-		/* a failed write may have replaced the inactive slot's old files */
+	} else if (j && j->slot && j->removed_old) {
+		/* the failed update had deleted the inactive slot's old files */
 		v.slot_known[j->slot - 'A'] = false;
 	}
 	upd_view_put(&v);

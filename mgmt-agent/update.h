@@ -128,6 +128,7 @@ struct upd_job {
 	uint64_t bytes;
 	struct ab_state st;            /* the state stored (status 200) */
 	bool touched;                  /* the ESP was mounted read-write */
+	bool removed_old;              /* the slot's old files were deleted for room */
 };
 /* Runs the whole update; fills the result fields. */
 void upd_run(struct upd_job *j);

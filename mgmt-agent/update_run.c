@@ -101,8 +101,10 @@ static int on_header(void *ctx, const struct upd_info *info)
 	if ((st = upd_check_space(need, (uint64_t)sv.f_bavail * sv.f_frsize, reclaim, &remove_old, msg,
 				  sizeof msg)))
 		return refuse(x, st, "no_space", msg);
-	if (remove_old)
+	if (remove_old) {
 		remove_slot_files(p);
+		j->removed_old = true;
+	}
 	if (upd_slot_init(&x->w, p))
 		return refuse(x, 500, "storage", x->w.err);
 	x->writer_ready = true;
@@ -162,7 +164,7 @@ void upd_run(struct upd_job *j)
 	j->code[0] = j->msg[0] = j->version[0] = j->previous_version[0] = '\0';
 	j->slot = 0;
 	j->bytes = 0;
-	j->touched = false;
+	j->touched = j->removed_old = false;
 	if (!x || !buf) {
 		free(x);
 		free(buf);

@@ -375,6 +375,7 @@ static void t_run_good(void)
 	WT_EQ_STR(j.previous_version, "0.1.0");
 	WT_EQ_INT(j.bytes, b.len);
 	WT_CHECK(f.mounts == 1 && f.umounts == 1);
+	WT_CHECK(j.touched && !j.removed_old);   /* a temporary folder has room */
 	char *v = read_str("B/version"), *env = read_str("grub/grubenv"), *k = read_str("B/vmlinuz");
 	WT_EQ_STR(v, "0.1.1\n");
 	WT_CHECK(env && strstr(env, "trying=B\n") && strstr(env, "tries_left=3\n") &&
