@@ -110,18 +110,25 @@ static int vcpu_exit(struct vcpu *c)
 	case KVM_EXIT_MMIO: vcpu_mmio(c); return 0;
 	case KVM_EXIT_INTR: return 0;
 	case KVM_EXIT_HLT: return 0;
-	case KVM_EXIT_SHUTDOWN:
-		vmm_log("vCPU %d: triple fault (shutdown exit)", c->index);
+	case KVM_EXIT_SHUTDOWN: {
+		char st[256];
+		cpu_describe(c->fd, st, sizeof st);
+		vmm_log("vCPU %d: triple fault (shutdown exit) %s", c->index, st);
 		vm_request_exit(vm, VMEXIT_TRIPLE_FAULT);
 		return 1;
+	}
 	case KVM_EXIT_SYSTEM_EVENT:
 		vm_request_exit(vm, r->system_event.type == KVM_SYSTEM_EVENT_RESET ? VMEXIT_REBOOT :
 				    r->system_event.type == KVM_SYSTEM_EVENT_SHUTDOWN ? VMEXIT_POWEROFF :
 				    VMEXIT_INTERNAL_ERROR);
 		return 1;
 	case KVM_EXIT_FAIL_ENTRY:
-		vmm_log("vCPU %d: entry failed, hardware reason 0x%llx", c->index,
-			(unsigned long long)r->fail_entry.hardware_entry_failure_reason);
+	{
+		char st[256];
+		cpu_describe(c->fd, st, sizeof st);
+		vmm_log("vCPU %d: entry failed, hardware reason 0x%llx; %s", c->index,
+			(unsigned long long)r->fail_entry.hardware_entry_failure_reason, st);
+	}
 		break;
 	case KVM_EXIT_INTERNAL_ERROR:
 		vmm_log("vCPU %d: KVM internal error, suberror %u", c->index, r->internal.suberror);

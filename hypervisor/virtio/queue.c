@@ -155,7 +155,8 @@ bool vq_should_notify(const struct guest_mem *m, const struct virtq *q)
 	return !avail || !(ld16(avail) & 1);
 }
 
-size_t iov_copy_from(const struct iovec *iov, unsigned n, size_t off, void *dst, size_t len)
+/* One walk for both directions: to_iov copies buf into the iovec. */
+static size_t iov_copy(const struct iovec *iov, unsigned n, size_t off, uint8_t *buf, size_t len, int to_iov)
 {
 	size_t done = 0;
 	for (unsigned i = 0; i < n && done < len; i++) {
@@ -166,27 +167,23 @@ size_t iov_copy_from(const struct iovec *iov, unsigned n, size_t off, void *dst,
 		size_t k = iov[i].iov_len - off;
 		if (k > len - done)
 			k = len - done;
-		memcpy((uint8_t *)dst + done, (uint8_t *)iov[i].iov_base + off, k);
+		uint8_t *at = (uint8_t *)iov[i].iov_base + off;
+		if (to_iov)
+			memcpy(at, buf + done, k);
+		else
+			memcpy(buf + done, at, k);
 		done += k;
 		off = 0;
 	}
 	return done;
 }
 
+size_t iov_copy_from(const struct iovec *iov, unsigned n, size_t off, void *dst, size_t len)
+{
+	return iov_copy(iov, n, off, dst, len, 0);
+}
+
 size_t iov_copy_to(const struct iovec *iov, unsigned n, size_t off, const void *src, size_t len)
 {
-	size_t done = 0;
-	for (unsigned i = 0; i < n && done < len; i++) {
-		if (off >= iov[i].iov_len) {
-			off -= iov[i].iov_len;
-			continue;
-		}
-		size_t k = iov[i].iov_len - off;
-		if (k > len - done)
-			k = len - done;
-		memcpy((uint8_t *)iov[i].iov_base + off, (const uint8_t *)src + done, k);
-		done += k;
-		off = 0;
-	}
-	return done;
+	return iov_copy(iov, n, off, (uint8_t *)(uintptr_t)src, len, 1);
 }

@@ -192,3 +192,17 @@ int cpu_set_boot_regs(int fd, uint64_t entry, uint64_t zeropage, char *err, size
 	}
 	return 0;
 }
+
+void cpu_describe(int fd, char *out, size_t n)
+{
+	struct kvm_regs r;
+	struct kvm_sregs sr;
+	if (ioctl(fd, KVM_GET_REGS, &r) < 0 || ioctl(fd, KVM_GET_SREGS, &sr) < 0) {
+		snprintf(out, n, "registers unreadable: %s", strerror(errno));
+		return;
+	}
+	snprintf(out, n, "rip=0x%llx rsp=0x%llx cr0=0x%llx cr2=0x%llx cr3=0x%llx cr4=0x%llx efer=0x%llx",
+		 (unsigned long long)r.rip, (unsigned long long)r.rsp, (unsigned long long)sr.cr0,
+		 (unsigned long long)sr.cr2, (unsigned long long)sr.cr3, (unsigned long long)sr.cr4,
+		 (unsigned long long)sr.efer);
+}

@@ -15,4 +15,7 @@ struct kvm_cpuid2 *cpu_cpuid_for(const struct kvm_cpuid2 *base, int index, int n
 int cpu_init_vcpu(int vcpu_fd, const struct kvm_cpuid2 *cpuid, char *err, size_t errlen);
 /* Registers for the Linux 64-bit entry on the boot vCPU. */
 int cpu_set_boot_regs(int vcpu_fd, uint64_t entry, uint64_t zeropage, char *err, size_t errlen);
+/* One line of the vCPU's state for the log (triple faults, failed entries):
+ * rip, rsp, cr0, cr2, cr3, cr4, efer. */
+void cpu_describe(int vcpu_fd, char *out, size_t n);
 #endif
