@@ -11,10 +11,40 @@
 #include "update.h"
 #include "errbuf.h"
 
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <mbedtls/net_sockets.h>
 #include <mbedtls/ssl.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+/* TCP to 127.0.0.1:port within 3 s (a blocking connect could hang for
+ * minutes if loopback were down); the fd, or -1. */
+static int connect_local(int port)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&a, sizeof a) != 0 && errno != EINPROGRESS)
+		goto bad;
+	struct pollfd p = { .fd = fd, .events = POLLOUT };
+	int e = 0;
+	socklen_t el = sizeof e;
+	if (poll(&p, 1, 3000) != 1 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &el) != 0 || e)
+		goto bad;
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	return fd;
+bad:
+	close(fd);
+	return -1;
+}
 
 static int pin(void *p, mbedtls_x509_crt *crt, int depth, uint32_t *flags)
 {
@@ -31,17 +61,15 @@ bool upd_probe_api(int port, char *why, size_t n)
 	mbedtls_ssl_context ssl;
 	mbedtls_ssl_config conf;
 	mbedtls_x509_crt none;   /* no CA: the pin decides (as waferctl --fingerprint) */
-	char ps[16], buf[64] = "";
+	char buf[64] = "";
 	int rc;
 	bool ok = false;
 	mbedtls_net_init(&net);
 	mbedtls_ssl_init(&ssl);
 	mbedtls_ssl_config_init(&conf);
 	mbedtls_x509_crt_init(&none);
-	snprintf(ps, sizeof ps, "%d", port);
-	if ((rc = mbedtls_net_connect(&net, "127.0.0.1", ps, MBEDTLS_NET_PROTO_TCP)) &&
-	    (rc = mbedtls_net_connect(&net, "::1", ps, MBEDTLS_NET_PROTO_TCP))) {
-		seterr(why, n, "cannot connect to the API on port %d", port);
+	if ((net.fd = connect_local(port)) < 0) {
+		seterr(why, n, "cannot connect to the API on 127.0.0.1 port %d", port);
 		goto out;
 	}
 	if ((rc = mbedtls_ssl_config_defaults(&conf, MBEDTLS_SSL_IS_CLIENT, MBEDTLS_SSL_TRANSPORT_STREAM,

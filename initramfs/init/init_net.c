@@ -216,6 +216,11 @@ int net_setup(void)
 {
 	struct nic nics[NIC_MAX];
 	unsigned char mac[6] = { 0 };
+	/* loopback (127.0.0.1, ::1): local clients such as the agent's health
+	 * probe of its own API after an update */
+	int lo = (int)if_nametoindex("lo");
+	if (lo > 0)
+		rtnl_link_set(lo, 1, -1, 0);
 	int n = nics_list(nics, NIC_MAX);
 	if (n == 0) {
 		status_problem("nonic", "no network interface found (waiting for one to appear)");
