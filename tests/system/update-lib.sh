@@ -7,6 +7,9 @@
 #   upd_bundle NAME VERSION [OVERLAY_DIR] [wafer-sign options...]  -> $T/NAME.update
 #   upd_build_all          every bundle the tests use (below), about 1 s each
 #   upd_written NAME       "BYTES OPS" QEMU counted as written to the boot disk
+#   upd_post BUNDLE [QUERY]  POST /api/v1/host/update (after agent-lib.sh's agent_boot)
+#   upd_status REGEX...    GET /api/v1/host/update flattened to key=value lines matches
+#   upd_mark NAME / upd_wait NAME REGEX SECS   console text after the mark
 #
 # The overlay is zstd-compressed: a plain cpio appended to the zstd initramfs
 # is ignored by the kernel (see init-lib.sh).
@@ -96,20 +99,6 @@ upd_build_all() {
 	log "bundles: $(for b in n1 unhealthy panic badsig truncated board foreignkey older; do printf '%s=%s ' $b "$(stat -c %s "$T/$b.update")"; done)"
 }
 
-# upd_put_slot IMG BUNDLE SLOT: what the agent writes, done offline: the
-# bundle's parts into SLOT/ of the image's ESP, and SLOT/version.
-upd_put_slot() {
-	local img=$1 bundle=$2 slot=$3 x="$T/extract.$$"
-	rm -rf "$x"; mkdir -p "$x"
-	"$SIGN" verify --pub "$RELEASE_PUB" --board x86_64 --extract "$x" "$bundle" > "$x.log" 2>&1 \
-		|| { cat "$x.log"; fail "cannot extract $bundle"; }
-	sed -n 's/^version=//p' "$x.log" > "$x/version"
-	img_put_boot "$img" "$x/vmlinuz" "$slot/vmlinuz"
-	img_put_boot "$img" "$x/initramfs.img" "$slot/initramfs.img"
-	img_put_boot "$img" "$x/version" "$slot/version"
-	rm -rf "$x" "$x.log"
-}
-
 # upd_state IMG CMD...: wafer-abstate on the image's GRUB state (copied out and back).
 upd_state() {
 	local img=$1; shift
@@ -136,4 +125,59 @@ upd_conf() {
 	local img=$1; shift
 	printf '%s\n' "$@" > "$T/wafer.conf"
 	img_put_config "$img" "$T/wafer.conf" wafer.conf
+}
+
+# upd_post BUNDLE [QUERY]: POST $T/BUNDLE.update; prints the HTTP status, the
+# reply in $T/body (removed first: curl leaves no file for an empty reply).
+upd_post() {
+	rm -f "$T/body"
+	curl -sk -m 300 -o "$T/body" -w '%{http_code}' "${A[@]}" -H 'Content-Type: application/octet-stream' \
+		--data-binary "@$T/$1.update" "$URL/api/v1/host/update${2:-}" 2>/dev/null
+}
+upd_msg() { jget '["error"]["message"]' 2>/dev/null || head -c 300 "$T/body" 2>/dev/null || echo "(no reply body)"; }
+
+# upd_status REGEX...: every REGEX matches a line of GET /api/v1/host/update
+# flattened to key=value ("slots.B.version=0.1.1", "last_update=null",
+# booleans true/false); the lines stay in $T/upd.kv. 1 with the reason otherwise.
+upd_status() {
+	local c re
+	c=$(curl -sk -m 10 -o "$T/body" -w '%{http_code}' "${A[@]}" "$URL/api/v1/host/update" 2>/dev/null)
+	[ "$c" = 200 ] || { echo "GET /api/v1/host/update: HTTP $c: $(head -c 300 "$T/body" 2>/dev/null)"; return 1; }
+	python3 - "$T/body" > "$T/upd.kv" <<'PY'
+import json, sys
+def walk(p, v):
+    if isinstance(v, dict):
+        for k, x in v.items(): walk(p + k + ".", x)
+    else:
+        print(p[:-1] + "=" + ("null" if v is None else str(v).lower() if isinstance(v, bool) else str(v)))
+walk("", json.load(open(sys.argv[1])))
+PY
+	for re in "$@"; do grep -qxE "$re" "$T/upd.kv" || { echo "no /$re/ in: $(tr '\n' ' ' < "$T/upd.kv")"; return 1; }; done
+}
+
+# upd_wait_status SECS REGEX...: poll upd_status until it matches.
+upd_wait_status() {
+	local secs=$1 end; shift
+	end=$(( $(date +%s) + secs ))
+	while [ "$(date +%s)" -lt $end ]; do
+		upd_status "$@" > /dev/null 2>&1 && return 0
+		sleep 1
+	done
+	upd_status "$@"
+}
+
+# upd_mark NAME: remember the console log's length; upd_wait NAME REGEX SECS:
+# wait for REGEX in the text written after the mark (across reboots).
+upd_mark() { stat -c %s "$T/$1.log" > "$T/$1.mark"; }
+upd_since() { tail -c +$(( $(cat "$T/$1.mark") + 1 )) "$T/$1.log"; }
+upd_wait() {
+	local end=$(( $(date +%s) + $3 ))
+	while [ "$(date +%s)" -lt $end ]; do
+		upd_since "$1" | grep -aqE "$2" && return 0
+		qemu_alive "$1" || { log "QEMU $1 exited"; return 1; }
+		sleep 0.25
+	done
+	log "timeout after ${3}s waiting for /$2/ on $1; last lines:"
+	tail -n 15 "$T/$1.log" | cut -c1-200
+	return 1
 }
