@@ -16,6 +16,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Refuse, after reading the rest of the body: a client still sending
+ * megabytes would otherwise see the connection reset instead of the answer. */
+static void refuse(struct api_ctx *x, int status, const char *code, const char *msg)
+{
+	char buf[16384];
+	while (!x->body_done && api_body_read(x, buf, sizeof buf) > 0)
+		;
+	if (!x->status)
+		api_error(x, status, code, "%s", msg);
+}
+
 void h_update_get(struct api_ctx *x)
 {
 	struct upd_view v;
@@ -90,8 +101,14 @@ void h_update_post(struct api_ctx *x)
 		api_error(x, 400, "bad_bundle", "bundle: Content-Length is required (send the file, not a chunked stream)");
 		return;
 	}
+	if (x->req->content_length > UPD_PREAMBLE + 2ull * UPD_PART_MAX) {
+		api_error(x, 400, "bad_bundle", "bundle: %llu bytes is more than any bundle can be",
+			  (unsigned long long)x->req->content_length);
+		return;
+	}
+	x->c->deadline_ms = 0;   /* 18 MB over a slow link: only the inactivity limit applies */
 	if (update_lock_try()) {
-		api_error(x, 409, "conflict", "another update or a commit is in progress");
+		refuse(x, 409, "conflict", "another update or a commit is in progress");
 		return;
 	}
 	upd_view_get(&v);
@@ -105,7 +122,7 @@ void h_update_post(struct api_ctx *x)
 		early = upd_check_state(&v.host, &v.st, &slot, msg, sizeof msg);
 	if (early) {
 		update_unlock();
-		api_error(x, early, "conflict", "%s", msg);
+		refuse(x, early, "conflict", msg);
 		return;
 	}
 	agent_path(pubpath, sizeof pubpath, agent_cfg.etc_dir, "release.pub.pem");
@@ -132,7 +149,6 @@ void h_update_post(struct api_ctx *x)
 	j->rctx = &b;
 	j->progress = body_progress;
 	j->pctx = &b;
-	x->c->deadline_ms = 0;   /* 18 MB over a slow link: only the inactivity limit applies */
 	wlog(WLOG_INFO, "update", "update requested by %s (%s): %llu bytes%s%s", x->c->cn, x->c->peer,
 	     (unsigned long long)x->req->content_length, j->force ? ", force" : "", reboot ? ", reboot" : "");
 	upd_run(j);
@@ -146,7 +162,7 @@ void h_update_post(struct api_ctx *x)
 		wlog(WLOG_WARN, "update", "update by %s refused or failed (%d): %s", x->c->cn, j->status, j->msg);
 		update_unlock();
 		if (j->status > 0)
-			api_error(x, j->status, j->code[0] ? j->code : "bad_bundle", "%s", j->msg);
+			refuse(x, j->status, j->code[0] ? j->code : "bad_bundle", j->msg);
 		free(j);
 		return;
 	}

@@ -64,7 +64,7 @@ BENCHES += bench-agent
 agent: $(B)/bin/wafer-agent $(B)/bin/waferctl $(B)/bin/host/waferctl
 agent-host: $(B)/bin/host/wafer-agent $(B)/bin/host/waferctl $(B)/bin/host/wafer-tlsload
 # Local integration test: host agent + host waferctl/curl on 127.0.0.1.
-agent-itest: agent-host
+agent-itest: agent-host $(B)/bin/host/wafer-sign
 	$(Q)mgmt-agent/tests/itest.sh $(B)
 .PHONY: agent agent-host agent-itest
 

@@ -3,7 +3,8 @@
 # 127.0.0.1 (no QEMU): mutual TLS (no cert, foreign CA, expired, reader
 # writing, no role), enrollment once and only once, API errors, image upload
 # with SHA-256, VM definitions persisted across an agent restart, waferctl
-# with a pinned fingerprint. Usage: itest.sh build/x86_64
+# with a pinned fingerprint, host updates into a temporary folder standing in
+# for the boot partition. Usage: itest.sh build/x86_64
 set -u
 B=${1:-build/x86_64}
 AGENT=$B/bin/host/wafer-agent
@@ -14,6 +15,7 @@ PKI=$T/pki
 URL=https://127.0.0.1:$PORT
 fails=0 passes=0
 AGENT_PID=
+AGENT_EXTRA=()
 
 cleanup() { [ -n "$AGENT_PID" ] && kill "$AGENT_PID" 2>/dev/null; wait 2>/dev/null; rm -rf "$T"; }
 trap cleanup EXIT
@@ -25,7 +27,7 @@ check() { local what=$1; shift; if "$@"; then ok "$what"; else bad "$what"; fi; 
 start_agent() {
 	$AGENT --port $PORT --listen 127.0.0.1 --config-dir $T/config --data-dir $T/data \
 		--run-dir $T/run --etc-dir $T/etc --vmm /nonexistent/wafer-vmm --log-level debug \
-		--request-ms 2000 --handshake-ms 2000 --max-header 4096 2>>$T/agent.log &
+		--request-ms 2000 --handshake-ms 2000 --max-header 4096 "${AGENT_EXTRA[@]}" 2>>$T/agent.log &
 	AGENT_PID=$!
 	for _ in $(seq 50); do
 		[ -s $T/run/status/agent ] && (exec 3<>/dev/tcp/127.0.0.1/$PORT) 2>/dev/null && return 0
@@ -154,6 +156,38 @@ LOAD=$B/bin/host/wafer-tlsload
 check "15 concurrent keep-alive mTLS clients: every handshake and request succeeds" bash -c \
 	"$LOAD rps 127.0.0.1 $PORT /api/v1/host $PKI/admin.pem $PKI/admin.key 15 2 | tee $T/load.txt | grep -q ' errors=0 '"
 cat $T/load.txt
+
+# --- host updates (docs/updates.md): a temporary folder as the ESP, a
+# command line saying slot A via GRUB, small bundles signed by a test key
+SIGN=$B/bin/host/wafer-sign
+U=$T/upd
+mkdir -p $T/esp/grub $T/esp/A $T/esp/B $U
+$SIGN keygen $U/rel.key $T/etc/release.pub.pem >/dev/null
+echo 0.1.0 > $T/etc/version; echo 0.1.0 > $T/esp/A/version; echo 0.1.0 > $T/esp/B/version
+head -c 300000 /dev/urandom > $U/vmlinuz; head -c 500001 /dev/urandom > $U/initramfs.img
+python3 -c 'import sys; b="# GRUB Environment Block\ncommitted=A\n"; open(sys.argv[1],"w").write(b+"#"*(1024-len(b)))' $T/esp/grub/grubenv
+mk() { $SIGN sign --key $U/rel.key --board $1 --version $2 --kernel $U/vmlinuz --initramfs $U/initramfs.img -o $U/$3 >/dev/null; }
+mk x86_64 0.2.0 new.update; mk x86_64 0.0.9 old.update; mk arm64 0.2.0 arm.update
+cp $U/new.update $U/bad.update; printf '\x01' | dd of=$U/bad.update bs=1 seek=300 conv=notrunc 2>/dev/null
+echo "wafer.slot=A wafer.boot=grub-bios" > $T/cmdline
+stop_agent
+AGENT_EXTRA=(--esp-dir $T/esp --cmdline $T/cmdline)
+start_agent
+post() { c $1 -X POST --data-binary @$U/$2 -H 'Content-Type: application/octet-stream' "$URL/api/v1/host/update${3:-}"; }
+no_new() { test ! -e $T/esp/B/vmlinuz.new && test ! -e $T/esp/B/initramfs.img.new && ! grep -q trying=B $T/esp/grub/grubenv; }
+export -f post no_new
+export U
+check "update: GET shows slot A committed, steady" bash -c "test \"\$(c reader $URL/api/v1/host/update)\" = 200 && body_has '\"committed\":\"A\"' && body_has '\"outcome\":\"steady\"' && body_has '\"B\":{\"version\":\"0.1.0\"}'"
+head -c 1000 $U/new.update > $U/head.update   # (a refusal before the body: small enough to be buffered)
+check "update: reader certificate: 403" test "$(post reader head.update)" = 403
+check "update: bundle for arm64: 422, nothing written" bash -c "test \"\$(post admin arm.update)\" = 422 && body_has \"for board 'arm64'\"" 
+check "update: older version: 422" bash -c "test \"\$(post admin old.update)\" = 422 && body_has 'older than the running version 0.1.0'"
+check "update: bad signature: 400, nothing written" bash -c "test \"\$(post admin bad.update)\" = 400 && body_has 'bundle: ' && no_new"
+check "update: chunked body: 400" test "$(c admin -X POST -H 'Transfer-Encoding: chunked' --data-binary @$U/new.update $URL/api/v1/host/update)" = 400
+check "update: 0.2.0: 200, slot B written and tried" bash -c "test \"\$(post admin new.update)\" = 200 && body_has '\"slot\":\"B\"' && body_has '\"previous_version\":\"0.1.0\"' && cmp -s $U/vmlinuz $T/esp/B/vmlinuz && cmp -s $U/initramfs.img $T/esp/B/initramfs.img && grep -q '^0.2.0$' $T/esp/B/version && grep -q '^trying=B$' $T/esp/grub/grubenv && grep -q '^tries_left=3$' $T/esp/grub/grubenv"
+check "update: a second one while the try is pending: 409" bash -c "test \"\$(post admin new.update)\" = 409 && body_has 'being tried'"
+check "update: the task host-update succeeded" bash -c "c reader $URL/api/v1/tasks >/dev/null; python3 -c 'import json,sys; t=[x for x in json.load(open(sys.argv[1]))[\"tasks\"] if x[\"kind\"]==\"host-update\" and x[\"state\"]==\"succeeded\"]; sys.exit(0 if t and t[0][\"done\"]==t[0][\"total\"] else 1)' $T/body"
+check "waferctl host update-status: pending" bash -c "${W[*]} --fingerprint $FP host update-status | grep -q 'state        pending; committed A, trying B'"
 
 echo "itest: $passes passed, $fails failed"
 [ $fails -eq 0 ] || { echo "--- agent log"; tail -40 $T/agent.log; }
