@@ -12,8 +12,7 @@ cd "$(dirname "$0")/../.."
 vmm_run t40-vmm-control 175 <<'EOF_RUN'
 S=/run/c.sock
 ticks() { grep -c "GUEST tick" /tmp/c.console; }
-vm_start c --vcpus 2 --memory-mib 256 $GUEST --balloon --rng --cmdline "console=ttyS0 quiet gtest=acpi"
-wait_console c "GUEST tick 2" 60 || { fail "guest did not start ticking"; show c; }
+vm_start_until c "GUEST tick 2" 60 --vcpus 2 --memory-mib 256 $GUEST --balloon --rng --cmdline "console=ttyS0 quiet gtest=acpi" || { fail "guest did not start ticking"; show c; }
 vmmctl $S status | grep -q '"state":"running"' && pass "status: running" || fail "status running"
 vmmctl $S pause && vmmctl $S status | grep -q '"state":"paused"' && pass "pause: state paused" || fail "pause"
 a=$(ticks); sleep 3; b=$(ticks)
@@ -36,8 +35,7 @@ vm_wait c 40
 [ "$RC" = 0 ] && grep -q "exit: poweroff" /tmp/c.err && pass "ACPI power button: guest powered off" || { fail "shutdown rc=$RC"; show c; }
 
 S=/run/h.sock
-vm_start h --vcpus 1 --memory-mib 128 $GUEST --rng --cmdline "console=ttyS0 quiet gtest=hostile"
-wait_console h "GUEST hostile summary" 90 || { fail "hostile tool did not finish"; show h; }
+vm_start_until h "GUEST hostile summary" 90 --vcpus 1 --memory-mib 128 $GUEST --rng --cmdline "console=ttyS0 quiet gtest=hostile" || { fail "hostile tool did not finish"; show h; }
 grep "GUEST hostile" /tmp/h.console
 grep -q "GUEST hostile summary: \([0-9]*\)/\1 contained" /tmp/h.console && pass "hostile queues: every case contained" || fail "hostile: not all contained"
 vmmctl $S status > /tmp/h.status

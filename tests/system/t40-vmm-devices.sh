@@ -16,9 +16,9 @@ tunctl -t tap0 >/dev/null; brctl addif br0 tap0; ip link set tap0 up
 # run NAME DISKOPTS VHOST GBLK: one VM; stats saved while the guest waits for console input
 run() {
 	echo hello-from-host | nc -l -p 7777 > /tmp/tcp.txt &
-	vm_start $1 --vcpus 1 --memory-mib 128 $GUEST --disk path=/tmp/disk.img,id=data$2 \
-		--net tap=tap0,vhost=$3 --rng --cmdline "console=ttyS0 quiet gtest=net gblk=$4 gseed=4242 gwait=1"
-	wait_console $1 "GUEST waiting" 100 || { fail "$1: guest did not finish"; show $1; }
+	vm_start_until $1 "GUEST waiting" 100 --vcpus 1 --memory-mib 128 $GUEST --disk path=/tmp/disk.img,id=data$2 \
+		--net tap=tap0,vhost=$3 --rng --cmdline "console=ttyS0 quiet gtest=net gblk=$4 gseed=4242 gwait=1" \
+		|| { fail "$1: guest did not finish"; show $1; }
 	vmmctl /run/$1.sock stats > /tmp/$1.stats
 	vmmctl /run/$1.sock raw '{"cmd":"console-write","data":"go-on\n"}' >/dev/null
 	vm_wait $1 40

@@ -39,6 +39,36 @@ vm_wait() {
 	if [ -d /proc/$p ] && [ "$(cut -d' ' -f3 /proc/$p/stat 2>/dev/null)" != Z ]; then RC=timeout; kill -9 $p; wait $p; return; fi
 	wait $p; RC=$?
 }
+# vm_boot NAME SECONDS ARGS...: vm_start + vm_wait for a VM that runs to its
+# end by itself. A triple fault is booted again (at most 3 attempts, each one
+# printed as FLAKY-VM): nested under QEMU's TCG, about 1 guest boot in 6 dies
+# of a reserved-bit page fault on an instruction fetch in the guest's own
+# kernel text, with or without KASLR, in VMs with no device that writes guest
+# memory (docs/vmm.md, "Testing under nested TCG"). No test expects a triple
+# fault, so a VMM bug that causes one still fails after the third attempt.
+vm_boot() {
+	vb_n=$1 vb_s=$2; shift 2
+	for vb_a in 1 2 3; do
+		vm_start $vb_n "$@"
+		vm_wait $vb_n $vb_s
+		[ "$RC" = 4 ] && grep -q "triple fault" /tmp/$vb_n.err || return 0
+		echo "FLAKY-VM: $vb_n: triple fault on attempt $vb_a: $(grep -m1 'triple fault' /tmp/$vb_n.err)"
+	done
+}
+# vm_start_until NAME REGEX SECONDS ARGS...: vm_start, then wait for REGEX on
+# the console; a VM that triple-faults before it is booted again, as vm_boot
+# does. Returns 1 when REGEX never came.
+vm_start_until() {
+	vs_n=$1 vs_re=$2 vs_s=$3; shift 3
+	for vs_a in 1 2 3; do
+		vm_start $vs_n "$@"
+		wait_console $vs_n "$vs_re" $vs_s && return 0
+		vm_wait $vs_n 1
+		[ "$RC" = 4 ] && grep -q "triple fault" /tmp/$vs_n.err || return 1
+		echo "FLAKY-VM: $vs_n: triple fault on attempt $vs_a: $(grep -m1 'triple fault' /tmp/$vs_n.err)"
+	done
+	return 1
+}
 # wait_console NAME REGEX SECONDS
 wait_console() {
 	i=0; while [ $i -lt $(($3*10)) ]; do grep -qE "$2" /tmp/$1.console 2>/dev/null && return 0; sleep 0.1; i=$((i+1)); done
@@ -85,7 +115,7 @@ vmm_run() {
 		grep -E "TEST-FAIL|Oops|triple fault" $T/$name.log | head -n 8 | sed 's/^/    run 1: /'
 		mv $T/$name.log $T/$name.try$try.log
 	done
-	grep -E "TEST-(PASS|FAIL)|GUEST hostile|boot time|^BENCH" $T/$name.log
+	grep -E "TEST-(PASS|FAIL)|FLAKY-VM|GUEST hostile|boot time|^BENCH" $T/$name.log
 	if grep -q "TEST-FAIL" $T/$name.log || ! grep -q "TEST-DONE failed=0" $T/$name.log; then
 		echo "$name: FAILED (log: $T/$name.log)"; tail -n 40 $T/$name.log; return 1
 	fi
