@@ -82,6 +82,12 @@ int ctl_cmd_pki(int argc, char **argv);
 int ctl_cmd_update(int argc, char **argv);
 /* An upload's progress bar on stderr: "[####   ]  42% 7/18 MiB 3.1 MiB/s". */
 void ctl_progress(uint64_t done, uint64_t total, time_t start);
+/* Send fd's TOTAL bytes as the body of METHOD PATH with progress on stderr
+ * (AFTER, if set, is printed on a terminal once the last byte went). Returns
+ * the HTTP status with the answer parsed into d (json_doc_free it) and its
+ * text in *resp (free it); -1 after printing why there is no answer. */
+int ctl_upload(const char *method, const char *path, int fd, uint64_t total, const char *after,
+	       struct json_doc *d, char **resp, size_t *len);
 /* Stream a GET's body to stdout (logs, console, events). */
 int ctl_stream(const char *path);
 /* The interactive WebSocket console of a VM (ctl_console.c). */

@@ -161,16 +161,6 @@ int ctl_cmd_enroll(int argc, char **argv)
 	return rc;
 }
 
-void ctl_progress(uint64_t done, uint64_t total, time_t start)
-{
-	double el = difftime(time(NULL), start);
-	int pct = total ? (int)(done * 100 / total) : 100;
-	int bar = pct / 4;
-	fprintf(stderr, "\r[%-25.*s] %3d%% %llu/%llu MiB %.1f MiB/s ", bar, "#########################",
-		pct, (unsigned long long)(done >> 20), (unsigned long long)(total >> 20),
-		el > 0 ? (double)done / 1048576.0 / el : 0.0);
-}
-
 static int image_upload(const char *name, const char *file)
 {
 	struct stat st;
@@ -194,54 +184,20 @@ static int image_upload(const char *name, const char *file)
 		snprintf(hex + 2 * i, 3, "%02x", h[i]);
 	lseek(fd, 0, SEEK_SET);
 	snprintf(path, sizeof path, "/api/v1/images/%s?sha256=%s", name, hex);
-	struct ctl_conn c;
-	char head[128];
-	snprintf(head, sizeof head, "Connection: close\r\n");
-	if (ctl_connect(&c) || ctl_send(&c, "PUT", path, "application/octet-stream", NULL,
-					 (size_t)st.st_size, head)) {
-		fprintf(stderr, "waferctl: %s\n", c.err);
-		ctl_close(&c);
-		close(fd);
-		return 1;
-	}
-	uint64_t done = 0;
-	time_t start = time(NULL), last = 0;
-	bool tty = isatty(2);
-	while ((n = read(fd, buf, sizeof buf)) > 0) {
-		if (ctl_write(&c, buf, (size_t)n))
-			break;
-		done += (uint64_t)n;
-		if (tty && time(NULL) != last) {
-			last = time(NULL);
-			ctl_progress(done, (uint64_t)st.st_size, start);
-		}
-	}
-	close(fd);
-	if (tty) {
-		ctl_progress(done, (uint64_t)st.st_size, start);
-		fputc('\n', stderr);
-	}
-	char *resp = NULL;
-	size_t len;
-	if (ctl_response(&c) < 0 || ctl_body_all(&c, &resp, &len)) {
-		fprintf(stderr, "waferctl: upload failed after %llu bytes: %s\n", (unsigned long long)done, c.err);
-		ctl_close(&c);
-		return 1;
-	}
-	int status = c.status;
-	ctl_close(&c);
 	struct json_doc d;
-	int rc = 0;
-	if (json_parse(&d, resp, len, NULL, NULL) != 0) {
-		fprintf(stderr, "waferctl: HTTP %d\n", status);
-		rc = 1;
-	} else if (status >= 300) {
+	char *resp;
+	size_t len;
+	int rc = 0, status = ctl_upload("PUT", path, fd, (uint64_t)st.st_size, NULL, &d, &resp, &len);
+	close(fd);
+	if (status < 0)
+		return 1;
+	if (status >= 300) {
 		rc = ctl_print_error(status, &d);
 	} else if (ctl.json) {
 		fwrite(resp, 1, len, stdout);
 	} else {
 		printf("uploaded %s: %llu bytes, sha256 %s (verified by the host)\n", name,
-		       (unsigned long long)done, hex);
+		       (unsigned long long)st.st_size, hex);
 	}
 	json_doc_free(&d);
 	free(resp);

@@ -60,7 +60,7 @@ static int status_print(void)
 static int upload(const char *file, bool force, bool reboot)
 {
 	struct stat st;
-	char path[96], buf[65536];
+	char path[96];
 	int fd = open(file, O_RDONLY | O_CLOEXEC);
 	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		fprintf(stderr, "waferctl: %s: %s\n", file, fd < 0 || errno ? strerror(errno) : "not a file");
@@ -74,55 +74,14 @@ static int upload(const char *file, bool force, bool reboot)
 	 * try state before it answers */
 	if (ctl.timeout_ms && ctl.timeout_ms < 300000)
 		ctl.timeout_ms = 300000;
-	struct ctl_conn c;
-	if (ctl_connect(&c) || ctl_send(&c, "POST", path, "application/octet-stream", NULL, (size_t)st.st_size,
-					 "Connection: close\r\n")) {
-		fprintf(stderr, "waferctl: %s\n", c.err);
-		ctl_close(&c);
-		close(fd);
-		return 1;
-	}
-	uint64_t done = 0, total = (uint64_t)st.st_size;
-	time_t start = time(NULL), last = 0;
-	bool tty = isatty(2);
-	int last_pct = -1;
-	ssize_t n;
-	while ((n = read(fd, buf, sizeof buf)) > 0) {
-		if (ctl_write(&c, buf, (size_t)n))
-			break;   /* the host refused early: its answer says why */
-		done += (uint64_t)n;
-		int pct = total ? (int)(done * 100 / total) : 100;
-		if (tty && time(NULL) != last) {
-			last = time(NULL);
-			ctl_progress(done, total, start);
-		} else if (!tty && pct / 10 != last_pct / 10) {
-			last_pct = pct;
-			fprintf(stderr, "waferctl: sent %d%% (%llu of %llu bytes)\n", pct, (unsigned long long)done,
-				(unsigned long long)total);
-		}
-	}
-	close(fd);
-	if (tty) {
-		ctl_progress(done, total, start);
-		fputc('\n', stderr);
-		fprintf(stderr, "waferctl: sent; the host writes the slot and reads it back...\n");
-	}
-	char *resp = NULL;
-	size_t len;
-	if (ctl_response(&c) < 0 || ctl_body_all(&c, &resp, &len)) {
-		fprintf(stderr, "waferctl: update failed after %llu bytes: %s\n", (unsigned long long)done, c.err);
-		ctl_close(&c);
-		return 1;
-	}
-	int status = c.status;
-	ctl_close(&c);
 	struct json_doc d;
-	int rc = 0;
-	if (json_parse(&d, resp, len, NULL, NULL) != 0) {
-		fprintf(stderr, "waferctl: HTTP %d\n", status);
-		free(resp);
+	char *resp;
+	size_t len;
+	int rc = 0, status = ctl_upload("POST", path, fd, (uint64_t)st.st_size,
+					"sent; the host writes the slot and reads it back...", &d, &resp, &len);
+	close(fd);
+	if (status < 0)
 		return 1;
-	}
 	const struct json_node *r = json_root(&d), *b = json_get(r, "bytes"), *ms = json_get(r, "written_ms");
 	if (status >= 300) {
 		rc = ctl_print_error(status, &d);

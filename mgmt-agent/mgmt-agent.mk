@@ -16,7 +16,7 @@ AGENT_LIB_SRCS := $(LIB_JSON_SRCS) $(LIB_WLOG_SRCS) $(LIB_CFGSTORE_SRCS) $(LIB_V
 	$(LIB_UPDATE_SRCS) $(LIB_UPDATE_SLOT_SRCS) $(LIB_ABSTATE_SRCS)
 AGENT_SRCS := mgmt-agent/agent_main.c $(AGENT_CORE_SRCS) $(AGENT_LIB_SRCS)
 WAFERCTL_SRCS := $(addprefix mgmt-agent/, ctl_main.c ctl_client.c ctl_cmds.c ctl_console.c ctl_vm.c ctl_pki.c \
-	ctl_table.c ctl_update.c http_parse.c tls_x509.c ws_frame.c) $(LIB_JSON_SRCS) $(LIB_WLOG_SRCS) $(LIB_FSUTIL_SRCS)
+	ctl_table.c ctl_update.c ctl_upload.c http_parse.c tls_x509.c ws_frame.c) $(LIB_JSON_SRCS) $(LIB_WLOG_SRCS) $(LIB_FSUTIL_SRCS)
 
 # Every mgmt-agent object sees the mbedTLS headers of its build.
 $(B)/obj/target/mgmt-agent/%.o: CFLAGS_EXTRA += $(MBEDTLS_TARGET_INC)

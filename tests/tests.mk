@@ -1,5 +1,6 @@
 # tests/tests.mk: `make check` (unit tests, host build with ASan/UBSan) and
-# `make test` (unit tests, then the system tests that boot the image in QEMU).
+# `make test` (unit tests, the agent's loopback integration test, then the
+# system tests that boot the image in QEMU).
 #
 # A component registers a unit test program with
 #   UNIT_TESTS += NAME
@@ -35,7 +36,10 @@ SYSTEST_DEPS += image host-tools guest $(B)/bin/wafer-vmm-test
 systest: $(SYSTEST_DEPS)
 	@tests/system/run-all $(B) $(SYSTEM_TESTS)
 
+# agent-itest (mgmt-agent/mgmt-agent.mk): the host build of the agent and
+# waferctl talking mutual TLS on loopback, about 15 s.
 test: check
+	$(Q)$(MAKE) --no-print-directory agent-itest
 	$(Q)$(MAKE) --no-print-directory systest
 
 .PHONY: check test systest

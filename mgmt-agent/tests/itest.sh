@@ -182,6 +182,7 @@ head -c 1000 $U/new.update > $U/head.update   # (a refusal before the body: smal
 check "update: reader certificate: 403" test "$(post reader head.update)" = 403
 check "update: bundle for arm64: 422, nothing written" bash -c "test \"\$(post admin arm.update)\" = 422 && body_has \"for board 'arm64'\"" 
 check "update: older version: 422" bash -c "test \"\$(post admin old.update)\" = 422 && body_has 'older than the running version 0.1.0'"
+check "waferctl host update: older version refused with the reason, exit 1" bash -c "! ${W[*]} --fingerprint $FP host update $U/old.update > $T/ctl.out 2>&1 && grep -q 'older than the running version 0.1.0' $T/ctl.out && grep -q 'sent 100%' $T/ctl.out"
 check "update: bad signature: 400, nothing written" bash -c "test \"\$(post admin bad.update)\" = 400 && body_has 'bundle: ' && no_new"
 check "update: chunked body: 400" test "$(c admin -X POST -H 'Transfer-Encoding: chunked' --data-binary @$U/new.update $URL/api/v1/host/update)" = 400
 check "update: 0.2.0: 200, slot B written and tried" bash -c "test \"\$(post admin new.update)\" = 200 && body_has '\"slot\":\"B\"' && body_has '\"previous_version\":\"0.1.0\"' && cmp -s $U/vmlinuz $T/esp/B/vmlinuz && cmp -s $U/initramfs.img $T/esp/B/initramfs.img && grep -q '^0.2.0$' $T/esp/B/version && grep -q '^trying=B$' $T/esp/grub/grubenv && grep -q '^tries_left=3$' $T/esp/grub/grubenv"
