@@ -43,4 +43,18 @@ wait_log farm 'Storage +stateless' 10 || fail "not stateless"
 wait_log farm 'Enrollment +closed' 90 || fail "enrollment not closed: the archive's trust store was not used"
 t1=$(date +%s.%N)
 pass "PXE host up stateless with hostname pxe-farm-12 and the archive's CA after $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') s"
+# A stateless host has no slot to write: the update API says so and refuses
+# a real bundle (409) without touching anything.
+port=$(api_port farm)
+A=(--cert "$DEV_PKI/admin.pem" --key "$DEV_PKI/admin.key")
+for i in $(seq 30); do
+	curl -sk -m 10 "${A[@]}" -o "$T/upd.json" "https://127.0.0.1:$port/api/v1/host/update" 2>/dev/null && grep -q stateless "$T/upd.json" && break
+	sleep 2
+done
+grep -q '"stateless":true' "$T/upd.json" || fail "GET /api/v1/host/update on a PXE host: $(head -c 300 "$T/upd.json")"
+bundle=$(ls "$B"/wafer-*-*.update | head -n1)
+code=$(curl -sk -m 120 "${A[@]}" -o "$T/post.json" -w '%{http_code}' -H 'Content-Type: application/octet-stream' \
+	--data-binary "@$bundle" "https://127.0.0.1:$port/api/v1/host/update?force=1" 2>/dev/null)
+[ "$code" = 409 ] && grep -q "no slot to update" "$T/post.json" || fail "POST of $bundle on a PXE host: HTTP $code $(head -c 300 "$T/post.json")"
+pass "update API on a stateless host: GET says stateless, POST refused (409: $(grep -o '"message":"[^"]*"' "$T/post.json"))"
 qemu_kill farm
