@@ -127,8 +127,11 @@ static int part_name(const char *disk, int n, char *out, size_t len)
 	return ok ? 0 : -1;
 }
 
+/* Mount partition label of the medium on dir. A failure is a problem on the
+ * status screen, unless brief (the trial watchdog's short mounts of the ESP,
+ * which may meet the agent's own mount: logged, tried again later). */
 static int mount_part(const struct medium *m, const char *label, const char *dir, const char *type,
-		      unsigned long flags, const char *opts)
+		      unsigned long flags, const char *opts, int brief)
 {
 	const struct gpt_part *p = gpt_find(&m->g, label);
 	char name[48], dev[64];
@@ -144,10 +147,14 @@ static int mount_part(const struct medium *m, const char *label, const char *dir
 	snprintf(dev, sizeof dev, "/dev/%s", name);
 	fs_mkdir_p(dir, 0755);
 	if (mount(dev, dir, type, flags, opts) != 0) {
-		status_problem(label, "cannot mount %s (%s) on %s: %s", label, dev, dir, strerror(errno));
+		if (brief)
+			ilog(LOG_WARNING, "medium: cannot mount %s (%s) on %s: %s", label, dev, dir, strerror(errno));
+		else
+			status_problem(label, "cannot mount %s (%s) on %s: %s", label, dev, dir, strerror(errno));
 		return -1;
 	}
-	ilog(LOG_INFO, "medium: %s (%s) mounted on %s", label, dev, dir);
+	ilog(brief ? LOG_DEBUG : LOG_INFO, "medium: %s (%s) mounted on %s%s", label, dev, dir,
+	     flags & MS_RDONLY ? " (read-only)" : "");
 	return 0;
 }
 
@@ -286,7 +293,7 @@ void bootmedium_config(void)
 	modules_load("nls_cp437");
 	modules_load("nls_iso8859_1");
 	if (mount_part(m, PART_CONFIG, "/config", "vfat", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME,
-		       "umask=077,codepage=437,iocharset=iso8859-1,shortname=mixed") != 0)
+		       "umask=077,codepage=437,iocharset=iso8859-1,shortname=mixed", 0) != 0)
 		fs_mkdir_p("/config", 0755);
 }
 
@@ -296,7 +303,7 @@ int bootmedium_mount_boot(const char *dir, int rw)
 		return -1;
 	return mount_part(&g_medium, PART_BOOT, dir, "vfat",
 			  (rw ? 0 : MS_RDONLY) | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME,
-			  "umask=077,codepage=437,iocharset=iso8859-1,shortname=mixed");
+			  "umask=077,codepage=437,iocharset=iso8859-1,shortname=mixed", 1);
 }
 
 void bootmedium_umount_boot(const char *dir)
@@ -321,6 +328,6 @@ void bootmedium_data(void)
 	grow_partition(m);
 	/* noinit_itable: no background zeroing of inode tables, which would keep
 	 * writing to the medium for minutes after the first boot */
-	if (mount_part(m, PART_DATA, "/data", "ext4", MS_NOSUID | MS_NODEV | MS_NOATIME, "noinit_itable") == 0)
+	if (mount_part(m, PART_DATA, "/data", "ext4", MS_NOSUID | MS_NODEV | MS_NOATIME, "noinit_itable", 0) == 0)
 		grow_filesystem(m);
 }

@@ -16,9 +16,9 @@ void bootmedium_config(void);
  * the medium and reports problems). */
 void bootmedium_data(void);
 /* Mount the boot partition (ESP, WAFERBOOT) on dir, read-only unless rw,
- * always noatime; 0 or -1 (stateless, or the mount failed: a problem on the
- * screen). Unmount it again right after use: the ESP is not mounted in
- * steady state. */
+ * always noatime; 0 or -1 (stateless, or the mount failed: logged, e.g.
+ * EBUSY while the agent has it mounted read-write). Unmount it again right
+ * after use: the ESP is not mounted in steady state. */
 int bootmedium_mount_boot(const char *dir, int rw);
 void bootmedium_umount_boot(const char *dir);
 #endif
