@@ -8,7 +8,9 @@
 
 img_copy box 768
 read -r p0 f0 < <(data_sizes "$T/box.img")
-img_add_overlay box "kill:udhcpc,logdump,reboot"
+# The reboot waits for the first boot's data partition work (growth), which
+# runs in the background and takes longer on a loaded machine.
+img_add_overlay box "kill:udhcpc,logdump,waitmsg:/data ready,reboot"
 qemu_start box bios
 wait_log box 'slot A( via [a-z-]+)? booting' 120 || fail "no banner"
 wait_log box 'test-hook: killed udhcpc pid [0-9]+' 120 || fail "the hook could not kill udhcpc"
@@ -21,8 +23,11 @@ grep -aqE 'test-hook: log [0-9]+ \+[0-9]+ms [0-9]+ udhcpc: .*lease of 10\.0\.2\.
 grep -aqE 'test-hook: log .* wafer-init: service udhcpc killed by signal 9' "$T/box.log" || fail "init's restart message missing"
 pass "log ring over log.sock: kernel, service output and init messages"
 grep -aE 'test-hook: log .*timing:' "$T/box.log" | sed 's/^.*wafer-init: /  /'
-wait_log box 'test-hook: reboot requested: 0' 30 || fail "reboot request over init.sock failed"
-wait_log box 'Rebooting: stopping services' 30 || fail "no orderly reboot"
+# init stops the hook as part of the reboot, often before the hook can print
+# init's answer: the orderly reboot itself is the proof; an error answer fails.
+wait_log box 'test-hook: requesting a reboot' 30 || fail "the hook did not ask for a reboot"
+wait_log box 'Rebooting: stopping services' 30 || fail "no orderly reboot after the request over init.sock"
+grep -aqE 'test-hook: reboot requested: -' "$T/box.log" && fail "init refused the reboot: $(grep -a 'reboot requested' "$T/box.log")"
 i=0; while [ "$(grep -ac 'Wafer [0-9][^ ]* (x86_64) slot A booting' "$T/box.log")" -lt 2 ] && [ $i -lt 480 ]; do sleep 0.25; i=$((i+1)); done
 [ "$(grep -ac 'Wafer [0-9][^ ]* (x86_64) slot A booting' "$T/box.log")" -ge 2 ] || fail "the host did not come back after the reboot"
 pass "orderly reboot over init.sock"

@@ -196,9 +196,12 @@ static void run(const char *action)
 		say("test-hook: status rc=%d\n%s", rc, out);
 	} else if (strcmp(action, "reboot") == 0) {
 		sleep(2);
+		/* init may stop this hook before the answer can be printed */
+		say("test-hook: requesting a reboot");
 		say("test-hook: reboot requested: %d", initctl_reboot(NULL));
 	} else if (strcmp(action, "poweroff") == 0) {
 		sleep(2);
+		say("test-hook: requesting a poweroff");
 		say("test-hook: poweroff requested: %d", initctl_poweroff(NULL));
 	} else if (strcmp(action, "logdump") == 0) {
 		do_log(0);
