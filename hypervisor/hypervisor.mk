@@ -6,7 +6,7 @@ VMM_SRCS := $(addprefix hypervisor/,main.c config.c log.c mem.c bus.c vm.c vcpu.
               control.c control_cmd.c \
               devices/uart.c devices/console.c devices/pm.c devices/pci.c \
               x86/boot.c x86/cpu.c x86/acpi.c x86/mptable.c \
-              virtio/pci.c virtio/iothread.c virtio/queue.c virtio/blk.c virtio/net.c virtio/rng.c virtio/balloon.c \
+              virtio/pci.c virtio/queue.c virtio/blk.c virtio/net.c virtio/rng.c virtio/balloon.c \
               seccomp.c sandbox.c x86/seccomp_tables.c) \
             $(LIB_JSON_SRCS) $(LIB_WLOG_SRCS)
 VMM_OBJS := $(call target_objs,$(VMM_SRCS))
@@ -26,17 +26,15 @@ wafer-vmm: $(B)/bin/wafer-vmm
 include tests/guest/guest.mk
 
 # Unit tests (host, ASan/UBSan). The control test links everything but main.c.
-UNIT_TESTS += vmm_queue vmm_boot vmm_uart vmm_acpi vmm_virtio vmm_control vmm_vmmctl vmm_iothread
+UNIT_TESTS += vmm_queue vmm_boot vmm_uart vmm_acpi vmm_virtio vmm_control vmm_vmmctl
 UT_vmm_queue_SRCS   := hypervisor/tests/test_queue.c hypervisor/virtio/queue.c hypervisor/mem.c
 UT_vmm_boot_SRCS    := hypervisor/tests/test_boot.c hypervisor/x86/boot.c hypervisor/mem.c
 UT_vmm_uart_SRCS    := hypervisor/tests/test_uart.c hypervisor/devices/uart.c hypervisor/devices/console.c
 UT_vmm_acpi_SRCS    := hypervisor/tests/test_acpi.c hypervisor/x86/acpi.c hypervisor/x86/mptable.c
 UT_vmm_virtio_SRCS  := hypervisor/tests/test_virtio.c hypervisor/virtio/pci.c hypervisor/virtio/queue.c \
-                       hypervisor/virtio/iothread.c \
                        hypervisor/virtio/blk.c hypervisor/devices/pci.c hypervisor/mem.c hypervisor/log.c \
                        $(LIB_WLOG_SRCS)
 UT_vmm_control_SRCS := hypervisor/tests/test_control.c $(filter-out hypervisor/main.c,$(VMM_SRCS))
-UT_vmm_iothread_SRCS := hypervisor/tests/test_iothread.c hypervisor/virtio/iothread.c
 UT_vmm_vmmctl_SRCS  := hypervisor/tests/test_vmmctl.c lib/vmmctl.c $(LIB_JSON_SRCS)
 
 # seccomp unit test and the test-hook build (docs/isolation.md).

@@ -3,7 +3,6 @@
  * and writes the ACPI tables. */
 #include "machine.h"
 #include "log.h"
-#include "sandbox.h"
 #include "virtio/devices.h"
 #include "virtio/virtio.h"
 #include "x86/acpi.h"
@@ -12,11 +11,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/kvm.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -91,63 +88,6 @@ int machine_read_file(const char *path, size_t max, uint8_t **out, size_t *len,
 	return 0;
 }
 
-/* ioeventfds only inside the PCI MMIO window (where BARs are decoded). */
-static int machine_ioeventfd(void *opaque, uint64_t gpa, unsigned len, int fd, bool assign)
-{
-	struct vm *vm = opaque;
-	if (gpa < ACPI_PCI_MMIO_BASE || gpa + len > ACPI_PCI_MMIO_END)
-		return -1;
-	struct kvm_ioeventfd io = { .addr = gpa, .len = len, .fd = fd,
-				    .flags = assign ? 0 : KVM_IOEVENTFD_FLAG_DEASSIGN };
-	if (ioctl(vm->vm_fd, KVM_IOEVENTFD, &io) < 0) {
-		vmm_log_rl(LOGK_VIRTIO, "KVM_IOEVENTFD %s 0x%llx: %s", assign ? "assign" : "deassign",
-			   (unsigned long long)gpa, strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
-/* Every virtio device of the VM into devs; returns the count. */
-static int machine_virtio_devs(struct vm *vm, struct virtio_dev **devs)
-{
-	int n = 0;
-	for (int i = 0; i < vm->nblk; i++)
-		if (vm->blk[i])
-			devs[n++] = vm->blk[i];
-	for (int i = 0; i < vm->nnet; i++)
-		if (vm->net[i])
-			devs[n++] = vm->net[i];
-	if (vm->rng)
-		devs[n++] = vm->rng;
-	if (vm->balloon)
-		devs[n++] = vm->balloon;
-	return n;
-}
-
-int machine_start_iothreads(struct vm *vm, char *err, size_t errlen)
-{
-	struct virtio_dev *devs[CFG_MAX_DISKS + CFG_MAX_NETS + 2];
-	int n = machine_virtio_devs(vm, devs);
-	for (int i = 0; i < n; i++)
-		if (virtio_dev_start(devs[i], sandbox_iothread_enter, vm, err, errlen) < 0)
-			return -1;
-	return 0;
-}
-
-void machine_iothreads(struct vm *vm, enum machine_iot_op op)
-{
-	struct virtio_dev *devs[CFG_MAX_DISKS + CFG_MAX_NETS + 2];
-	int n = machine_virtio_devs(vm, devs);
-	for (int i = 0; i < n; i++) {
-		if (op == MACHINE_IOT_PARK)
-			virtio_dev_park(devs[i]);
-		else if (op == MACHINE_IOT_UNPARK)
-			virtio_dev_unpark(devs[i]);
-		else
-			virtio_dev_stop(devs[i]);
-	}
-}
-
 static int machine_ports(struct vm *vm)
 {
 	static const struct { uint16_t base, len; } quiet[] = {
@@ -191,8 +131,7 @@ static int machine_open_disk(const struct cfg_disk *d, char *err, size_t errlen)
 static int machine_virtio(struct vm *vm, char *err, size_t errlen)
 {
 	const struct vmm_config *c = vm->cfg;
-	struct virtio_env env = { &vm->mem, vm_msi, (void (*)(void *))vm_wake_main, vm,
-				  machine_ioeventfd };
+	struct virtio_env env = { &vm->mem, vm_msi, (void (*)(void *))vm_wake_main, vm };
 	for (int i = 0; i < c->ndisks; i++) {
 		int fd = machine_open_disk(&c->disks[i], err, errlen);
 		if (fd < 0)

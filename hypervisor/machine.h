@@ -7,12 +7,6 @@
 
 /* Everything opened/loaded before vCPUs exist. Returns 0 or -1 with err. */
 int machine_setup(struct vm *vm, char *err, size_t errlen);
-/* Device I/O threads (virtio-blk): start them before the vCPUs (each
- * installs its seccomp filter first), park/unpark them around a VM pause,
- * stop and join them after the vCPUs stopped. */
-enum machine_iot_op { MACHINE_IOT_PARK, MACHINE_IOT_UNPARK, MACHINE_IOT_STOP };
-int machine_start_iothreads(struct vm *vm, char *err, size_t errlen);
-void machine_iothreads(struct vm *vm, enum machine_iot_op op);
 /* Read a whole file (at most max bytes) into a new buffer. */
 int machine_read_file(const char *path, size_t max, uint8_t **out, size_t *len,
 		      char *err, size_t errlen);

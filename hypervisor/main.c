@@ -120,8 +120,7 @@ int main(int argc, char **argv)
 	int sigfd = main_signals();
 	if (sigfd < 0 || vm_create(vm, &cfg, err, sizeof(err)) < 0 ||
 	    control_init(&the_ctl, vm, err, sizeof(err)) < 0 ||
-	    machine_setup(vm, err, sizeof(err)) < 0 ||
-	    machine_start_iothreads(vm, err, sizeof(err)) < 0 || vcpu_start_all(vm, err, sizeof(err)) < 0 ||
+	    machine_setup(vm, err, sizeof(err)) < 0 || vcpu_start_all(vm, err, sizeof(err)) < 0 ||
 	    sandbox_main_enter(vm, err, sizeof(err)) < 0) {
 		vmm_log("setup failed: %s", sigfd < 0 ? "signalfd" : err);
 		if (the_ctl.path)
@@ -132,7 +131,6 @@ int main(int argc, char **argv)
 		(unsigned long long)cfg.memory_mib, vm->mem.hugetlb ? " (hugetlb)" : "", cfg.kernel);
 	main_loop(vm, &the_ctl, sigfd);
 	vcpu_stop_all(vm);
-	machine_iothreads(vm, MACHINE_IOT_STOP);
 	pthread_mutex_lock(&vm->lock);
 	vm->state = VM_STOPPED;
 	pthread_mutex_unlock(&vm->lock);

@@ -85,17 +85,6 @@ int sandbox_vcpu_enter(struct vcpu *c)
 	return 0;
 }
 
-int sandbox_iothread_enter(void *opaque)
-{
-	char err[160];
-	if (seccomp_install(SECCOMP_KIND_IOTHREAD, err, sizeof err) < 0) {
-		vmm_log("I/O thread: %s", err);
-		vm_request_exit(opaque, VMEXIT_INTERNAL_ERROR);
-		return -1;
-	}
-	return 0;
-}
-
 int sandbox_main_enter(struct vm *vm, char *err, size_t errlen)
 {
 	(void)vm;

@@ -12,10 +12,6 @@ struct vcpu;
 /* In a vCPU thread before its first KVM_RUN: 0, or -1 (logged) when the
  * filter could not be installed or the main thread failed. */
 int sandbox_vcpu_enter(struct vcpu *c);
-/* In a device I/O thread before it serves the guest (opaque: the vm):
- * installs the I/O-thread filter; 0, or -1 (logged, the VM exits with
- * internal-error). */
-int sandbox_iothread_enter(void *vm);
 /* In the main thread once the vCPU threads exist: 0 or -1 with err. */
 int sandbox_main_enter(struct vm *vm, char *err, size_t errlen);
 #endif

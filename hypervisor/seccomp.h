@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum seccomp_kind { SECCOMP_KIND_MAIN, SECCOMP_KIND_VCPU, SECCOMP_KIND_IOTHREAD, SECCOMP_KINDS };
+enum seccomp_kind { SECCOMP_KIND_MAIN, SECCOMP_KIND_VCPU, SECCOMP_KINDS };
 
 struct seccomp_sys { int nr; const char *name; };
 

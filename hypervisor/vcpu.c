@@ -2,7 +2,6 @@
  * port and MMIO exits to the buses, park on pause, and stop on exit. */
 #include "vm.h"
 #include "log.h"
-#include "machine.h"
 #include "sandbox.h"
 #include "x86/cpu.h"
 
@@ -215,16 +214,12 @@ void vm_pause(struct vm *vm)
 		pthread_cond_wait(&vm->cond, &vm->lock);
 	vm->state = VM_PAUSED;
 	pthread_mutex_unlock(&vm->lock);
-	/* then the I/O threads: requests in progress finish, nothing new starts
-	 * (only this thread changes the state away from VM_PAUSED) */
-	machine_iothreads(vm, MACHINE_IOT_PARK);
 }
 
 void vm_resume(struct vm *vm)
 {
 	pthread_mutex_lock(&vm->lock);
 	if (vm->state == VM_PAUSED) {
-		machine_iothreads(vm, MACHINE_IOT_UNPARK);
 		vm->pause_req = false;
 		vm->state = vm->shutdown_deadline_ns ? VM_SHUTTING_DOWN : VM_RUNNING;
 		pthread_cond_broadcast(&vm->cond);

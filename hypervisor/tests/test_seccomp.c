@@ -138,12 +138,6 @@ static void t_kernel(void)
 	WT_CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS);
 	st = child_status(SECCOMP_KIND_MAIN, SYS_execve);
 	WT_CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS);
-	st = child_status(SECCOMP_KIND_IOTHREAD, SYS_fdatasync);   /* blk flush */
-	WT_CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 7);
-	st = child_status(SECCOMP_KIND_IOTHREAD, SYS_getrandom);   /* a vCPU call */
-	WT_CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS);
-	st = child_status(SECCOMP_KIND_IOTHREAD, SYS_writev);      /* net transmit: not here */
-	WT_CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS);
 }
 
 static void t_sizes(void)
@@ -151,9 +145,8 @@ static void t_sizes(void)
 	/* Firecracker: 50 (VMM) / 31 (API) / 27 (vCPU); ours must stay small. */
 	WT_CHECK(seccomp_lists[SECCOMP_KIND_MAIN].n <= 32);
 	WT_CHECK(seccomp_lists[SECCOMP_KIND_VCPU].n <= 27);
-	WT_CHECK(seccomp_lists[SECCOMP_KIND_IOTHREAD].n <= 16);
-	printf("allow-list sizes: main %zu, vcpu %zu, iothread %zu\n", seccomp_lists[SECCOMP_KIND_MAIN].n,
-	       seccomp_lists[SECCOMP_KIND_VCPU].n, seccomp_lists[SECCOMP_KIND_IOTHREAD].n);
+	printf("allow-list sizes: main %zu, vcpu %zu\n", seccomp_lists[SECCOMP_KIND_MAIN].n,
+	       seccomp_lists[SECCOMP_KIND_VCPU].n);
 }
 
 WTEST_MAIN("vmm_seccomp", WT_CASE(t_every_syscall), WT_CASE(t_ioctl_types), WT_CASE(t_too_long),

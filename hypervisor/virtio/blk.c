@@ -1,9 +1,7 @@
 /* blk.c: virtio-blk over a raw image file: read, write, flush (fdatasync),
  * discard (hole punching), get-id; read-only images refuse writes. Requests
  * outside the image get an I/O error status; malformed chains break the
- * device. Requests run in the device's own I/O thread (virtio_dev_use_iothread):
- * the guest's notification is an ioeventfd, the vCPU does not wait for the
- * disk. */
+ * device. I/O runs in the notifying vCPU thread. */
 #include "virtio/devices.h"
 #include "virtio/virtio.h"
 #include "log.h"
@@ -209,10 +207,6 @@ struct virtio_dev *virtio_blk_create(const struct virtio_env *env, const struct 
 	uint64_t f = BLK_F_SEG_MAX | BLK_F_BLK_SIZE | BLK_F_FLUSH |
 		     (b->ro ? BLK_F_RO : BLK_F_DISCARD);
 	virtio_dev_init(&b->vd, &blk_ops, b, cd->id, env->mem, f, 1, BLK_QSIZE, env->msi, env->opaque);
-	if (virtio_dev_use_iothread(&b->vd, env->ioeventfd, env->opaque, err, errlen) < 0) {
-		free(b);
-		return NULL;
-	}
 	return &b->vd;
 }
 
@@ -227,7 +221,6 @@ void virtio_blk_get_stats(struct virtio_dev *d, struct blk_stats *s)
 void virtio_blk_destroy(struct virtio_dev *d)
 {
 	struct blk *b = d->priv;
-	virtio_dev_stop(d);
 	close(b->fd);
 	free(b);
 }

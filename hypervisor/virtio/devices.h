@@ -1,7 +1,6 @@
 /* devices.h: constructors and statistics of the virtio device models. */
 #ifndef VMM_VIRTIO_DEVICES_H
 #define VMM_VIRTIO_DEVICES_H
-#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "config.h"
@@ -9,14 +8,12 @@
 
 struct virtio_dev;
 
-/* What a device needs from the VM: memory, MSI delivery, main-loop wakeup,
- * ioeventfd registration (NULL: notifications always exit to user space). */
+/* What a device needs from the VM: memory, MSI delivery, main-loop wakeup. */
 struct virtio_env {
 	const struct guest_mem *mem;
 	void (*msi)(void *opaque, uint64_t addr, uint32_t data);
 	void (*wake)(void *opaque);
 	void *opaque;
-	int (*ioeventfd)(void *opaque, uint64_t gpa, unsigned len, int fd, bool assign);
 };
 
 struct blk_stats { uint64_t rd_bytes, wr_bytes, rd_ops, wr_ops, flush_ops, discard_ops, errors; };
@@ -31,7 +28,7 @@ struct balloon_stats {
 struct virtio_dev *virtio_blk_create(const struct virtio_env *env, const struct cfg_disk *d,
 				     int fd, char *err, size_t errlen);
 void virtio_blk_get_stats(struct virtio_dev *d, struct blk_stats *s);
-/* Stop the I/O thread, close the image and free the device. */
+/* Close the image and free the device (after the VM stopped). */
 void virtio_blk_destroy(struct virtio_dev *d);
 
 /* net.c: fd is an attached tap (IFF_TAP|IFF_NO_PI|IFF_VNET_HDR). */

@@ -3,12 +3,10 @@
  * config, notify and the MSI-X table/PBA. Guest writes are validated: feature
  * negotiation, queue sizes and ring addresses, vector numbers. */
 #include "virtio/virtio.h"
-#include "virtio/iothread.h"
 #include "log.h"
 
 #include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #define CAP_COMMON 1
@@ -148,15 +146,6 @@ static void vpci_common_snapshot(struct virtio_dev *d, uint8_t *s)
 	}
 }
 
-/* A queue notification: to the I/O thread when the device has one. */
-static void vpci_notify(struct virtio_dev *d, int q)
-{
-	if (d->iot)
-		iothread_kick(d->iot);
-	else
-		d->ops->notify(d, q);
-}
-
 static void vpci_set_status(struct virtio_dev *d, uint8_t v)
 {
 	if (v == 0) {
@@ -179,7 +168,7 @@ static void vpci_set_status(struct virtio_dev *d, uint8_t v)
 		/* Linux may queue buffers and kick before DRIVER_OK (balloon stats) */
 		for (int q = 0; q < d->nq; q++)
 			if (virtio_queue_live(d, q))
-				vpci_notify(d, q);
+				d->ops->notify(d, q);
 	}
 }
 
@@ -292,14 +281,6 @@ static void vpci_bar(struct pci_dev *pd, int bar, uint64_t off, uint8_t *data, u
 	struct virtio_dev *d = pd->opaque;
 	uint64_t v = 0;
 	(void)bar;
-	if (d->iot && is_write && off >= VIRTIO_OFF_NOTIFY && off < VIRTIO_OFF_MSIX) {
-		iothread_kick(d->iot);   /* no lock: the thread checks the queue */
-		return;
-	}
-	/* common config writes change what the I/O thread reads */
-	bool park = d->iot && is_write && off < VIRTIO_OFF_ISR;
-	if (park)
-		iothread_park(d->iot);
 	for (unsigned i = 0; i < len; i++)
 		v |= (uint64_t)data[i] << (8 * i);
 	pthread_mutex_lock(&d->lock);
@@ -332,7 +313,7 @@ static void vpci_bar(struct pci_dev *pd, int bar, uint64_t off, uint8_t *data, u
 	} else if (off < VIRTIO_OFF_MSIX) {
 		int q = (int)((off - VIRTIO_OFF_NOTIFY) / VIRTIO_NOTIFY_MULT);
 		if (is_write && virtio_queue_live(d, q))
-			vpci_notify(d, q);
+			d->ops->notify(d, q);
 		else if (!is_write)
 			memset(data, 0, len);
 	} else if (off < VIRTIO_OFF_PBA) {
@@ -344,44 +325,6 @@ static void vpci_bar(struct pci_dev *pd, int bar, uint64_t off, uint8_t *data, u
 				data[i] = (uint8_t)(d->pba >> (8 * i));
 	}
 	pthread_mutex_unlock(&d->lock);
-	if (park)
-		iothread_unpark(d->iot);
-}
-
-/* Move the ioeventfds (one per queue) to the notify area at want, 0: none.
- * A refused one leaves none (notifications then exit to user space and
- * kick the thread from vpci_bar). Under d->lock. */
-static void vpci_ioev_set(struct virtio_dev *d, uint64_t want)
-{
-	if (!d->iot || !d->ioeventfd || want == d->ioev_gpa)
-		return;
-	for (int q = 0; d->ioev_gpa && q < d->nq; q++)
-		d->ioeventfd(d->ioeventfd_opaque, d->ioev_gpa + (uint64_t)q * VIRTIO_NOTIFY_MULT, 2,
-			     d->iot->kick_fd, false);
-	d->ioev_gpa = 0;
-	if (!want)
-		return;
-	int q = 0;
-	while (q < d->nq && d->ioeventfd(d->ioeventfd_opaque, want + (uint64_t)q * VIRTIO_NOTIFY_MULT,
-					 2, d->iot->kick_fd, true) == 0)
-		q++;
-	if (q == d->nq) {
-		d->ioev_gpa = want;
-		if (!d->ioev_logged++)   /* once: a guest can move the BAR at will */
-			vmm_log("%s %s: I/O thread, queue notifications by ioeventfd at 0x%llx",
-				d->ops->kind, d->id, (unsigned long long)want);
-		return;
-	}
-	while (q-- > 0)
-		d->ioeventfd(d->ioeventfd_opaque, want + (uint64_t)q * VIRTIO_NOTIFY_MULT, 2,
-			     d->iot->kick_fd, false);
-}
-
-/* Follow BAR 0 while memory decoding is on. Under d->lock. */
-static void vpci_ioev_update(struct virtio_dev *d)
-{
-	uint32_t base = __atomic_load_n(&d->pci.bar_addr[0], __ATOMIC_ACQUIRE);
-	vpci_ioev_set(d, (d->pci.cfg[0x04] & 0x02) && base ? (uint64_t)base + VIRTIO_OFF_NOTIFY : 0);
 }
 
 static void vpci_cfg_written(struct pci_dev *pd, unsigned off, unsigned len)
@@ -392,74 +335,6 @@ static void vpci_cfg_written(struct pci_dev *pd, unsigned off, unsigned len)
 		vpci_flush_pending(d);
 		pthread_mutex_unlock(&d->lock);
 	}
-	if (d->iot && off < 0x18 && off + len > 0x04) {   /* command register or BAR 0 */
-		pthread_mutex_lock(&d->lock);
-		vpci_ioev_update(d);
-		pthread_mutex_unlock(&d->lock);
-	}
-}
-
-/* The I/O thread's batch: every live queue, under the device lock. */
-static void vpci_iothread_run(void *opaque)
-{
-	struct virtio_dev *d = opaque;
-	pthread_mutex_lock(&d->lock);
-	for (int q = 0; q < d->nq; q++)
-		if (virtio_queue_live(d, q))
-			d->ops->notify(d, q);
-	pthread_mutex_unlock(&d->lock);
-}
-
-int virtio_dev_use_iothread(struct virtio_dev *d, virtio_ioeventfd_fn ioeventfd, void *opaque,
-			    char *err, size_t errlen)
-{
-	struct iothread *t = calloc(1, sizeof(*t));
-	if (!t) {
-		snprintf(err, errlen, "%s: out of memory", d->id);
-		return -1;
-	}
-	if (iothread_init(t, vpci_iothread_run, d, err, errlen) < 0) {
-		free(t);
-		return -1;
-	}
-	d->iot = t;
-	d->ioeventfd = ioeventfd;
-	d->ioeventfd_opaque = opaque;
-	pthread_mutex_lock(&d->lock);
-	vpci_ioev_update(d);
-	pthread_mutex_unlock(&d->lock);
-	return 0;
-}
-
-int virtio_dev_start(struct virtio_dev *d, int (*enter)(void *), void *enter_opaque,
-		     char *err, size_t errlen)
-{
-	return d->iot ? iothread_start(d->iot, enter, enter_opaque, err, errlen) : 0;
-}
-
-void virtio_dev_park(struct virtio_dev *d)
-{
-	if (d->iot)
-		iothread_park(d->iot);
-}
-
-void virtio_dev_unpark(struct virtio_dev *d)
-{
-	if (d->iot)
-		iothread_unpark(d->iot);
-}
-
-void virtio_dev_stop(struct virtio_dev *d)
-{
-	if (!d->iot)
-		return;
-	iothread_stop(d->iot);
-	pthread_mutex_lock(&d->lock);
-	vpci_ioev_set(d, 0);
-	pthread_mutex_unlock(&d->lock);
-	iothread_destroy(d->iot);
-	free(d->iot);
-	d->iot = NULL;
 }
 
 void virtio_dev_init(struct virtio_dev *d, const struct virtio_ops *ops, void *priv,

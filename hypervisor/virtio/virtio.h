@@ -32,19 +32,13 @@
 #define VIRTIO_NOTIFY_MULT 4
 
 struct virtio_dev;
-struct iothread;
-
-/* Register (assign) or remove an ioeventfd for a guest-physical MMIO write
- * of len bytes; 0 or -1 (the write then exits to user space as before). */
-typedef int (*virtio_ioeventfd_fn)(void *opaque, uint64_t gpa, unsigned len, int fd, bool assign);
 
 struct virtio_ops {
 	const char *kind;        /* "virtio-blk" */
 	uint16_t type;           /* virtio device id: 1 net, 2 blk, 4 rng, 5 balloon */
 	uint32_t class_code;
 	unsigned cfg_size;
-	/* All callbacks run with d->lock held; with an I/O thread, notify runs
-	 * in that thread (virtio_dev_use_iothread). */
+	/* All callbacks run with d->lock held. */
 	void (*cfg_read)(struct virtio_dev *d, unsigned off, uint8_t *data, unsigned len);
 	void (*cfg_write)(struct virtio_dev *d, unsigned off, const uint8_t *data, unsigned len);
 	void (*notify)(struct virtio_dev *d, int q);
@@ -73,11 +67,6 @@ struct virtio_dev {
 	void (*msi)(void *opaque, uint64_t addr, uint32_t data);
 	void *msi_opaque;
 	struct vq_chain chain;   /* scratch for the device, used under lock */
-	struct iothread *iot;    /* NULL: notify runs in the notifying vCPU thread */
-	virtio_ioeventfd_fn ioeventfd;
-	void *ioeventfd_opaque;
-	uint64_t ioev_gpa;       /* notify area with ioeventfds registered, 0: none */
-	unsigned ioev_logged;
 };
 
 void virtio_dev_init(struct virtio_dev *d, const struct virtio_ops *ops, void *priv,
@@ -96,18 +85,4 @@ void virtio_broken(struct virtio_dev *d, const char *fmt, ...) __attribute__((fo
 bool virtio_queue_live(const struct virtio_dev *d, int q);
 /* Pop with broken-marking on malformed rings: 1 chain, 0 empty, -1 broken. */
 int virtio_pop(struct virtio_dev *d, int q, struct vq_chain *c);
-/* Process this device's queues in its own I/O thread: guest notifications
- * go to an eventfd (an ioeventfd on the notify area while the BAR is
- * decoded and ioeventfd(), if given, accepts it; else via the MMIO exit),
- * and writes to the common configuration park the thread around the change
- * (reset, status, queue setup). Call before the VM runs. 0 or -1 with err. */
-int virtio_dev_use_iothread(struct virtio_dev *d, virtio_ioeventfd_fn ioeventfd, void *opaque,
-			    char *err, size_t errlen);
-/* No-ops for devices without an I/O thread. enter: see iothread_start. */
-int virtio_dev_start(struct virtio_dev *d, int (*enter)(void *), void *enter_opaque,
-		     char *err, size_t errlen);
-void virtio_dev_park(struct virtio_dev *d);
-void virtio_dev_unpark(struct virtio_dev *d);
-/* Stop and join the I/O thread, remove the ioeventfds, free it. */
-void virtio_dev_stop(struct virtio_dev *d);
 #endif

@@ -1,9 +1,8 @@
 /* seccomp_tables.c: x86_64 syscall allow-lists of wafer-vmm's threads, used
  * once setup is done (every file, device and socket is open by then). Main:
  * poll loop, control socket, virtio-net receive, vCPU kicks and joins.
- * vCPU: KVM_RUN and what device emulation does synchronously (net transmit,
- * rng, balloon, console). I/O thread (virtio-blk): poll/read its eventfd,
- * the disk calls, KVM_SIGNAL_MSI, a log line. musl's malloc and pthreads need the
+ * vCPU: KVM_RUN and what device emulation does synchronously (blk I/O, net
+ * transmit, rng, balloon, console). musl's malloc and pthreads need the
  * memory and futex calls. ioctl is further limited by request type. */
 #include "seccomp.h"
 
@@ -27,17 +26,9 @@ static const struct seccomp_sys sys_vcpu[] = {
 	S(rt_sigprocmask), S(rt_sigreturn), S(restart_syscall), S(exit),
 };
 
-static const struct seccomp_sys sys_iothread[] = {
-	S(poll), S(read), S(preadv), S(pwritev), S(fdatasync), S(fallocate), S(ioctl),
-	S(write), S(futex), S(clock_gettime), S(rt_sigprocmask), S(restart_syscall),
-	S(exit),
-};
-
 const struct seccomp_list seccomp_lists[SECCOMP_KINDS] = {
 	[SECCOMP_KIND_MAIN] = { "main", sys_main, sizeof sys_main / sizeof sys_main[0] },
 	[SECCOMP_KIND_VCPU] = { "vcpu", sys_vcpu, sizeof sys_vcpu / sizeof sys_vcpu[0] },
-	[SECCOMP_KIND_IOTHREAD] = { "iothread", sys_iothread,
-				    sizeof sys_iothread / sizeof sys_iothread[0] },
 };
 const uint32_t seccomp_audit_arch = AUDIT_ARCH_X86_64;
 const uint32_t seccomp_nr_limit = 0x40000000u;   /* __X32_SYSCALL_BIT */
