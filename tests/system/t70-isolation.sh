@@ -60,10 +60,19 @@ for v in va vb; do
 	log "$v: start request answered in $(( ($(date +%s%N) - t0) / 1000000 )) ms"
 done
 for v in va vb; do
-	ok=0
+	ok=0 again=0
 	for _ in $(seq 90); do
 		code "$URL/api/v1/vms/$v/console" >/dev/null
 		grep -q "GUEST tick 2" "$T/body" && { ok=1; break; }
+		# Nested under QEMU's TCG, about one guest boot in six triple-faults
+		# (docs/vmm.md, "Testing under nested TCG"): start such a VM again,
+		# at most twice, loudly. No assertion expects a triple fault.
+		code "$URL/api/v1/vms/$v" >/dev/null
+		if grep -q '"state":"crashed"' "$T/body" && grep -q 'triple fault' "$T/body" && [ $again -lt 2 ]; then
+			again=$((again + 1))
+			echo "FLAKY-VM: $v: triple fault at boot (attempt $again); starting it again"
+			[ "$(code -X POST -d '{}' "$URL/api/v1/vms/$v/start")" = 200 ] || fail "restart $v: $(cat $T/body)"
+		fi
 		sleep 1
 	done
 	[ $ok = 1 ] || { code "$URL/api/v1/vms/$v" >/dev/null; fail "$v never ticked under its jail and seccomp: $(cat $T/body)"; }
