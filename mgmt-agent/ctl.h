@@ -58,6 +58,11 @@ int ctl_body_all(struct ctl_conn *c, char **out, size_t *len);
 /* One request → parsed JSON. Returns the HTTP status (error responses are
  * printed and return the status too), or -1 on connection failure. */
 int ctl_call(const char *method, const char *path, const char *body, struct json_doc *doc);
+/* ctl_call for callers that only go on after a success: returns the 2xx
+ * status with *doc to free, or -1 with the error printed and *doc freed. */
+int ctl_call_ok(const char *method, const char *path, const char *body, struct json_doc *doc);
+/* A string member of o, or "-" when it is missing or empty (for tables). */
+const char *ctl_str(const struct json_node *o, const char *k);
 /* One request, the response body printed as it is; returns the exit code. */
 int ctl_call_print(const char *method, const char *path, const char *body);
 /* Print an API error body / a connection error; returns exit code 1. */

@@ -346,6 +346,25 @@ int ctl_call(const char *method, const char *path, const char *body, struct json
 	return st;
 }
 
+int ctl_call_ok(const char *method, const char *path, const char *body, struct json_doc *doc)
+{
+	int st = ctl_call(method, path, body, doc);
+	if (st < 0)
+		return -1;
+	if (st >= 300) {
+		ctl_print_error(st, doc);
+		json_doc_free(doc);
+		return -1;
+	}
+	return st;
+}
+
+const char *ctl_str(const struct json_node *o, const char *k)
+{
+	const char *s = json_get_str(o, k);
+	return s && *s ? s : "-";
+}
+
 int ctl_stream(const char *path)
 {
 	struct ctl_conn c;

@@ -65,12 +65,6 @@ int ctl_cmd_raw(int argc, char **argv)
 	return call_print("POST", argv[1], argc > 2 ? argv[2] : "{}");
 }
 
-static const char *s_or(const struct json_node *o, const char *k)
-{
-	const char *s = json_get_str(o, k);
-	return s ? s : "-";
-}
-
 int ctl_cmd_host(int argc, char **argv)
 {
 	if (argc > 1 && !strcmp(argv[1], "stats"))
@@ -88,26 +82,20 @@ int ctl_cmd_host(int argc, char **argv)
 	if (ctl.json)
 		return call_print("GET", "/api/v1/host", NULL);
 	struct json_doc d;
-	int st = ctl_call("GET", "/api/v1/host", NULL, &d);
-	if (st < 0)
+	if (ctl_call_ok("GET", "/api/v1/host", NULL, &d) < 0)
 		return 1;
-	if (st >= 300) {
-		ctl_print_error(st, &d);
-		json_doc_free(&d);
-		return 1;
-	}
 	const struct json_node *r = json_root(&d), *cpu = json_get(r, "cpu"), *mem = json_get(r, "memory");
 	const struct json_node *up = json_get(r, "uptime_s"), *th = json_get(cpu, "threads");
 	const struct json_node *mt = json_get(mem, "total_mib"), *kvm = json_get(r, "kvm");
 	const struct json_node *nv = json_get(r, "vms"), *nr = json_get(r, "vms_running");
-	printf("hostname     %s\nversion      %s (%s), slot %s\n", s_or(r, "hostname"), s_or(r, "version"),
-	       s_or(r, "board"), s_or(r, "slot"));
+	printf("hostname     %s\nversion      %s (%s), slot %s\n", ctl_str(r, "hostname"), ctl_str(r, "version"),
+	       ctl_str(r, "board"), ctl_str(r, "slot"));
 	printf("uptime       %.0f s\ncpu          %s, %lld threads\nmemory       %lld MiB\n",
-	       up ? up->num : 0.0, s_or(cpu, "model"), th ? (long long)th->ival : 0,
+	       up ? up->num : 0.0, ctl_str(cpu, "model"), th ? (long long)th->ival : 0,
 	       mt ? (long long)mt->ival : 0);
 	printf("kvm          %s\nvms          %lld (%lld running)\nfingerprint  %s\nenrollment   %s\n",
 	       kvm && kvm->bval ? "yes" : "no", nv ? (long long)nv->ival : 0,
-	       nr ? (long long)nr->ival : 0, s_or(r, "fingerprint"), s_or(r, "enrollment"));
+	       nr ? (long long)nr->ival : 0, ctl_str(r, "fingerprint"), ctl_str(r, "enrollment"));
 	json_doc_free(&d);
 	return 0;
 }
@@ -217,11 +205,8 @@ int ctl_cmd_image(int argc, char **argv)
 		struct json_doc d;
 		if (ctl.json)
 			return call_print("GET", "/api/v1/images", NULL);
-		int st = ctl_call("GET", "/api/v1/images", NULL, &d);
-		if (st < 0)
+		if (ctl_call_ok("GET", "/api/v1/images", NULL, &d) < 0)
 			return 1;
-		if (st >= 300)
-			return ctl_print_error(st, &d);
 		static const char *const hdr[] = { "NAME", "SIZE" };
 		struct ctl_table *t = ctl_table_new(2, hdr);
 		for (const struct json_node *i = json_get(json_root(&d), "images") ?

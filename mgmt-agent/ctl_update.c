@@ -12,39 +12,27 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static const char *s_or(const struct json_node *o, const char *k)
-{
-	const char *s = json_get_str(o, k);
-	return s && *s ? s : "-";
-}
-
 static int status_print(void)
 {
 	struct json_doc d;
-	int st = ctl_call("GET", "/api/v1/host/update", NULL, &d);
-	if (st < 0)
+	if (ctl_call_ok("GET", "/api/v1/host/update", NULL, &d) < 0)
 		return 1;
-	if (st >= 300) {
-		ctl_print_error(st, &d);
-		json_doc_free(&d);
-		return 1;
-	}
 	const struct json_node *r = json_root(&d), *sl = json_get(r, "slots"), *l = json_get(r, "last_update");
 	const struct json_node *h = json_get(r, "health"), *stl = json_get(r, "stateless");
-	printf("running      slot %s, version %s (boot %s)\n", s_or(r, "running_slot"), s_or(r, "running_version"),
-	       s_or(r, "boot"));
+	printf("running      slot %s, version %s (boot %s)\n", ctl_str(r, "running_slot"),
+	       ctl_str(r, "running_version"), ctl_str(r, "boot"));
 	if (stl && stl->bval) {
 		printf("state        stateless (no boot medium): no slots to update\n");
 	} else {
 		const struct json_node *tl = json_get(r, "tries_left");
-		printf("state        %s; committed %s, trying %s (%lld tries left)\n", s_or(r, "outcome"),
-		       s_or(r, "committed"), s_or(r, "trying"), tl ? (long long)tl->ival : 0);
+		printf("state        %s; committed %s, trying %s (%lld tries left)\n", ctl_str(r, "outcome"),
+		       ctl_str(r, "committed"), ctl_str(r, "trying"), tl ? (long long)tl->ival : 0);
 		for (const char *k = "A\0B\0"; *k; k += 2)
-			printf("slot %s       %s\n", k, s_or(json_get(sl, k), "version"));
+			printf("slot %s       %s\n", k, ctl_str(json_get(sl, k), "version"));
 	}
 	if (json_is(l, JSON_OBJECT))
-		printf("last update  %s: slot %s, version %s: %s\n", s_or(l, "result"), s_or(l, "slot"),
-		       s_or(l, "version"), s_or(l, "message"));
+		printf("last update  %s: slot %s, version %s: %s\n", ctl_str(l, "result"), ctl_str(l, "slot"),
+		       ctl_str(l, "version"), ctl_str(l, "message"));
 	else
 		printf("last update  none\n");
 	const struct json_node *g = json_get(h, "grace_s"), *c = json_get(h, "committed_after_s");
@@ -89,7 +77,8 @@ static int upload(const char *file, bool force, bool reboot)
 		fwrite(resp, 1, len, stdout);
 	} else {
 		printf("slot %s now holds version %s (was %s): %lld bytes verified and written in %.1f s\n",
-		       s_or(r, "slot"), s_or(r, "version"), s_or(r, "previous_version"), b ? (long long)b->ival : 0,
+		       ctl_str(r, "slot"), ctl_str(r, "version"), ctl_str(r, "previous_version"),
+		       b ? (long long)b->ival : 0,
 		       ms ? (double)ms->ival / 1000.0 : 0.0);
 		printf(reboot ? "the host reboots into it now; it is committed once healthy "
 				"(waferctl host update-status)\n"

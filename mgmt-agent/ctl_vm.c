@@ -8,19 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int show_json(int st, struct json_doc *d, const char *raw_path)
-{
-	(void)raw_path;
-	if (st < 0)
-		return 1;
-	if (st >= 300) {
-		ctl_print_error(st, d);
-		json_doc_free(d);
-		return 1;
-	}
-	return -1; /* caller prints */
-}
-
 static void print_vm_line(const struct json_node *v)
 {
 	const struct json_node *s = json_get(v, "spec");
@@ -34,10 +21,8 @@ static void print_vm_line(const struct json_node *v)
 static int vm_list(void)
 {
 	struct json_doc d;
-	int st = ctl_call("GET", "/api/v1/vms", NULL, &d);
-	int rc = show_json(st, &d, NULL);
-	if (rc >= 0)
-		return rc;
+	if (ctl_call_ok("GET", "/api/v1/vms", NULL, &d) < 0)
+		return 1;
 	static const char *const hdr[] = { "ID", "NAME", "STATE", "VCPUS", "MEMORY", "AUTOSTART", "REASON" };
 	struct ctl_table *t = ctl_table_new(7, hdr);
 	const struct json_node *a = json_get(json_root(&d), "vms");
@@ -60,10 +45,9 @@ static int vm_list(void)
 static int vm_call(const char *method, const char *path, const char *body)
 {
 	struct json_doc d;
-	int st = ctl_call(method, path, body, &d);
-	int rc = show_json(st, &d, path);
-	if (rc >= 0)
-		return rc;
+	int st = ctl_call_ok(method, path, body, &d);
+	if (st < 0)
+		return 1;
 	if (st == 204) {
 		json_doc_free(&d);
 		return 0;

@@ -20,16 +20,6 @@ port=$(api_port box)
 api() { curl -sk --max-time 10 --cert "$DEV_PKI/admin.pem" --key "$DEV_PKI/admin.key" "https://127.0.0.1:$port$1"; }
 for i in $(seq 30); do api /api/v1/host > "$T/host.json" 2>/dev/null && grep -q '"version"' "$T/host.json" && break; sleep 1; done
 grep -q '"version"' "$T/host.json" || fail "API does not answer: $(head -c 300 "$T/host.json")"
-# written: "BYTES OPS" written to the boot disk (virtio0), from QEMU's monitor.
-written() {
-	printf '{"execute":"qmp_capabilities"}\n{"execute":"human-monitor-command","arguments":{"command-line":"info blockstats"}}\n' |
-		timeout 5 socat -t 2 - "UNIX-CONNECT:$T/box.qmp" 2>/dev/null > "$T/qmp.log"
-	local line
-	line=$(grep -o 'virtio0: [^\\]*' "$T/qmp.log" | head -n1)
-	[[ "$line" =~ wr_bytes=([0-9]+).*wr_operations=([0-9]+) ]] \
-		|| fail "no block statistics for virtio0 from QEMU: $(head -c 300 "$T/qmp.log")"
-	echo "${BASH_REMATCH[1]} ${BASH_REMATCH[2]}"
-}
 # First-boot work (data partition growth, identity, the agent's folders)
 # reaches the medium late: ext4 commits its journal every 5 s and the kernel
 # writes dirty pages and metadata back after 30 s (dirty_expire). Steady state
@@ -37,11 +27,11 @@ written() {
 # one commit), at most SETTLE_MAX_S after the API answered.
 quiet=${QUIET_S:-35} settle_max=${SETTLE_MAX_S:-180}
 t_start=$(date +%s)
-read -r b0 o0 < <(written)
+read -r b0 o0 < <(disk_written box)
 t_same=$t_start
 while :; do
 	sleep 5
-	read -r b o < <(written)
+	read -r b o < <(disk_written box)
 	now=$(date +%s)
 	if [ "$b" != "$b0" ] || [ "$o" != "$o0" ]; then b0=$b o0=$o t_same=$now; fi
 	[ $((now - t_same)) -ge "$quiet" ] && break
@@ -58,7 +48,7 @@ while [ "$(date +%s)" -lt $t_end ]; do
 	api /api/v1/vms > /dev/null && calls=$((calls + 1))
 	sleep 1
 done
-read -r b1 o1 < <(written)
+read -r b1 o1 < <(disk_written box)
 [ $calls -gt 0 ] || fail "no API call succeeded during the watch"
 log "steady state over ${watch}s with $calls API calls: $((b1 - b0)) bytes in $((o1 - o0)) writes"
 [ "$b1" -eq "$b0" ] && [ "$o1" -eq "$o0" ] || fail "the boot medium was written in steady state: $((b1 - b0)) bytes in $((o1 - o0)) writes"

@@ -34,14 +34,14 @@ pass "fresh host: steady on slot A, version $VER_N, no update history"
 # --- 2. refused bundles ---
 refuse() { # NAME HTTP_CODE MESSAGE_REGEX [zero]
 	local name=$1 want=$2 re=$3 b0 o0 b1 o1 c m
-	read -r b0 o0 < <(upd_written box)
+	read -r b0 o0 < <(disk_written box)
 	c=$(upd_post "$name")
 	[ -s "$T/body" ] || fail "$name bundle: HTTP $c without a reply body (connection reset before the reply was read?)"
 	m=$(upd_msg)
 	[ "$c" = "$want" ] || fail "$name bundle: HTTP $c (want $want): $m"
 	echo "$m" | grep -qE "$re" || fail "$name bundle: message '$m' does not match /$re/"
 	[ "$(code "$URL/api/v1/host")" = 200 ] || fail "$name bundle: the host stopped answering"
-	read -r b1 o1 < <(upd_written box)
+	read -r b1 o1 < <(disk_written box)
 	log "$name: HTTP $c '$m'; boot disk written: $((b1 - b0)) bytes in $((o1 - o0)) writes"
 	[ "${4:-}" != zero ] || [ "$b1" -eq "$b0" ] || fail "$name bundle: $((b1 - b0)) bytes written to the boot disk"
 }
@@ -57,11 +57,11 @@ upd_status 'committed=A' 'trying=' 'outcome=steady' 'updating=false' || fail "st
 pass "refused: bad signature, foreign key, truncated, no Content-Length (400), other board, older (422); nothing written to the boot disk; host serving"
 
 # --- 3. N+1 with reboot ---
-read -r b0 o0 < <(upd_written box)
+read -r b0 o0 < <(disk_written box)
 t0=$(date +%s.%N)
 c=$(upd_post n1 '?reboot=1')
 t1=$(date +%s.%N)
-read -r b1 o1 < <(upd_written box)
+read -r b1 o1 < <(disk_written box)
 [ "$c" = 200 ] || fail "N+1 update: HTTP $c: $(upd_msg)"
 for k in '["slot"]=B' "[\"version\"]=$VER_N1" "[\"previous_version\"]=$VER_N" "[\"bytes\"]=$(stat -c %s "$T/n1.update")" \
 	'["reboot"]=True' '["outcome"]=pending'; do
@@ -87,7 +87,7 @@ upd_status 'running_slot=B' "running_version=$VER_N1" 'committed=B' 'trying=' 'o
 	|| fail "slot B not committed"
 code "$URL/api/v1/host" > /dev/null
 [ "$(jget '["version"]')" = "$VER_N1" ] && [ "$(jget '["slot"]')" = B ] || fail "GET /api/v1/host: $(head -c 300 "$T/body")"
-read -r b2 o2 < <(upd_written box)
+read -r b2 o2 < <(disk_written box)
 log "N+1 update: POST reply -> committed (reboot, health, grace $GRACE s): $(echo "$t2 - $t1" | bc) s; agent: committed_after_s=$(upd_status >/dev/null; grep '^health.committed_after_s=' "$T/upd.kv" | cut -d= -f2)"
 log "boot disk written from the POST to the commit (slot files, try, reboot, first boot of B, commit): $((b2 - b0)) bytes in $((o2 - o0)) writes"
 pass "N+1: POST ?reboot=1 -> slot B booted version $VER_N1 (trial on init's screen), outcome trying, then committed"
@@ -105,11 +105,11 @@ upd_wait_status $((GRACE + 120)) 'running_slot=A' 'committed=A' 'trying=' 'outco
 pass "power cut right after the try state was written: the host boots the tried slot A ($VER_N1) and commits it"
 
 # --- 5. power cut while writing slot B ---
-read -r b0 o0 < <(upd_written box)
+read -r b0 o0 < <(disk_written box)
 upd_post n1 '?force=1' > "$T/cut.code" &
 cut=0
 for _ in $(seq 600); do
-	read -r b1 o1 < <(upd_written box)
+	read -r b1 o1 < <(disk_written box)
 	[ $((b1 - b0)) -gt 4000000 ] && { cut=1; break; }
 	sleep 0.1
 done

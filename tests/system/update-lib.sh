@@ -6,7 +6,6 @@
 # development release key like `make update` signs the real bundle.
 #   upd_bundle NAME VERSION [OVERLAY_DIR] [wafer-sign options...]  -> $T/NAME.update
 #   upd_build_all          every bundle the tests use (below), about 1 s each
-#   upd_written NAME       "BYTES OPS" QEMU counted as written to the boot disk
 #   upd_post BUNDLE [QUERY]  POST /api/v1/host/update (after agent-lib.sh's agent_boot)
 #   upd_status REGEX...    GET /api/v1/host/update flattened to key=value lines matches
 #   upd_mark NAME / upd_wait NAME REGEX SECS   console text after the mark
@@ -106,18 +105,6 @@ upd_state() {
 	"$B/bin/host/wafer-abstate" grub "$T/grubenv" "$@" > "$T/abstate.out" 2>&1 \
 		|| { cat "$T/abstate.out"; fail "wafer-abstate $* failed"; }
 	[ "$1" = show ] || img_put_boot "$img" "$T/grubenv" grub/grubenv
-}
-
-# upd_written NAME: "BYTES OPS" written to the boot disk (virtio0) so far,
-# from QEMU's block statistics (as t64-flash-writes counts them).
-upd_written() {
-	printf '{"execute":"qmp_capabilities"}\n{"execute":"human-monitor-command","arguments":{"command-line":"info blockstats"}}\n' |
-		timeout 5 socat -t 2 - "UNIX-CONNECT:$T/$1.qmp" 2>/dev/null > "$T/qmp-stats.out"
-	local line
-	line=$(grep -o 'virtio0: [^\\]*' "$T/qmp-stats.out" | head -n1)
-	[[ "$line" =~ wr_bytes=([0-9]+).*wr_operations=([0-9]+) ]] \
-		|| fail "no block statistics for virtio0 from QEMU: $(head -c 300 "$T/qmp-stats.out")"
-	echo "${BASH_REMATCH[1]} ${BASH_REMATCH[2]}"
 }
 
 # upd_conf IMG LINES...: wafer.conf on the image's config partition.

@@ -99,7 +99,7 @@ vmm_run() {
 	(cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) > $T/$name.cpio
 	local try
 	for try in 1 2; do
-		timeout "$tmo" qemu-system-x86_64 -machine q35 -cpu max,+svm -smp 2 -m 2048 \
+		timeout "$tmo" qemu-system-x86_64 -machine q35 -cpu max,+svm -smp "${QEMU_SMP:-1}" -m 2048 \
 			-nographic -no-reboot -nodefaults -serial stdio \
 			-kernel "$OUTER_KERNEL" -initrd $T/$name.cpio \
 			-append "console=ttyS0 quiet rdinit=/test/run panic=-1" > $T/$name.log 2>&1 </dev/null
