@@ -29,6 +29,7 @@ include mk/rules.mk
 include lib/lib.mk
 include mk/busybox.mk
 include mk/mbedtls.mk
+include mk/dosfstools.mk
 include mk/kernel.mk
 include hypervisor/hypervisor.mk
 include mgmt-agent/mgmt-agent.mk

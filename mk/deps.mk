@@ -7,7 +7,7 @@ DEPS_ROOT := $(DEPS)/root
 # Tools from trixie that run on the build machine (grub-mkimage) and their libraries.
 DEPS_HOSTLIBS := libc6 liblzma5 libdevmapper1.02.1 libselinux1 libudev1 libpcre2-8-0
 DEPS_DEBS := musl musl-dev linux-libc-dev meta:$(KERNEL_META) $(BOARD_DEBS) $(DEPS_HOSTLIBS)
-DEPS_SRCS := busybox mbedtls
+DEPS_SRCS := busybox mbedtls dosfstools
 
 $(DEPS)/.stamp: board/$(BOARD)/board.mk mk/deps.mk scripts/apt-fetch | $(B)/.host-deps
 	@echo "  FETCH   Debian trixie packages ($(DEB_ARCH))"
