@@ -21,6 +21,11 @@ UT_lib_wlog_SRCS   := lib/tests/test_wlog.c $(LIB_WLOG_SRCS)
 UT_lib_fsutil_SRCS := lib/tests/test_fsutil.c $(LIB_CFGSTORE_SRCS)
 $(B)/obj/test/lib/tests/%.o: CFLAGS_EXTRA += -Itests/unit
 
+# fsck.fat around a FAT volume before a read-write mount (init, agent).
+LIB_FATCHECK_SRCS := lib/fatcheck.c
+UNIT_TESTS += lib_fatcheck
+UT_lib_fatcheck_SRCS := lib/tests/test_fatcheck.c $(LIB_FATCHECK_SRCS)
+
 # Client side of wafer-init's sockets (init.sock, log.sock, log-in.sock).
 LIB_INITCTL_SRCS := lib/initctl.c
 UNIT_TESTS += lib_initctl
