@@ -5,7 +5,7 @@ INIT_OBJS := $(patsubst %.c,$(B)/obj/target/%.o,$(INIT_SRCS))
 
 $(INIT_OBJS): $(B)/gen/wafer-version.h
 
-INIT_LIB_SRCS := $(LIB_FSUTIL_SRCS) $(LIB_ABSTATE_SRCS)
+INIT_LIB_SRCS := $(LIB_FSUTIL_SRCS) $(LIB_ABSTATE_SRCS) $(LIB_FATCHECK_SRCS)
 $(B)/bin/wafer-init: $(INIT_OBJS) $(call target_objs,$(INIT_LIB_SRCS)) $(TOOLCHAIN)/.stamp
 	@mkdir -p $(@D)
 	@echo "  LINK    $@"
