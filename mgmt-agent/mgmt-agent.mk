@@ -13,7 +13,7 @@ AGENT_CORE_SRCS := $(addprefix mgmt-agent/, agent_config.c api.c api_routes.c co
 LIB_VMMCTL_SRCS ?= $(wildcard lib/vmmctl.c)
 # lib/update_slot and lib/abstate use fsutil, which LIB_CFGSTORE_SRCS brings.
 AGENT_LIB_SRCS := $(LIB_JSON_SRCS) $(LIB_WLOG_SRCS) $(LIB_CFGSTORE_SRCS) $(LIB_VMMCTL_SRCS) $(LIB_INITCTL_SRCS) \
-	$(LIB_UPDATE_SRCS) $(LIB_UPDATE_SLOT_SRCS) $(LIB_ABSTATE_SRCS)
+	$(LIB_UPDATE_SRCS) $(LIB_UPDATE_SLOT_SRCS) $(LIB_ABSTATE_SRCS) $(LIB_FATCHECK_SRCS)
 AGENT_SRCS := mgmt-agent/agent_main.c $(AGENT_CORE_SRCS) $(AGENT_LIB_SRCS)
 WAFERCTL_SRCS := $(addprefix mgmt-agent/, ctl_main.c ctl_client.c ctl_cmds.c ctl_console.c ctl_vm.c ctl_pki.c \
 	ctl_table.c ctl_update.c ctl_upload.c http_parse.c tls_x509.c ws_frame.c) $(LIB_JSON_SRCS) $(LIB_WLOG_SRCS) $(LIB_FSUTIL_SRCS)

@@ -2,20 +2,26 @@
  * wafer-init booted from. It is not mounted in steady state (flash
  * friendliness, docs/updates.md): the agent mounts it on <run_dir>/esp only
  * to read the A/B state at start (read-only), for an update or a commit
- * (noatime), and unmounts it right after. */
+ * (noatime), and unmounts it right after. Before each read-write mount
+ * fsck.fat checks it and repairs what a power cut during an earlier write
+ * left (lib/fatcheck; docs/updates.md, "Power cuts"). */
 #include "agent.h"
 #include "errbuf.h"
+#include "fatcheck.h"
 #include "fsutil.h"
 #include "initctl.h"
 #include "update.h"
 #include "wlog.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define ESP_NAME "WAFERBOOT"
@@ -71,6 +77,60 @@ static const char *init_sock(char *buf, size_t n)
 	return buf;
 }
 
+/* fsck.fat on the ESP before a read-write mount. A volume that stays in use
+ * (init's brief read-only look during a trial holds it for milliseconds;
+ * fatcheck waits up to 3 s) is mounted unchecked, with a warning, as before
+ * this check existed; a repair that fails refuses the write. */
+static int esp_check(const char *dev, char *err, size_t errlen)
+{
+	struct fatcheck r;
+	switch (fatcheck_run(dev, NULL, &r)) {
+	case FATCHECK_CLEAN:
+		wlog(WLOG_INFO, "update", "boot partition checked in %ld ms: %s", r.ms, r.msg);
+		return 0;
+	case FATCHECK_REPAIRED:
+		wlog(WLOG_WARN, "update", "boot partition was inconsistent (a power cut during an earlier write?), "
+		     "repaired in %ld ms: %s", r.ms, r.msg);
+		return 0;
+	case FATCHECK_BUSY:
+		wlog(WLOG_WARN, "update", "boot partition %s; mounting it unchecked", r.msg);
+		return 0;
+	case FATCHECK_FAILED:
+		break;
+	}
+	wlog(WLOG_ERR, "update", "boot partition check failed after %ld ms: %s", r.ms, r.msg);
+	seterr(err, errlen, "the boot partition is inconsistent and could not be repaired: %s", r.msg);
+	return -1;
+}
+
+/* fsck.fat -a keeps lost cluster chains as FSCKnnnn.REC in the root folder:
+ * on the ESP they are pieces of slot files a power cut interrupted, and they
+ * would take the space the next update needs. */
+static void esp_drop_recovered(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	while (d && (e = readdir(d))) {
+		const char *n = e->d_name;
+		char p[600];
+		struct stat st;
+		if (strlen(n) != 12 || strncasecmp(n, "FSCK", 4) || strcasecmp(n + 8, ".REC") ||
+		    !isdigit((unsigned char)n[4]) || !isdigit((unsigned char)n[5]) || !isdigit((unsigned char)n[6]) ||
+		    !isdigit((unsigned char)n[7]))
+			continue;
+		snprintf(p, sizeof p, "%s/%s", dir, n);
+		if (lstat(p, &st) != 0 || !S_ISREG(st.st_mode))
+			continue;
+		if (unlink(p) == 0)
+			wlog(WLOG_WARN, "update", "boot partition: removed %s (%lld bytes of lost clusters a repair kept)",
+			     n, (long long)st.st_size);
+		else
+			wlog(WLOG_WARN, "update", "boot partition: cannot remove %s: %s", n, strerror(errno));
+	}
+	if (d)
+		closedir(d);
+}
+
 int esp_mount(bool rw, char *dir, size_t n, char *err, size_t errlen)
 {
 	char status[4096], medium[64] = "", dev[96], sock[512];
@@ -95,6 +155,8 @@ int esp_mount(bool rw, char *dir, size_t n, char *err, size_t errlen)
 		seterr(err, errlen, "%s: %s", dir, strerror(-rc));
 		return -1;
 	}
+	if (rw && esp_check(dev, err, errlen))
+		return -1;
 	unsigned long fl = MS_NOATIME | MS_NOSUID | MS_NODEV | MS_NOEXEC | (rw ? 0 : MS_RDONLY);
 	/* init loads vfat and these code pages and mounts the config partition
 	 * with the same options (init_bootmedium.c); the kernel's default
@@ -105,6 +167,8 @@ int esp_mount(bool rw, char *dir, size_t n, char *err, size_t errlen)
 	}
 	snprintf(esp_mounted, sizeof esp_mounted, "%s", dir);
 	wlog(WLOG_DEBUG, "update", "boot partition %s mounted on %s (%s)", dev, dir, rw ? "rw" : "ro");
+	if (rw)
+		esp_drop_recovered(dir);
 	return 0;
 }
 
