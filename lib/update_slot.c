@@ -1,5 +1,9 @@
 /* update_slot.c: a verified bundle's parts into a slot folder: NAME.new while
- * streaming, then fsync, rename, version file, read back and compare. */
+ * streaming, then fsync, rename, version file, read back and compare. Each
+ * NAME.new gets all its clusters first (fallocate, KEEP_SIZE: on vfat that
+ * writes the FAT chain without zeroing the data) and an fsync, so that a
+ * power cut while the data streams finds the FAT already complete: only the
+ * file's size in its folder entry can be stale (docs/updates.md, "Power cuts"). */
 #include "update_slot.h"
 
 #include <errno.h>
@@ -50,6 +54,20 @@ int upd_slot_header(struct upd_slot_writer *w, const struct upd_info *info)
 	return 0;
 }
 
+/* Allocate size bytes of clusters for fd, then fsync (the FAT on the medium).
+ * A filesystem without fallocate is written as before. 0 or an errno. */
+static int preallocate(int fd, uint64_t size)
+{
+	if (size == 0)
+		return 0;
+	if (fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, (off_t)size) != 0) {
+		if (errno == EOPNOTSUPP || errno == ENOSYS)
+			return 0;
+		return errno;
+	}
+	return fsync(fd) != 0 ? errno : 0;
+}
+
 int upd_slot_data(struct upd_slot_writer *w, enum upd_part part, const uint8_t *buf, size_t len)
 {
 	char p[320];
@@ -61,6 +79,10 @@ int upd_slot_data(struct upd_slot_writer *w, enum upd_part part, const uint8_t *
 		if (w->fd < 0)
 			return fail(w, "slot: %s: %s", p, strerror(errno));
 		w->part = part;
+		int e = preallocate(w->fd, w->info.size[part]);
+		if (e)
+			return fail(w, "slot: preallocating %llu bytes for %s: %s",
+				    (unsigned long long)w->info.size[part], p, strerror(e));
 	}
 	int rc = fs_write_all(w->fd, buf, len);
 	if (rc)

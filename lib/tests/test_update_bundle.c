@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <mbedtls/ecp.h>
@@ -454,6 +455,29 @@ static void t_slot_writer(void)
 	snprintf(missing, sizeof missing, "%s/nope", dir);
 	WT_EQ_INT(upd_slot_init(&w, missing), -1);
 	WT_CHECK(strstr(w.err, "No such file") != NULL);
+
+	/* Each .new gets its whole size of blocks before the first byte (the size
+	 * itself grows as the data comes); a size the filesystem cannot hold is
+	 * refused there, before streaming. */
+	struct upd_info info;
+	struct stat st;
+	char p[300];
+	memset(&info, 0, sizeof info);
+	info.size[UPD_PART_KERNEL] = 1 << 20;
+	WT_EQ_INT(upd_slot_init(&w, dir), 0);
+	WT_EQ_INT(upd_slot_header(&w, &info), 0);
+	WT_EQ_INT(upd_slot_data(&w, UPD_PART_KERNEL, kernel, 10), 0);
+	snprintf(p, sizeof p, "%s/vmlinuz.new", dir);
+	WT_EQ_INT(stat(p, &st), 0);
+	WT_EQ_INT(st.st_size, 10);
+	WT_CHECK((uint64_t)st.st_blocks * 512 >= (1 << 20));
+	upd_slot_abort(&w);
+	WT_CHECK(!exists(dir, "vmlinuz.new"));
+	info.size[UPD_PART_KERNEL] = UINT64_C(1) << 62;
+	WT_EQ_INT(upd_slot_header(&w, &info), 0);
+	WT_EQ_INT(upd_slot_data(&w, UPD_PART_KERNEL, kernel, 10), -1);
+	WT_CHECK(strstr(w.err, "preallocating 4611686018427387904 bytes for") != NULL);
+	upd_slot_abort(&w);
 
 	const char *names[] = { "vmlinuz", "initramfs.img", "version", "vmlinuz.new", "initramfs.img.new" };
 	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
