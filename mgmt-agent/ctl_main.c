@@ -94,7 +94,15 @@ int main(int argc, char **argv)
 		else if (!strcmp(a, "--ca")) fca = v;
 		else if (!strcmp(a, "--fingerprint")) ffp = v;
 		else if (!strcmp(a, "--config")) cfg = v;
-		else if (!strcmp(a, "--timeout")) ctl.timeout_ms = v ? atoi(v) * 1000 : 0;
+		else if (!strcmp(a, "--timeout")) {
+			char *end = NULL;
+			long t = v ? strtol(v, &end, 10) : 0;
+			if (v && (end == v || *end || t < 1 || t > 86400)) {
+				fprintf(stderr, "waferctl: --timeout wants whole seconds from 1 to 86400, not '%s'\n", v);
+				return 2;
+			}
+			ctl.timeout_ms = (int)t * 1000;
+		}
 		else {
 			takes = false;
 			if (!strcmp(a, "--json")) ctl.json = true;

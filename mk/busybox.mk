@@ -14,7 +14,7 @@ $(B)/$(1)/busybox: $(2) $(DEPS)/.stamp $(TOOLCHAIN)/.stamp mk/busybox.mk
 	$(Q)cp $(2) $(B)/$(1)/.config
 	$(Q){ yes "" || true; } | $(MAKE) -s -C $(BUSYBOX_SRC) O=$(abspath $(B)/$(1)) oldconfig >$(B)/$(1)/build.log 2>&1
 	$(Q)cmp -s <(grep '^CONFIG_' $(2)) <(grep '^CONFIG_' $(B)/$(1)/.config) \
-		|| { echo "$(2) is not complete for this BusyBox version: run 'make busybox-oldconfig'"; diff $(2) $(B)/$(1)/.config | head; exit 1; }
+		|| { echo "$(2) is not complete for this BusyBox version: update it from $(B)/$(1)/.config (make oldconfig answered every new option with its default)"; diff $(2) $(B)/$(1)/.config | head; exit 1; }
 	$(Q)$(MAKE) -s -C $(B)/$(1) CC="$(MUSL_CC)" HOSTCC=$(HOST_CC) SKIP_STRIP=n busybox >>$(B)/$(1)/build.log 2>&1 \
 		|| { tail -20 $(B)/$(1)/build.log; echo "BusyBox build failed: see $(B)/$(1)/build.log"; exit 1; }
 	$(Q)$(B)/$(1)/busybox --list > $(B)/$(1)/applets.list

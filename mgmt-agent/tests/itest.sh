@@ -139,6 +139,7 @@ check "identity unchanged" test "$(sed -n 's/^fingerprint=//p' $T/run/status/age
 W=(env WAFER_HOST=127.0.0.1:$PORT WAFER_CERT=$PKI/admin.pem WAFER_KEY=$PKI/admin.key $CTL)
 check "waferctl host with pinned fingerprint" bash -c "${W[*]} --fingerprint $FP host | grep -q fingerprint"
 check "waferctl with a wrong pin fails" bash -c "! ${W[*]} --fingerprint $(echo $FP | tr 'A-F' 'a-f' | rev) host 2>/dev/null"
+check "waferctl --timeout abc is refused (exit 2)" bash -c "${W[*]} --timeout abc host >/dev/null 2>&1; test \$? = 2"
 check "waferctl vm list" bash -c "${W[*]} --fingerprint $FP vm list | grep -q web1"
 check "waferctl image upload" bash -c "${W[*]} --fingerprint $FP image upload small $T/kernel.img | grep -q 'sha256 $SHA'"
 check "waferctl vm rm" bash -c "${W[*]} --fingerprint $FP vm rm web1 && test ! -e $T/data/wafer/vms/$VMID.json"
