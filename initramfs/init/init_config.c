@@ -312,11 +312,18 @@ static char *trim(char *s)
 	return s;
 }
 
-/* Keys owned by the agent live in the same file; init leaves them alone
+/* Keys owned by the agent (mgmt-agent/agent_conf.c, docs/config.md) live in
+ * the same file; init knows their names so that a misspelt one is reported
+ * like any other unknown key, and leaves their values to the agent
  * (update_trial_timeout is init's own: its trial watchdog). */
+static const char *const agent_keys[] = { "update_grace", NULL };
+
 static int foreign_key(const char *k)
 {
-	return !key_find(k) && (strncmp(k, "agent_", 6) == 0 || strncmp(k, "update_", 7) == 0);
+	for (int i = 0; agent_keys[i]; i++)
+		if (!strcmp(k, agent_keys[i]))
+			return 1;
+	return 0;
 }
 
 static void parse_line(struct config *c, const char *origin, int lineno, char *line,

@@ -30,7 +30,7 @@ static void t_valid(void)
 	parse("# comment\n\n  hostname = node-7.lab \nipv4=static\nipv4_address=192.168.1.10/24\n"
 	      "ipv4_gateway = 192.168.1.1\r\ndns = 1.1.1.1, 2606:4700::1111\nvlan=42\n"
 	      "ntp=pool.ntp.org time.example\nsyslog=\"tcp://log.example:6514\"\napi_port=8443\n"
-	      "mgmt_interface=52:54:00:12:34:56\nwatchdog=no\nctrl_alt_del=reboot\nagent_commit_grace=30\n");
+	      "mgmt_interface=52:54:00:12:34:56\nwatchdog=no\nctrl_alt_del=reboot\nupdate_grace=30\n");
 	for (int i = 0; i < e.n; i++)
 		fprintf(stderr, "unexpected: %s\n", e.msg[i]);
 	WT_EQ_INT(e.n, 0);
@@ -164,13 +164,18 @@ static void t_empty_resets(void)
 	WT_EQ_INT(e.n, 5); /* the five duplicates, nothing else */
 }
 
-/* update_trial_timeout is init's (trial watchdog); other update_ and agent_
- * keys belong to the agent and are skipped silently, file and command line. */
+/* update_trial_timeout is init's (trial watchdog); update_grace belongs to
+ * the agent and is left to it, file and command line; any other update_ or
+ * agent_ key is a misspelling and reported like every unknown key. */
 static void t_update_keys(void)
 {
-	parse("update_grace = 30\nupdate_trial_timeout = 90\nagent_x = 1\nupdate_whatever=zz\n");
+	parse("update_grace = 30\nupdate_trial_timeout = 90\n");
 	WT_EQ_INT(e.n, 0);
 	WT_EQ_INT(c.update_trial_timeout, 90);
+	parse("agent_x = 1\nupdate_grase=30\n");
+	WT_EQ_INT(e.n, 2);
+	WT_EQ_STR(e.msg[0], "wafer.conf:1: unknown key 'agent_x'");
+	WT_EQ_STR(e.msg[1], "wafer.conf:2: unknown key 'update_grase'");
 	parse("");
 	WT_EQ_INT(c.update_trial_timeout, 600);
 	parse("update_trial_timeout = 59\nupdate_trial_timeout = 86401\nupdate_trial_timeout = 1m\n");
