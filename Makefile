@@ -80,7 +80,9 @@ help:
 	@echo "  make run        build and boot the image in QEMU, API on https://localhost:$(RUN_PORT)"
 	@echo "  make test       every test: unit tests, then system tests in QEMU"
 	@echo "  make check      unit tests only (host build, ASan/UBSan), the fast loop"
-	@echo "  make bench      benchmarks (separate from tests; print figures)"
+	@echo "  make agent-itest  the agent and waferctl over mutual TLS on loopback (~15 s)"
+	@echo "  make systest    system tests only (SYSTEM_TESTS=tests/system/t10-boot-paths.sh for one)"
+	@echo "  make bench      benchmarks (separate from tests; print figures): bench-agent; make bench-vmm"
 	@echo "  make update     the signed update bundle $(B)/wafer-$(BOARD)-$(VERSION).update (also part of make)"
 	@echo "  make pxe-config CONF=wafer.conf TRUST='ca.pem ...'   a second PXE initrd with settings (docs/pxe.md)"
 	@echo "  make host-deps  install the build machine's packages (apt-get, as root)"
@@ -88,7 +90,8 @@ help:
 	@echo "  make clean      remove build/;  make distclean  also remove dl/"
 	@echo
 	@echo "Variables: BOARD=$(BOARD)  V=1 (show commands)  VERSION=$(VERSION)"
-	@echo "           RUN_PORT=$(RUN_PORT)  RUN_FW=$(RUN_FW) (bios|uefi|uboot|pxe)  RUN_MEM=4096  RUN_DISK_GIB=$(RUN_DISK_GIB)"
+	@echo "           RUN_PORT=$(RUN_PORT)  RUN_FW=$(RUN_FW) (bios|uefi|uboot|pxe)  RUN_MEM=4096  RUN_SMP=1  RUN_DISK_GIB=$(RUN_DISK_GIB)"
+	@echo "           SYSTEM_TESTS=...  QEMU_SMP=1  SYSTEST_RETRIES=1  SYSTEST_TIMEOUT=600 (system tests)"
 	@echo "           RELEASE_KEY=path (sign update bundles with the builder's key; default: dev-pki/release.key)"
 
 clean:
