@@ -8,10 +8,12 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/kvm.h>
 #include <linux/netlink.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -238,7 +240,25 @@ int modules_kvm_check(char *why, unsigned long wl)
 		snprintf(why, wl, "no virtualization: loading %s failed (see log)", mod);
 		return 0;
 	}
-	return 1;
+	/* "ready" means a VM can be created, not only that the node exists */
+	int kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (kvm < 0) {
+		snprintf(why, wl, "KVM unusable: /dev/kvm: %s", strerror(errno));
+		return 0;
+	}
+	int api = ioctl(kvm, KVM_GET_API_VERSION, 0), ok = 0;
+	if (api != KVM_API_VERSION) {
+		snprintf(why, wl, "KVM unusable: API version %d (wafer-vmm needs %d)", api, KVM_API_VERSION);
+	} else {
+		int vm = ioctl(kvm, KVM_CREATE_VM, 0);
+		if (vm < 0)
+			snprintf(why, wl, "KVM unusable: creating a VM failed: %s", strerror(errno));
+		else
+			close(vm);
+		ok = vm >= 0;
+	}
+	close(kvm);
+	return ok;
 }
 
 int modules_uevent_open(void)

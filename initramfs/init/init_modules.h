@@ -17,7 +17,8 @@ int modprobe_main(int argc, char **argv);
 int modules_coldplug(void);
 /* The KVM module for this CPU (kvm_intel/kvm_amd), or NULL with a reason. */
 const char *modules_kvm_module(char *why, unsigned long whylen);
-/* After loading: 1 if /dev/kvm exists, 0 if not (with a reason in why). */
+/* After loading: 1 if /dev/kvm works (API version 12, a VM can be created
+ * and is closed again), 0 if not (with a reason in why). */
 int modules_kvm_check(char *why, unsigned long whylen);
 /* Open the uevent netlink socket (returns fd or -1) and handle its input:
  * loads modules for added devices; returns 1 if a net or block device was
