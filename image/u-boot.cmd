@@ -23,7 +23,11 @@ fi
 # needs about 60 MiB from 16 MiB up); U-Boot's ramdisk_addr_r (64 MiB) is too low.
 setenv wafer_initrd_addr 0x20000000
 echo "Wafer: booting slot ${slot}"
-setenv bootargs "wafer.slot=${slot} wafer.boot=u-boot @CMDLINE@"
+# The disk U-Boot read is the medium: init waits for the disk whose boot
+# partition has this unique GUID (docs/boot.md "Boot medium").
+setenv wafer_medium
+part uuid ${wafer_dev} wafer_medium
+setenv bootargs "wafer.slot=${slot} wafer.boot=u-boot wafer.medium=${wafer_medium} @CMDLINE@"
 if load ${wafer_dev} ${kernel_addr_r} /${slot}/vmlinuz; then
 	if load ${wafer_dev} ${wafer_initrd_addr} /${slot}/initramfs.img; then
 		zboot ${kernel_addr_r} - ${wafer_initrd_addr} ${filesize}

@@ -40,6 +40,9 @@ extern uint64_t agent_start_ms;
 /* Paths derived from the configuration. */
 void agent_path(char *out, size_t outlen, const char *base, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+/* init's control socket: agent_cfg.init_sock, or <run_dir>/init.sock built
+ * in buf. */
+const char *agent_init_sock(char *buf, size_t n);
 
 /* Counters for /metrics (atomic updates). */
 struct agent_stats {

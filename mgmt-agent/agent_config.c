@@ -31,3 +31,11 @@ void agent_path(char *out, size_t outlen, const char *base, const char *fmt, ...
 	va_end(ap);
 }
 
+
+const char *agent_init_sock(char *buf, size_t n)
+{
+	if (agent_cfg.init_sock)
+		return agent_cfg.init_sock;
+	agent_path(buf, n, agent_cfg.run_dir, "init.sock");
+	return buf;
+}

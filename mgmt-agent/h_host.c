@@ -40,6 +40,35 @@ const char *agent_version(void)
 	return v;
 }
 
+/* "medium": the disk the host booted from as init found it (bus, model,
+ * size, how long init waited for it), {"stateless": true} without one, null
+ * when init cannot be asked. */
+static void write_medium(struct json_w *w)
+{
+	char st[4096], buf[512], v[128];
+	json_w_key(w, "medium");
+	if (initctl_status(agent_init_sock(buf, sizeof buf), st, sizeof st) != 0) {
+		json_w_null(w);
+		return;
+	}
+	json_w_obj_begin(w);
+	int stateless = initctl_kv(st, "stateless", v, sizeof v) == 0 && !strcmp(v, "1");
+	json_w_kbool(w, "stateless", stateless);
+	if (!stateless && initctl_kv(st, "medium", v, sizeof v) == 0) {
+		json_w_kstr(w, "disk", v);
+		static const char *const keys[][2] = { { "medium_bus", "bus" }, { "medium_model", "model" },
+						       { "medium_text", "description" } };
+		for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+			if (initctl_kv(st, keys[i][0], v, sizeof v) == 0)
+				json_w_kstr(w, keys[i][1], v);
+		if (initctl_kv(st, "medium_bytes", v, sizeof v) == 0)
+			json_w_kuint(w, "bytes", strtoull(v, NULL, 10));
+		if (initctl_kv(st, "medium_wait_ms", v, sizeof v) == 0)
+			json_w_kuint(w, "wait_ms", strtoull(v, NULL, 10));
+	}
+	json_w_obj_end(w);
+}
+
 void h_host(struct api_ctx *x)
 {
 	struct hostinfo h;
@@ -72,6 +101,7 @@ void h_host(struct api_ctx *x)
 	json_w_kstr(&w, "enrollment", enroll_open() ? "open" : "closed");
 	json_w_kint(&w, "vms", nvms);
 	json_w_kint(&w, "vms_running", running);
+	write_medium(&w);
 	agent_privs_json(&w);
 	agent_path(p, sizeof p, agent_cfg.etc_dir, "manifest.json");
 	json_w_key(&w, "manifest");
@@ -180,11 +210,8 @@ static int unix_connect(const char *configured, const char *name)
 /* Ask init through its control socket (lib/initctl). */
 static void power(struct api_ctx *x, const char *cmd)
 {
-	char sock[512];
-	if (agent_cfg.init_sock)
-		snprintf(sock, sizeof sock, "%s", agent_cfg.init_sock);
-	else
-		agent_path(sock, sizeof sock, agent_cfg.run_dir, "init.sock");
+	char buf[512];
+	const char *sock = agent_init_sock(buf, sizeof buf);
 	int rc = !strcmp(cmd, "reboot") ? initctl_reboot(sock) : initctl_poweroff(sock);
 	if (rc == -EPROTO) {
 		api_error(x, 500, "init_error", "init refused '%s'", cmd);

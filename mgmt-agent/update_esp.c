@@ -69,14 +69,6 @@ int esp_find(const char *sysfs_block, const char *disk, char *dev, size_t n, cha
 	return 0;
 }
 
-static const char *init_sock(char *buf, size_t n)
-{
-	if (agent_cfg.init_sock)
-		return agent_cfg.init_sock;
-	agent_path(buf, n, agent_cfg.run_dir, "init.sock");
-	return buf;
-}
-
 /* fsck.fat on the ESP before a read-write mount. A volume that stays in use
  * (init's brief read-only look during a trial holds it for milliseconds;
  * fatcheck waits up to 3 s) is mounted unchecked, with a warning, as before
@@ -143,7 +135,7 @@ int esp_mount(bool rw, char *dir, size_t n, char *err, size_t errlen)
 		return -1;
 	}
 	/* the medium init booted from; any disk when init cannot tell */
-	if (initctl_status(init_sock(sock, sizeof sock), status, sizeof status) == 0)
+	if (initctl_status(agent_init_sock(sock, sizeof sock), status, sizeof status) == 0)
 		initctl_kv(status, "medium", medium, sizeof medium);
 	if (!strcmp(medium, "none") || !strcmp(medium, "-"))
 		medium[0] = '\0';

@@ -89,14 +89,6 @@ static int do_commit(struct ab_state *s, char running, char *err, size_t n)
 	return ab_commit(s, running, err, n);
 }
 
-static const char *init_sock(char *buf, size_t n)
-{
-	if (agent_cfg.init_sock)
-		return agent_cfg.init_sock;
-	agent_path(buf, n, agent_cfg.run_dir, "init.sock");
-	return buf;
-}
-
 static void *health_main(void *arg)
 {
 	(void)arg;
@@ -108,7 +100,7 @@ static void *health_main(void *arg)
 	     v.host.slot, v.running_version, v.grace_s);
 	for (;;) {
 		sleep(2);
-		bool svc = initctl_status(init_sock(sock, sizeof sock), status, sizeof status) == 0 &&
+		bool svc = initctl_status(agent_init_sock(sock, sizeof sock), status, sizeof status) == 0 &&
 			   upd_services_ok(status, why, sizeof why);
 		if (!svc && !why[0])
 			snprintf(why, sizeof why, "init's control socket does not answer");

@@ -5,6 +5,7 @@
  * partition (GPT, BLKPG, then online ext4 resize) and falls back to RAM
  * filesystems when there is no medium (PXE). */
 #include "init_bootmedium.h"
+#include "init_console.h"
 #include "init_gpt.h"
 #include "init_log.h"
 #include "init_loop.h"
@@ -18,6 +19,7 @@
 #include <fcntl.h>
 #include <linux/blkpg.h>
 #include <linux/fs.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,7 +31,6 @@
 #ifndef EXT4_IOC_RESIZE_FS
 #define EXT4_IOC_RESIZE_FS _IOW('f', 16, unsigned long long)
 #endif
-#define MEDIUM_WAIT_MS 10000
 
 struct medium {
 	char disk[32];
@@ -65,13 +66,27 @@ static int whole_disk(const char *name)
 	return access(p, F_OK) != 0;
 }
 
-/* First disk carrying a WAFERCFG partition; returns 1 if found. */
-static int find_medium(struct medium *m)
+#define CAND_MAX 8
+/* What one scan of the disks found: every whole disk carrying a WAFERCFG
+ * partition, and whether it is the one the bootloader named. */
+struct scan {
+	int n, named;
+	struct {
+		char disk[32];
+		int named;
+	} c[CAND_MAX];
+};
+
+/* Scan every whole disk; m gets the best candidate: the lowest-named disk
+ * among those the bootloader named (hint: its boot partition's unique GUID),
+ * or among all candidates when there is no hint. Returns 1 if m was set. */
+static int find_medium(struct medium *m, const char *hint, struct scan *sc)
 {
 	DIR *d = opendir("/sys/class/block");
 	struct dirent *e;
-	int found = 0, extra = 0;
+	int found = 0;
 	char why[128];
+	memset(sc, 0, sizeof *sc);
 	while (d && (e = readdir(d))) {
 		if (e->d_name[0] == '.' || !whole_disk(e->d_name) || strlen(e->d_name) >= sizeof m->disk)
 			continue;
@@ -82,15 +97,20 @@ static int find_medium(struct medium *m)
 			continue;
 		struct gpt *g = malloc(sizeof *g);
 		if (g && gpt_read(fd, ss, bytes, g, why, sizeof why) == 0 && gpt_find(g, PART_CONFIG)) {
-			if (!found || strcmp(e->d_name, m->disk) < 0) {
-				extra += found;
+			const struct gpt_part *bp = hint[0] ? gpt_find_uuid(g, hint) : NULL;
+			int named = bp && !strcmp(bp->name, PART_BOOT);
+			if (sc->n < CAND_MAX) {
+				snprintf(sc->c[sc->n].disk, sizeof sc->c[0].disk, "%.31s", e->d_name);
+				sc->c[sc->n].named = named;
+				sc->n++;
+			}
+			sc->named += named;
+			if ((named || !hint[0]) && (!found || strcmp(e->d_name, m->disk) < 0)) {
 				snprintf(m->disk, sizeof m->disk, "%.31s", e->d_name);
 				m->sector = ss;
 				m->bytes = bytes;
 				m->g = *g;
 				found = 1;
-			} else {
-				extra++;
 			}
 		}
 		free(g);
@@ -98,9 +118,29 @@ static int find_medium(struct medium *m)
 	}
 	if (d)
 		closedir(d);
-	if (extra)
-		status_problem("media", "%d more disks carry Wafer partitions; using %s", extra, m->disk);
 	return found;
+}
+
+/* The other disks that carry Wafer partitions are a problem on the screen:
+ * a stick cloned to a second one, or an old stick left in. */
+static void report_others(const struct medium *m, const char *hint, const struct scan *sc)
+{
+	char others[128] = "";
+	size_t o = 0;
+	for (int i = 0; i < sc->n; i++)
+		if (strcmp(sc->c[i].disk, m->disk) != 0 && o < sizeof others)
+			o += (size_t)snprintf(others + o, sizeof others - o, "%s%s", o ? ", " : "", sc->c[i].disk);
+	if (!others[0])
+		return;
+	if (hint[0] && sc->named > 1)
+		status_problem("media", "%s and %s both carry the boot partition the bootloader named (%s): a cloned "
+			       "stick? using %s; remove the other", m->disk, others, hint, m->disk);
+	else if (hint[0])
+		status_problem("media", "%s also carry Wafer partitions; using %s, the disk the bootloader booted from",
+			       others, m->disk);
+	else
+		status_problem("media", "%s also carry Wafer partitions and the bootloader named none; using %s "
+			       "(first by name)", others, m->disk);
 }
 
 /* The block device name of partition number n on disk (vda3, nvme0n1p3). */
@@ -308,23 +348,105 @@ static void go_stateless(void)
 static struct medium g_medium;
 static int g_have_medium;
 
-void bootmedium_config(void)
+/* How long to wait for the medium: with the bootloader's hint, until that
+ * disk appears (a slow USB hub, a BMC's virtual media, a SAS expander), at
+ * most MEDIUM_WAIT_HINT_MS (wafer.medium_wait=SECONDS overrides); without
+ * one, at least MEDIUM_WAIT_MIN_MS and then until USB, SCSI and block
+ * enumeration has been quiet for MEDIUM_SETTLE_MS, at most as long. */
+#define MEDIUM_WAIT_HINT_MS 60000
+#define MEDIUM_WAIT_MIN_MS 10000
+#define MEDIUM_SETTLE_MS 3000
+#define MEDIUM_SLOW_MS 5000 /* found later than this: a warning with the time */
+
+static int64_t wait_limit_ms(void)
+{
+	char v[16];
+	if (cmdline_get(&g_st.cmdline, "wafer.medium_wait", v, sizeof v) == 1) {
+		char *end;
+		long s = strtol(v, &end, 10);
+		if (*end == '\0' && s >= 1 && s <= 600)
+			return s * 1000;
+		status_problem("medium-wait", "wafer.medium_wait=%s is not 1-600 seconds: using %d", v,
+			       MEDIUM_WAIT_HINT_MS / 1000);
+	}
+	return MEDIUM_WAIT_HINT_MS;
+}
+
+/* One step of the wait: handle uevents (drivers for devices that appear,
+ * e.g. usb-storage, sd_mod) for up to 250 ms; returns 1 if a device was
+ * added on a bus that leads to disks. */
+static int wait_step(int ufd)
+{
+	if (ufd < 0) {
+		usleep(250000);
+		return 0;
+	}
+	struct pollfd p = { .fd = ufd, .events = POLLIN };
+	if (poll(&p, 1, 250) <= 0)
+		return 0;
+	return (modules_uevent_handle(ufd) & UEV_STORAGE) != 0;
+}
+
+void bootmedium_config(int ufd)
 {
 	struct medium *m = &g_medium;
+	struct scan sc;
+	char hint[40] = "";
 	int pxe = strcmp(g_st.slot, "pxe") == 0;
-	for (int waited = 0; !g_have_medium; waited += 250) {
-		g_have_medium = find_medium(m);
-		if (g_have_medium || pxe || waited >= MEDIUM_WAIT_MS)
+	if (cmdline_get(&g_st.cmdline, "wafer.medium", hint, sizeof hint) != 1)
+		hint[0] = '\0';
+	int64_t limit = wait_limit_ms(), t0 = mono_ms(), quiet_since = t0, next_note = t0 + 2000;
+	if (hint[0])
+		ilog(LOG_INFO, "medium: waiting for the disk the bootloader read (boot partition %s), up to %lld s",
+		     hint, (long long)limit / 1000);
+	for (;;) {
+		g_have_medium = find_medium(m, hint, &sc);
+		int64_t now = mono_ms();
+		if (g_have_medium || pxe || now - t0 >= limit)
 			break;
-		usleep(250000); /* USB and SAS disks can take seconds to appear */
+		if (!hint[0] && now - t0 >= MEDIUM_WAIT_MIN_MS && now - quiet_since >= MEDIUM_SETTLE_MS)
+			break;
+		if (now >= next_note) {
+			status_problem("medium-wait", "waiting for the boot medium %s%s (%lld s of at most %lld s)",
+				       hint[0] ? "with boot partition " : "", hint[0] ? hint : "(any disk with WAFERCFG)",
+				       (long long)(now - t0) / 1000, (long long)limit / 1000);
+			status_refresh(1);
+			next_note = now + 5000;
+		}
+		if (wait_step(ufd))
+			quiet_since = mono_ms();
+	}
+	status_clear("medium-wait");
+	int64_t waited = mono_ms() - t0;
+	if (!g_have_medium && hint[0] && sc.n > 0) {
+		/* the named disk never came; another one carries Wafer partitions */
+		g_have_medium = find_medium(m, "", &sc);
+		status_problem("medium", "the disk the bootloader read (boot partition %s) did not appear in %lld s; "
+			       "using %s", hint, (long long)waited / 1000, m->disk);
 	}
 	if (!g_have_medium) {
 		if (!pxe)
-			status_problem("medium", "no boot medium found (no %s partition): running stateless", PART_CONFIG);
+			status_problem("medium", "no boot medium found in %lld s (no %s partition%s%s): running stateless",
+				       (long long)waited / 1000, PART_CONFIG, hint[0] ? " on a disk with boot partition " : "",
+				       hint);
 		go_stateless();
 		return;
 	}
+	report_others(m, hint, &sc);
+	g_st.medium_wait_ms = waited;
 	snprintf(g_st.medium, sizeof g_st.medium, "%.31s", m->disk);
+	medium_info_read("/sys/class/block", m->disk, m->bytes, &g_st.medium_info);
+	/* on the console too: the boot log of a slow medium says how slow */
+	if (waited > MEDIUM_SLOW_MS) {
+		ilog(LOG_WARNING, "medium: %s (%s) appeared only after %lld ms", m->disk, g_st.medium_info.text,
+		     (long long)waited);
+		console_printf("Boot medium %s (%s) appeared only after %lld ms\n", m->disk, g_st.medium_info.text,
+			       (long long)waited);
+	} else {
+		ilog(LOG_INFO, "medium: %s (%s) found after %lld ms", m->disk, g_st.medium_info.text, (long long)waited);
+		console_printf("Boot medium %s (%s) found after %lld ms\n", m->disk, g_st.medium_info.text,
+			       (long long)waited);
+	}
 	modules_load("vfat");
 	modules_load("nls_cp437");
 	modules_load("nls_iso8859_1");

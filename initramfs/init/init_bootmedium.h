@@ -10,8 +10,12 @@
 
 /* Find the medium and mount /config (or set up the stateless RAM /config
  * and /data). Sets g_st.medium or g_st.stateless; problems go to the status
- * screen. */
-void bootmedium_config(void);
+ * screen. The medium is the disk whose boot partition has the unique GUID
+ * the bootloader put on the command line (wafer.medium=GUID), waited for up
+ * to 60 s (wafer.medium_wait=SECONDS), or without it the first disk with a
+ * WAFERCFG partition once enumeration has settled. ufd: the uevent socket
+ * (or -1), whose events are handled meanwhile so that drivers load. */
+void bootmedium_config(int ufd);
 /* Grow and mount /data (may run in a child process: it only mounts, writes
  * the medium and reports problems). */
 void bootmedium_data(void);

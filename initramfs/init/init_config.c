@@ -402,7 +402,8 @@ void config_apply_cmdline(struct config *c, const char *cmdline, struct config_e
 		char *k = w + 6, *eq = strchr(k, '=');
 		if (eq)
 			*eq = '\0';
-		if (strcmp(k, "slot") == 0 || strcmp(k, "boot") == 0 || strncmp(k, "test.", 5) == 0 || foreign_key(k))
+		if (strcmp(k, "slot") == 0 || strcmp(k, "boot") == 0 || strcmp(k, "medium") == 0 ||
+		    strcmp(k, "medium_wait") == 0 || strncmp(k, "test.", 5) == 0 || foreign_key(k))
 			continue;
 		if (!eq) {
 			config_error(errs, "cmdline: wafer.%s: missing '=value'", k);

@@ -27,6 +27,12 @@ static size_t status_reply(char *out, size_t n)
 		g_st.version, WAFER_BOARD, g_st.slot, g_st.boot_path, g_st.hostname,
 		(long long)(mono_ms() - g_st.boot_ms), g_st.kvm_ok > 0 ? "yes" : "no", g_st.stateless,
 		g_st.medium, g_st.uplink, MGMT_BRIDGE);
+	if (!g_st.stateless && o < n)
+		o += (size_t)snprintf(out + o, n - o,
+				      "medium_bus=%s\nmedium_model=%s\nmedium_bytes=%llu\nmedium_text=%s\nmedium_wait_ms=%lld\n",
+				      g_st.medium_info.bus, g_st.medium_info.model,
+				      (unsigned long long)g_st.medium_info.bytes, g_st.medium_info.text,
+				      (long long)g_st.medium_wait_ms);
 	for (int i = 0; i < ns && o < n; i++)
 		o += (size_t)snprintf(out + o, n - o, "service.%s=%s pid=%d restarts=%d\n", t[i].name,
 				      t[i].pid > 0 ? "up" : "down", (int)t[i].pid, t[i].restarts);

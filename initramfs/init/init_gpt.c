@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #define GPT_SIG "EFI PART"
@@ -107,6 +108,7 @@ static void fill(struct gpt *g, const uint8_t *hdr, const uint8_t *ents)
 		struct gpt_part *p = &g->part[g->nparts++];
 		p->index = (int)i + 1;
 		memcpy(p->type, e, 16);
+		memcpy(p->uuid, e + 16, 16);
 		p->first_lba = le64(e + 32);
 		p->last_lba = le64(e + 40);
 		for (int c = 0; c < 36; c++) {
@@ -246,4 +248,21 @@ int ext4_sb_size(const uint8_t *sb, uint64_t *blocks, uint32_t *block_size)
 	if (le32(sb + 96) & 0x80) /* INCOMPAT_64BIT */
 		*blocks |= (uint64_t)le32(sb + 0x150) << 32;
 	return 0;
+}
+
+void gpt_guid_str(const uint8_t g[16], char out[37])
+{
+	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", g[3], g[2], g[1],
+		 g[0], g[5], g[4], g[7], g[6], g[8], g[9], g[10], g[11], g[12], g[13], g[14], g[15]);
+}
+
+const struct gpt_part *gpt_find_uuid(const struct gpt *g, const char *text)
+{
+	char s[37];
+	for (int i = 0; i < g->nparts; i++) {
+		gpt_guid_str(g->part[i].uuid, s);
+		if (strcasecmp(s, text) == 0)
+			return &g->part[i];
+	}
+	return NULL;
 }

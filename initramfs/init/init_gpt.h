@@ -13,6 +13,7 @@ struct gpt_part {
 	uint64_t first_lba, last_lba;
 	char name[37];          /* ASCII rendering of the UTF-16LE name */
 	uint8_t type[16];
+	uint8_t uuid[16];       /* unique partition GUID (on-disk byte order) */
 };
 
 struct gpt {
@@ -31,6 +32,11 @@ uint32_t gpt_crc32(const void *data, size_t len);
 int gpt_read(int fd, unsigned sector, uint64_t disk_bytes, struct gpt *g, char *why, size_t wl);
 /* The partition with this name, or NULL. */
 const struct gpt_part *gpt_find(const struct gpt *g, const char *name);
+/* A GUID in its text form (8-4-4-4-12, lowercase; the first three fields
+ * little-endian on disk, as GRUB, U-Boot and blkid print it); out has 37. */
+void gpt_guid_str(const uint8_t guid[16], char out[37]);
+/* The partition whose unique GUID is text (any case), or NULL. */
+const struct gpt_part *gpt_find_uuid(const struct gpt *g, const char *text);
 /* Grow partition `name` (which must be the last one on the disk) to the end
  * of a disk of disk_bytes (aligned down to 1 MiB). Power-cut-safe order: the
  * new backup table at the disk's end first, then the primary entries, then

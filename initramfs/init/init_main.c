@@ -202,7 +202,7 @@ static void on_uevent(int fd, short re, void *ctx)
 {
 	(void)re;
 	(void)ctx;
-	if (modules_uevent_handle(fd) && !g_st.net_ready)
+	if ((modules_uevent_handle(fd) & UEV_NETBLOCK) && !g_st.net_ready)
 		net_setup();
 }
 
@@ -290,10 +290,13 @@ static void boot(void)
 	entropy_mix();
 	if (mounts_rest() != 0)
 		status_problem("mounts", "some RAM filesystems could not be mounted (see log)");
+	/* uevents from before the coldplug on: a USB stick or SAS disk that
+	 * appears while init waits for its medium needs its drivers loaded */
+	int ufd = modules_uevent_open();
 	drivers();
 	services_on_orphan = on_orphan;
 	bgjob_start("vm-drivers", vmdrv_work, vmdrv_done);
-	bootmedium_config();
+	bootmedium_config(ufd);
 	bgjob_start("data", bootmedium_data, data_done);
 	load_config();
 	trialwatch_boot();
@@ -306,7 +309,6 @@ static void boot(void)
 	int cfd[CONSOLE_MAX], nc = console_fds(cfd, CONSOLE_MAX);
 	for (int i = 0; i < nc; i++)
 		loop_add(cfd[i], POLLIN, on_console, NULL);
-	int ufd = modules_uevent_open();
 	if (ufd >= 0)
 		loop_add(ufd, POLLIN, on_uevent, NULL);
 	if (ctl_start() != 0)

@@ -293,11 +293,17 @@ int modules_uevent_handle(int fd)
 			else if (strncmp(p, "SUBSYSTEM=", 10) == 0)
 				subsys = p + 10;
 		}
-		if (strcmp(action, "add") == 0 && alias)
+		int add = strcmp(action, "add") == 0;
+		if (add && alias)
 			modtables_match(&g_mt, alias, load_cb, NULL);
 		if ((strcmp(subsys, "net") == 0 || strcmp(subsys, "block") == 0) &&
-		    (strcmp(action, "add") == 0 || strcmp(action, "remove") == 0))
-			changed = 1;
+		    (add || strcmp(action, "remove") == 0))
+			changed |= UEV_NETBLOCK;
+		static const char *const storage[] = { "usb", "scsi", "scsi_host", "scsi_disk", "block",
+						       "pci", "mmc", "mmc_host", "nvme", "ata_port" };
+		for (size_t i = 0; add && i < sizeof storage / sizeof storage[0]; i++)
+			if (strcmp(subsys, storage[i]) == 0)
+				changed |= UEV_STORAGE;
 	}
 	return changed;
 }

@@ -20,9 +20,13 @@ const char *modules_kvm_module(char *why, unsigned long whylen);
 /* After loading: 1 if /dev/kvm works (API version 12, a VM can be created
  * and is closed again), 0 if not (with a reason in why). */
 int modules_kvm_check(char *why, unsigned long whylen);
-/* Open the uevent netlink socket (returns fd or -1) and handle its input:
- * loads modules for added devices; returns 1 if a net or block device was
- * added or removed (the caller re-evaluates network and storage). */
+/* Open the uevent netlink socket (returns fd or -1; open it before the
+ * coldplug so that no device added meanwhile is missed) and handle its
+ * input: loads modules for added devices; returns a mask of UEV_* bits. */
+#define UEV_NETBLOCK 1 /* a net or block device was added or removed */
+#define UEV_STORAGE 2  /* a device was added on a bus that leads to disks
+			* (usb, scsi, block, pci, mmc, nvme): enumeration is
+			* still going on */
 int modules_uevent_open(void);
 int modules_uevent_handle(int fd);
 #endif

@@ -4,6 +4,7 @@
 #define INIT_STATE_H
 #include "init_cmdline.h"
 #include "init_config.h"
+#include "init_mediuminfo.h"
 #include <stdint.h>
 
 #define MGMT_BRIDGE "br0"
@@ -30,6 +31,8 @@ struct init_state {
 	int data_ready;           /* /data mounted (or known to be in RAM) */
 	int stateless;            /* no boot medium: /config and /data are tmpfs */
 	char medium[32];          /* the boot disk, e.g. "vda" */
+	struct medium_info medium_info; /* its bus, model, size */
+	int64_t medium_wait_ms;   /* how long init waited for it */
 	int shutting_down;
 	int64_t boot_ms;          /* CLOCK_MONOTONIC at init start */
 	char dhcp_ntp[160];       /* NTP servers from the DHCP lease */

@@ -216,11 +216,12 @@ static void compose(void)
 	if (g_st.stateless)
 		o = add(s, o, "  Storage      stateless (no boot medium)\n");
 	else if (g_st.data_ready && statvfs("/data", &sv) == 0)
-		o = add(s, o, "  Storage      %s, /data %llu MiB (%llu MiB free)\n", g_st.medium,
-			(unsigned long long)sv.f_blocks * sv.f_frsize >> 20,
+		o = add(s, o, "  Storage      %s (%s), /data %llu MiB (%llu MiB free)\n", g_st.medium,
+			g_st.medium_info.text, (unsigned long long)sv.f_blocks * sv.f_frsize >> 20,
 			(unsigned long long)sv.f_bavail * sv.f_frsize >> 20);
 	else
-		o = add(s, o, "  Storage      %s%s\n", g_st.medium, g_st.data_ready ? "" : ", /data not ready yet");
+		o = add(s, o, "  Storage      %s (%s)%s\n", g_st.medium, g_st.medium_info.text,
+			g_st.data_ready ? "" : ", /data not ready yet");
 	o = compose_services(s, o);
 	if (trialwatch_text()[0])
 		o = add(s, o, "  Update       %s\n", trialwatch_text());

@@ -97,7 +97,7 @@ qemu_start() {
 	*) fail "qemu_start: unknown firmware '$fw'";;
 	esac
 	local disk=()
-	[ -f "$T/$name.img" ] && disk=(-drive "file=$T/$name.img,format=raw,if=virtio,cache=unsafe")
+	[ -f "$T/$name.img" ] && disk=($(disk_args "${DISK_BUS:-virtio}" "$T/$name.img"))
 	rm -f "$T/$name.in"; mkfifo "$T/$name.in"
 	# Hold the console's input open for the whole run (fd per VM via eval).
 	$QEMU $machine -cpu max,+svm -m "$QEMU_MEM" -smp "$QEMU_SMP" -display none -serial mon:stdio \
@@ -108,6 +108,27 @@ qemu_start() {
 	echo $! > "$T/$name.pid"
 	exec {_fd}>"$T/$name.in"
 	echo "$_fd" > "$T/$name.infd"
+}
+
+# disk_args BUS FILE: QEMU arguments that attach FILE as the boot disk on BUS
+# (qemu_start uses DISK_BUS, default virtio): virtio, usb-xhci, usb-ehci,
+# usb-uas (USB attached SCSI, on EHCI: SeaBIOS 1.16 cannot boot a superspeed
+# UAS device, "Superspeed UAS devices not supported (yet)"), nvme, sata (q35's AHCI), sas (an LSI
+# MegaRAID SAS HBA), sd (an SD card on an SDHCI PCI controller; QEMU wants a
+# power-of-two card size).
+disk_args() {
+	local d="if=none,id=medium,file=$2,format=raw,cache=unsafe"
+	case "$1" in
+	virtio)   echo "-drive file=$2,format=raw,if=virtio,cache=unsafe";;
+	usb-xhci) echo "-device qemu-xhci,id=xhci -drive $d -device usb-storage,bus=xhci.0,drive=medium,removable=on,bootindex=1";;
+	usb-ehci) echo "-device usb-ehci,id=ehci -drive $d -device usb-storage,bus=ehci.0,drive=medium,removable=on,bootindex=1";;
+	usb-uas)  echo "-device usb-ehci,id=ehci -device usb-uas,id=uas,bus=ehci.0 -drive $d -device scsi-hd,bus=uas.0,scsi-id=0,lun=0,drive=medium,bootindex=1";;
+	nvme)     echo "-drive $d -device nvme,drive=medium,serial=WAFER0001,bootindex=1";;
+	sata)     echo "-drive $d -device ide-hd,drive=medium,bus=ide.0,model=WaferSATA,bootindex=1";;
+	sas)      echo "-device megasas-gen2,id=sas -drive $d -device scsi-hd,drive=medium,bus=sas.0,bootindex=1";;
+	sd)       echo "-device sdhci-pci -drive $d -device sd-card,drive=medium";;
+	*) fail "disk_args: unknown bus '$1'";;
+	esac
 }
 
 # qemu_direct NAME INITRD APPEND [extra qemu args...]: boots the appliance's

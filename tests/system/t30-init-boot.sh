@@ -23,7 +23,7 @@ wait_log box "wafer.conf:3: vlan: '9999' is not a number" 5 || fail "bad value n
 wait_log box "wafer.conf:4: expected key = value" 5 || fail "malformed line not reported"
 wait_log box 'KVM +ready' 5 || fail "KVM not ready"
 wait_log box 'Services +udhcpc up' 5 || fail "udhcpc not running"
-wait_log box 'Storage +vda, /data 4[0-9][0-9] MiB' 60 || fail "/data not grown to fill the 512 MiB disk"
+wait_log box 'Storage +vda \(virtio 537 MB\), /data 4[0-9][0-9] MiB' 60 || fail "/data not grown to fill the 512 MiB disk"
 pass "broken wafer.conf: booted, errors on the status screen, good keys applied"
 
 # Type at the console: nothing may come back (input is read and discarded).

@@ -3,7 +3,8 @@
 # disk, a too small disk, bad --config/--ca files, no confirmation) without
 # writing a byte; writes a loop device (bmap) and a file (dd), verifies them,
 # pre-seeds wafer.conf and a CA; and the written stick boots with that
-# hostname and a closed enrollment (the CA is in its trust store).
+# hostname and a closed enrollment (the CA is in its trust store), attached
+# as a USB stick on xHCI.
 . tests/system/lib.sh
 
 FLASH=scripts/flash-usb
@@ -104,11 +105,13 @@ else
 	mcopy -n -i "$T/stick.img@@$(_cfg_off)M" ::/trust/farm-ca.pem - | cmp -s - "$T/farm-ca.pem" || fail "trust/farm-ca.pem not on the stick"
 	for l in "${loops[@]}"; do losetup -d "$l"; done; loops=()
 
-	# The stick boots with the pre-seeded settings and trust store.
-	qemu_start stick bios
+	# The stick boots as a USB stick (xHCI) with the pre-seeded settings and trust store.
+	DISK_BUS=usb-xhci qemu_start stick bios
+	wait_log stick 'Boot medium sd[a-z] \(USB .*\) (found|appeared only) after' 150 \
+		|| fail "the flashed stick was not found as a USB medium"
 	wait_log stick 'host stick-07' 150 || fail "the flashed stick did not boot with hostname stick-07"
 	wait_log stick 'Enrollment +closed' 90 || fail "enrollment not closed: the pre-seeded CA was not picked up"
-	pass "flashed stick boots: hostname stick-07, trust store from --ca (enrollment closed)"
+	pass "flashed stick boots from USB: hostname stick-07, trust store from --ca (enrollment closed)"
 	qemu_kill stick
 fi
 

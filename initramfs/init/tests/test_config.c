@@ -119,7 +119,7 @@ static void t_binary_and_many_errors(void)
 static void t_cmdline(void)
 {
 	parse("hostname=fromfile\nvlan=10\n");
-	config_apply_cmdline(&c, "quiet console=ttyS0 wafer.slot=A wafer.hostname=fromcmd wafer.vlan=20 "
+	config_apply_cmdline(&c, "quiet console=ttyS0 wafer.slot=A wafer.medium=0a1b2c3d-0000-4000-8000-00000000cafe wafer.medium_wait=90 wafer.medium= wafer.hostname=fromcmd wafer.vlan=20 "
 			     "wafer.dns=9.9.9.9,8.8.8.8 wafer.bogus=1 wafer.mtu wafer.api_port=x wafer.test.kill=udhcpc\n", &e);
 	WT_EQ_STR(c.hostname, "fromcmd");
 	WT_EQ_INT(c.vlan, 20);

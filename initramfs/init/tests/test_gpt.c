@@ -77,6 +77,18 @@ static void t_read(void)
 	WT_CHECK(p && p->index == 2 && p->first_lba == 41 * 2048);
 	WT_CHECK(gpt_find(&g, "WAFERDATA") != NULL);
 	WT_CHECK(gpt_find(&g, "NOPE") == NULL);
+	/* unique GUIDs: 0x21 + i repeated, printed mixed-endian */
+	char s[37];
+	gpt_guid_str(p->uuid, s);
+	WT_EQ_STR(s, "22222222-2222-2222-2222-222222222222");
+	WT_CHECK(gpt_find_uuid(&g, "21212121-2121-2121-2121-212121212121") == gpt_find(&g, "WAFERBOOT"));
+	WT_CHECK(gpt_find_uuid(&g, "23232323-2323-2323-2323-232323232323") == gpt_find(&g, "WAFERDATA"));
+	WT_CHECK(gpt_find_uuid(&g, "24242424-2424-2424-2424-242424242424") == NULL);
+	WT_CHECK(gpt_find_uuid(&g, "") == NULL);
+	static const uint8_t mixed[16] = { 0x78, 0x56, 0x34, 0x12, 0xbc, 0x9a, 0xf0, 0xde,
+					   0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xCD, 0xEF };
+	gpt_guid_str(mixed, s);
+	WT_EQ_STR(s, "12345678-9abc-def0-0123-456789abcdef");
 	/* primary destroyed: the backup at the end is used */
 	uint8_t junk[512] = { 0 };
 	pwrite(fd, junk, 512, 512);
