@@ -332,9 +332,10 @@ static void stateless_fill(void)
 		closedir(d);
 }
 
-static void go_stateless(void)
+static void go_stateless(const char *why)
 {
 	g_st.stateless = 1;
+	snprintf(g_st.stateless_why, sizeof g_st.stateless_why, "%s", why);
 	snprintf(g_st.medium, sizeof g_st.medium, "stateless");
 	fs_mkdir_p("/config", 0755);
 	fs_mkdir_p("/data", 0755);
@@ -342,7 +343,7 @@ static void go_stateless(void)
 	    mount("tmpfs", "/data", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=50%") != 0)
 		status_problem("stateless", "cannot mount the RAM /config or /data: %s", strerror(errno));
 	stateless_fill();
-	ilog(LOG_NOTICE, "medium: none found; running stateless (RAM /config and /data)");
+	ilog(LOG_NOTICE, "medium: %s; running stateless (RAM /config and /data)", why);
 }
 
 static struct medium g_medium;
@@ -366,7 +367,7 @@ static int64_t wait_limit_ms(void)
 		long s = strtol(v, &end, 10);
 		if (*end == '\0' && s >= 1 && s <= 600)
 			return s * 1000;
-		status_problem("medium-wait", "wafer.medium_wait=%s is not 1-600 seconds: using %d", v,
+		status_problem("medium-wait-cfg", "wafer.medium_wait=%s is not 1-600 seconds: using %d", v,
 			       MEDIUM_WAIT_HINT_MS / 1000);
 	}
 	return MEDIUM_WAIT_HINT_MS;
@@ -429,7 +430,7 @@ void bootmedium_config(int ufd)
 			status_problem("medium", "no boot medium found in %lld s (no %s partition%s%s): running stateless",
 				       (long long)waited / 1000, PART_CONFIG, hint[0] ? " on a disk with boot partition " : "",
 				       hint);
-		go_stateless();
+		go_stateless(pxe ? "network boot" : "no boot medium");
 		return;
 	}
 	report_others(m, hint, &sc);
@@ -456,8 +457,15 @@ void bootmedium_config(int ufd)
 	check_part(m, PART_CONFIG);
 	check_part(m, PART_BOOT);
 	if (mount_part(m, PART_CONFIG, "/config", "vfat", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME,
-		       "umask=077,codepage=437,iocharset=iso8859-1,shortname=mixed", 0) != 0)
-		fs_mkdir_p("/config", 0755);
+		       "umask=077,codepage=437,iocharset=iso8859-1,shortname=mixed", 0) != 0) {
+		/* damaged beyond repair: nothing of this medium is used (its
+		 * data partition and slots are left as they are for a person to
+		 * look at); the host runs as if PXE-booted and says why */
+		status_problem("medium", "config partition %s on %s is damaged beyond repair (above): running "
+			       "stateless; reflash the medium", PART_CONFIG, m->disk);
+		g_have_medium = 0;
+		go_stateless("config partition damaged");
+	}
 }
 
 int bootmedium_mount_boot(const char *dir, int rw)

@@ -30,6 +30,7 @@ struct init_state {
 	char kvm_why[128];
 	int data_ready;           /* /data mounted (or known to be in RAM) */
 	int stateless;            /* no boot medium: /config and /data are tmpfs */
+	char stateless_why[48];   /* "no boot medium", "network boot", "config partition damaged" */
 	char medium[32];          /* the boot disk, e.g. "vda" */
 	struct medium_info medium_info; /* its bus, model, size */
 	int64_t medium_wait_ms;   /* how long init waited for it */

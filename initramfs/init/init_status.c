@@ -214,7 +214,7 @@ static void compose(void)
 	o = add(s, o, "  KVM          %s\n", g_st.kvm_ok < 0 ? "checking..." : g_st.kvm_ok ? "ready" : "NOT AVAILABLE");
 	struct statvfs sv;
 	if (g_st.stateless)
-		o = add(s, o, "  Storage      stateless (no boot medium)\n");
+		o = add(s, o, "  Storage      stateless (%s)\n", g_st.stateless_why);
 	else if (g_st.data_ready && statvfs("/data", &sv) == 0)
 		o = add(s, o, "  Storage      %s (%s), /data %llu MiB (%llu MiB free)\n", g_st.medium,
 			g_st.medium_info.text, (unsigned long long)sv.f_blocks * sv.f_frsize >> 20,
