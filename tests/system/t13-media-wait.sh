@@ -2,7 +2,8 @@
 # - a USB stick that appears 12 s after boot (hot-plugged through QMP) while
 #   the command line names it (wafer.medium=GUID): the status screen says what
 #   init waits for, the stick is used, the late arrival is reported with the
-#   time;
+#   time; without wafer.medium= a stick present from the start is found by
+#   searching;
 # - two disks carry Wafer partitions (a second stick with other GUIDs, then
 #   a clone with the same GUIDs): both are named on the status screen and the
 #   disk the bootloader read wins over the one first by name;
@@ -31,6 +32,17 @@ wait_log late 'Storage +sd[a-z] \(USB' 60 || fail "the late stick is not the med
 grep -aq 'running stateless' "$T/late.log" && fail "init gave up before the stick came"
 pass "stick plugged in 10 s after boot: waited for by GUID (shown on screen), used, reported after $ms ms"
 qemu_kill late
+
+# --- no hint (a manual boot): a USB stick present from the start is found once USB has settled ---
+cp "$IMAGE" "$T/nohint-stick.img"; truncate -s 1G "$T/nohint-stick.img"
+qemu_direct nohint "$PXE_DIR/initramfs.img" "wafer.slot=A wafer.boot=grub-bios quiet" \
+	$(disk_args usb-xhci "$T/nohint-stick.img")
+wait_log nohint 'Boot medium sd[a-z] \(USB .*\) (found|appeared only) after [0-9]+ ms' 120 \
+	|| fail "without wafer.medium= the USB stick was not found"
+wait_log nohint 'Storage +sd[a-z] \(USB' 60 || fail "the stick is not the medium on the status screen"
+pass "no wafer.medium= on the command line: the USB stick is found by searching ($(grep -aoE 'after [0-9]+ ms' "$T/nohint.log" | head -n1))"
+qemu_kill nohint
+rm -f "$T/nohint-stick.img"
 
 # --- two disks: the booted NVMe disk and a second stick on SATA (sorts first as sda) ---
 cp "$IMAGE" "$T/two.img"; truncate -s 1G "$T/two.img"
