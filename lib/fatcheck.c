@@ -67,13 +67,13 @@ static bool skip_line(const char *line, size_t len, bool first)
 	return false;
 }
 
-static void append(char *dst, size_t n, const char *sep, const char *s, size_t len)
+void fatcheck_append(char *dst, size_t n, const char *sep, const char *s, size_t len)
 {
 	size_t used = strlen(dst);
 	if (used + 4 >= n)
 		return;
 	if (used && used + strlen(sep) + len + 4 >= n) { /* does not fit: mark the cut once */
-		if (strcmp(dst + used - 3, "..."))
+		if (used < 3 || strcmp(dst + used - 3, "..."))
 			snprintf(dst + used, n - used, " ...");
 		return;
 	}
@@ -116,7 +116,7 @@ static void parse_output(const char *out, char *summary, size_t sn, char *findin
 		while (len && (line[len - 1] == ' ' || line[len - 1] == '\r'))
 			len--;
 		if (len)
-			append(findings, fn, indented ? " " : "; ", line, len);
+			fatcheck_append(findings, fn, indented ? " " : "; ", line, len);
 	}
 }
 

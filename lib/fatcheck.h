@@ -44,6 +44,10 @@ struct fatcheck {
 /* Check DEV; fills r and returns r->result. opts may be NULL. */
 enum fatcheck_result fatcheck_run(const char *dev, const struct fatcheck_opts *opts, struct fatcheck *r);
 
+/* Append sep and len bytes of s to the string dst (size n), or " ..." once
+ * when they do not fit (for the tests; used to build findings). */
+void fatcheck_append(char *dst, size_t n, const char *sep, const char *s, size_t len);
+
 /* The mapping from one fsck.fat run to a result (no I/O; for the tests):
  * wstatus as from waitpid(), timed_out when the run was killed for taking
  * too long, out its stdout+stderr. Sets exit_code, summary, findings, msg. */

@@ -120,7 +120,8 @@ size_t logrec_format(const struct logrec *rec, char *out, size_t n)
 {
 	int k = snprintf(out, n, "%llu %lld %d %s ", (unsigned long long)rec->seq,
 			 (long long)rec->time_ms, rec->prio, rec->tag[0] ? rec->tag : "-");
-	if (k < 0 || (size_t)k >= n)
+	/* the header, the newline and the NUL must fit */
+	if (k < 0 || (size_t)k + 2 > n)
 		return 0;
 	size_t o = (size_t)k;
 	for (size_t i = 0; i < rec->msglen && o + 2 < n; i++) {

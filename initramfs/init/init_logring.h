@@ -46,6 +46,7 @@ void logring_cursor_end(const struct logring *r, struct logcursor *c);
  * the cursor since the last read (the reader was too slow). */
 int logring_read(const struct logring *r, struct logcursor *c, struct logrec *out, uint64_t *lost);
 /* The wire form used on log.sock and by initctl: "SEQ TIME_MS PRIO TAG MSG\n"
- * (control characters in MSG replaced by spaces). Returns the length written. */
+ * (control characters in MSG replaced by spaces; MSG cut to fit n). Returns
+ * the length written, or 0 when not even the header and newline fit. */
 size_t logrec_format(const struct logrec *rec, char *out, size_t n);
 #endif

@@ -110,6 +110,25 @@ static void t_classify_long_findings(void)
 }
 
 /* A stand-in fsck.fat: records its arguments, prints and exits as told. */
+/* A line that does not fit after a finding of 1 or 2 bytes: the cut is
+ * marked without reading before the buffer (a heap copy: ASan watches). */
+static void t_append_short_then_long(void)
+{
+	char longline[64];
+	memset(longline, 'x', sizeof longline);
+	for (size_t used = 1; used <= 3; used++) {
+		char *dst = malloc(16);
+		WT_CHECK(dst != NULL);
+		memset(dst, 'a', used);
+		dst[used] = '\0';
+		fatcheck_append(dst, 16, "; ", longline, sizeof longline);
+		WT_CHECK(strlen(dst) == used + 4 && !strcmp(dst + used, " ..."));
+		fatcheck_append(dst, 16, "; ", longline, sizeof longline); /* marked once */
+		WT_CHECK(strlen(dst) == used + 4);
+		free(dst);
+	}
+}
+
 static void fake(const char *body)
 {
 	FILE *f = fopen(prog, "w");
@@ -252,6 +271,6 @@ static void t_cleanup(void)
 }
 
 WTEST_MAIN("lib_fatcheck", WT_CASE(t_setup), WT_CASE(t_classify_clean), WT_CASE(t_classify_repaired),
-	   WT_CASE(t_classify_failures), WT_CASE(t_classify_long_findings), WT_CASE(t_run_clean_args),
+	   WT_CASE(t_classify_failures), WT_CASE(t_classify_long_findings), WT_CASE(t_append_short_then_long), WT_CASE(t_run_clean_args),
 	   WT_CASE(t_run_repaired_then_verified), WT_CASE(t_run_repair_not_enough), WT_CASE(t_run_missing),
 	   WT_CASE(t_run_timeout), WT_CASE(t_run_long_output), WT_CASE(t_cleanup))

@@ -1,6 +1,8 @@
 /* test_logring.c: the log ring: order, wraparound, lost records, formatting. */
 #include "../init_logring.h"
 #include "wtest.h"
+#include <stdio.h>
+#include <stdlib.h>
 
 static void t_basic(void)
 {
@@ -85,6 +87,21 @@ static void t_limits_and_format(void)
 	WT_CHECK(strchr(line, '\033') == NULL);
 	/* an output buffer too small is not overrun */
 	WT_EQ_INT(logrec_format(&rec, line, 8), 0);
+	/* a header (long tag) that fills exactly n-1 bytes: no room for the
+	 * newline, nothing written past n (ASan watches the heap copy) */
+	int hdr = snprintf(NULL, 0, "%llu %lld %d %s ", (unsigned long long)rec.seq, (long long)rec.time_ms, rec.prio,
+			   rec.tag);
+	for (size_t extra = 1; extra <= 3; extra++) {
+		char *exact = malloc((size_t)hdr + extra);
+		WT_CHECK(exact != NULL);
+		size_t got = logrec_format(&rec, exact, (size_t)hdr + extra);
+		WT_CHECK(got < (size_t)hdr + extra);
+		if (got) {
+			WT_EQ_INT(exact[got - 1], '\n');
+			WT_EQ_INT(exact[got], '\0');
+		}
+		free(exact);
+	}
 	logring_cursor_end(&r, &c);
 	WT_EQ_INT(logring_read(&r, &c, &rec, NULL), 0);
 	logring_add(&r, 6, 14, "", "", 0);
