@@ -67,6 +67,9 @@ const char *ctl_str(const struct json_node *o, const char *k);
 int ctl_call_print(const char *method, const char *path, const char *body);
 /* Print an API error body / a connection error; returns exit code 1. */
 int ctl_print_error(int status, const struct json_doc *doc);
+/* A VM or image name given on the command line within the limit of
+ * wafer_contract.h: 1, or 0 with a usage error printed (exit 2). */
+int ctl_name_ok(const char *kind, const char *name);
 
 /* tables */
 struct ctl_table;

@@ -1,6 +1,7 @@
 /* ctl_client.c: waferctl's HTTPS client: mutual TLS with mbedTLS, host
  * certificate pinning, HTTP/1.1 requests and response parsing. */
 #include "ctl.h"
+#include "wafer_contract.h"
 #include "tls_x509.h"
 
 #include <mbedtls/error.h>
@@ -309,6 +310,16 @@ int ctl_body_all(struct ctl_conn *c, char **out, size_t *len)
 	b[n] = '\0';
 	*out = b;
 	*len = n;
+	return 0;
+}
+
+int ctl_name_ok(const char *kind, const char *name)
+{
+	size_t len = strlen(name);
+	if (len && len <= WAFER_NAME_MAX)
+		return 1;
+	fprintf(stderr, "waferctl: %s name '%.64s%s' is %zu characters long; the limit is %d\n", kind, name,
+		len > 64 ? "..." : "", len, WAFER_NAME_MAX);
 	return 0;
 }
 

@@ -199,6 +199,9 @@ static int image_upload(const char *name, const char *file)
 
 int ctl_cmd_image(int argc, char **argv)
 {
+	if ((argc == 4 && !strcmp(argv[1], "upload")) || (argc == 3 && !strcmp(argv[1], "rm")))
+		if (!ctl_name_ok("image", argv[2]))
+			return 2;
 	if (argc == 4 && !strcmp(argv[1], "upload"))
 		return image_upload(argv[2], argv[3]);
 	if (argc == 3 && !strcmp(argv[1], "rm")) {

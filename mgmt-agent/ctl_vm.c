@@ -82,6 +82,8 @@ int ctl_cmd_vm(int argc, char **argv)
 		return 2;
 	}
 	const char *vm = argv[2];
+	if (!ctl_name_ok("VM", vm))
+		return 2;
 	if (!strcmp(sub, "show")) {
 		snprintf(path, sizeof path, "/api/v1/vms/%s", vm);
 		return ctl_cmd_raw(2, (char *[]){ "get", path, NULL });

@@ -78,7 +78,7 @@ static int want_sha(struct api_ctx *x, char out[65])
 void h_image_put(struct api_ctx *x)
 {
 	const char *name = route_param(x->m, "name");
-	char path[512], tmp[600], want[65], got[65], user[VM_NAME_MAX];
+	char path[512], tmp[600], want[65], got[65], user[WAFER_NAME_SIZE];
 	if (want_sha(x, want)) {
 		api_error(x, 400, "bad_request", "sha256 must be 64 hex digits");
 		return;
@@ -165,7 +165,7 @@ void h_image_put(struct api_ctx *x)
 void h_image_delete(struct api_ctx *x)
 {
 	const char *name = route_param(x->m, "name");
-	char path[512], user[VM_NAME_MAX];
+	char path[512], user[WAFER_NAME_SIZE];
 	if (vm_image_in_use(name, user, sizeof user)) {
 		api_error(x, 409, "conflict", "image '%s' is used by VM '%s'", name, user);
 		return;

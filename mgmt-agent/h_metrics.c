@@ -39,7 +39,7 @@ static void mp(struct mbuf *m, const char *fmt, ...)
 	}
 }
 
-struct vm_snap { char id[VM_ID_LEN + 1], name[VM_NAME_MAX], ctl[512]; int state, vcpus; uint64_t mem; bool running; };
+struct vm_snap { char id[VM_ID_LEN + 1], name[WAFER_NAME_SIZE], ctl[512]; int state, vcpus; uint64_t mem; bool running; };
 
 static void vm_metrics(struct mbuf *m)
 {

@@ -282,7 +282,7 @@ void h_vm_start(struct api_ctx *x)
 /* Run one control request on a running VM (lock held on entry, released). */
 static void control_action(struct api_ctx *x, struct vm *v, const char *what)
 {
-	char path[512], name[VM_NAME_MAX];
+	char path[512], name[WAFER_NAME_SIZE];
 	struct vmmctl c;
 	if (!v->pid || v->state == VM_STARTING) {
 		pthread_mutex_unlock(&vm_lock);

@@ -7,12 +7,12 @@
 int route_valid_name(const char *s)
 {
 	size_t n = strlen(s);
-	if (n == 0 || n >= ROUTE_PARAM_MAX)
+	if (n == 0 || n > WAFER_NAME_MAX)
 		return 0;
 	char c0 = s[0];
 	if (!((c0 >= 'a' && c0 <= 'z') || (c0 >= 'A' && c0 <= 'Z') || (c0 >= '0' && c0 <= '9')))
 		return 0;
-	return strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") == n;
+	return strspn(s, WAFER_NAME_CHARS) == n;
 }
 
 /* Match one pattern; 1 on match (params filled), 0 no match, -1 bad param. */
@@ -32,11 +32,11 @@ static int match_one(const char *pat, const char *path, struct route_match *m)
 				return 0;
 			int i = m->nparams++;
 			snprintf(m->names[i], sizeof m->names[i], "%.*s", (int)(pl - 2), pat + 1);
-			if (sl == 0 || sl >= ROUTE_PARAM_MAX) {
+			if (sl == 0 || sl >= WAFER_NAME_SIZE) {
 				if (sl == 0)
 					return 0;
 				snprintf(m->msg, sizeof m->msg, "'%s' is longer than %d characters",
-					 m->names[i], ROUTE_PARAM_MAX - 1);
+					 m->names[i], WAFER_NAME_MAX);
 				return -1;
 			}
 			memcpy(m->values[i], path, sl);

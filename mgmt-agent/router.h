@@ -1,8 +1,9 @@
 /* router.h: the route table type and path matching ("/api/v1/vms/{id}/start").
  * Parameters match one path segment of [A-Za-z0-9._-], starting with an
- * alphanumeric character, at most ROUTE_PARAM_MAX-1 bytes. */
+ * alphanumeric character, at most WAFER_NAME_MAX bytes. */
 #ifndef WAFER_ROUTER_H
 #define WAFER_ROUTER_H
+#include "wafer_contract.h"
 #include <stddef.h>
 #include <stdint.h>
 
@@ -22,13 +23,12 @@ struct route {
 };
 
 #define ROUTE_MAX_PARAMS 4
-#define ROUTE_PARAM_MAX 65
 
 struct route_match {
 	const struct route *route;
 	int nparams;
 	char names[ROUTE_MAX_PARAMS][16];
-	char values[ROUTE_MAX_PARAMS][ROUTE_PARAM_MAX];
+	char values[ROUTE_MAX_PARAMS][WAFER_NAME_SIZE];
 	char allow[96];       /* for 405: the methods the path supports */
 	char msg[128];        /* for 400/404 */
 };

@@ -3,6 +3,7 @@
 #ifndef WAFER_VM_H
 #define WAFER_VM_H
 #include "json.h"
+#include "wafer_contract.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -10,12 +11,11 @@
 
 #define VM_MAX_DISKS 8
 #define VM_MAX_NICS 8
-#define VM_NAME_MAX 64
 #define VM_ID_LEN 12
 #define VM_CPUS_MAX 64      /* "0-3,8" host CPU list for pinning */
 
 struct vm_disk {
-	char image[VM_NAME_MAX];  /* image to clone ("" for a new sparse disk) */
+	char image[WAFER_NAME_SIZE];  /* image to clone ("" for a new sparse disk) */
 	uint64_t size_mib;        /* new sparse disk size, or 0 (clone size) */
 	bool readonly;
 };
@@ -26,10 +26,10 @@ struct vm_nic {
 };
 
 struct vm_spec {
-	char name[VM_NAME_MAX];
+	char name[WAFER_NAME_SIZE];
 	int vcpus;
 	uint64_t memory_mib;
-	char kernel[VM_NAME_MAX], initrd[VM_NAME_MAX];
+	char kernel[WAFER_NAME_SIZE], initrd[WAFER_NAME_SIZE];
 	char cmdline[2048];
 	int ndisks, nnics;
 	struct vm_disk disks[VM_MAX_DISKS];

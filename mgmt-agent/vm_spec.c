@@ -38,6 +38,19 @@ void vm_mac_from_bytes(const unsigned char b[3], char out[18])
 	snprintf(out, 18, "52:54:00:%02x:%02x:%02x", b[0], b[1], b[2]);
 }
 
+/* A name (VM, image reference) against the one limit of wafer_contract.h:
+ * 0, or -1 with a message that says what is wrong with it. */
+static int check_name(const char *what, const char *v, char *err, size_t errlen)
+{
+	size_t len = strlen(v);
+	if (len > WAFER_NAME_MAX)
+		FAIL("%s is %zu characters long; the limit is %d", what, len, WAFER_NAME_MAX);
+	if (!route_valid_name(v))
+		FAIL("%s '%.64s' is invalid: 1-%d letters, digits, '.', '_', '-', starting with a letter or digit",
+		     what, v, WAFER_NAME_MAX);
+	return 0;
+}
+
 static int get_image_name(const struct json_node *o, const char *key, const char *ctx,
 			  const struct vm_limits *lim, char *out, char *err, size_t errlen)
 {
@@ -50,12 +63,14 @@ static int get_image_name(const struct json_node *o, const char *key, const char
 	}
 	if (!json_is(n, JSON_STRING))
 		FAIL("'%s%s' must be a string (an image name)", ctx, key);
-	if (!route_valid_name(n->str))
-		FAIL("'%s%s': invalid image name '%.64s'", ctx, key, n->str);
+	char what[64];
+	snprintf(what, sizeof what, "'%s%s': image name", ctx, key);
+	if (check_name(what, n->str, err, errlen))
+		return -1;
 	if (lim && lim->image_exists && !lim->image_exists(n->str))
 		FAIL("'%s%s': image '%s' does not exist (upload it with PUT /api/v1/images/%s)",
 		     ctx, key, n->str, n->str);
-	snprintf(out, VM_NAME_MAX, "%s", n->str);
+	memcpy(out, n->str, strlen(n->str) + 1); /* checked: at most WAFER_NAME_MAX */
 	return 0;
 }
 
@@ -232,9 +247,9 @@ int vm_spec_parse(const struct json_node *o, const struct vm_spec *base,
 	if (n) {
 		if (!json_is(n, JSON_STRING))
 			FAIL("'name' must be a string");
-		if (!route_valid_name(n->str))
-			FAIL("'name' '%.64s' is invalid: 1-64 letters, digits, '.', '_', '-', starting with a letter or digit", n->str);
-		snprintf(s->name, sizeof s->name, "%s", n->str);
+		if (check_name("'name'", n->str, err, errlen))
+			return -1;
+		memcpy(s->name, n->str, strlen(n->str) + 1); /* checked: at most WAFER_NAME_MAX */
 	}
 	int maxc = lim && lim->max_vcpus ? lim->max_vcpus : 64;
 	uint64_t maxm = lim && lim->max_memory_mib ? lim->max_memory_mib : 1048576;

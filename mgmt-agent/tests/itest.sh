@@ -107,6 +107,19 @@ check "upload (chunked) with the right sha256: 201" test "$(c admin -X PUT -H 'T
 check "stored image is identical" cmp -s $T/kernel.img $T/data/wafer/images/kern
 check "image list has it" bash -c "test \"\$(c reader $URL/api/v1/images)\" = 200 && grep -q '\"name\":\"kern\"' $T/body"
 
+# --- names at the limit (64, lib/wafer_contract.h): stored whole, 65 refused
+N63=$(printf 'n%.0s' $(seq 63)); N64=${N63}n; N65=${N64}n
+SMALL_SHA=$(printf 'img' | sha256sum | cut -d' ' -f1)
+check "image names of 63 and 64 characters: 201" bash -c "test \"\$(c admin -X PUT --data-binary img $URL/api/v1/images/$N63?sha256=$SMALL_SHA)\" = 201 && test \"\$(c admin -X PUT --data-binary img $URL/api/v1/images/$N64?sha256=$SMALL_SHA)\" = 201"
+check "image stored under its whole 64-character name" test -e $T/data/wafer/images/$N64
+check "image name of 65 characters: 400 naming the limit" bash -c "test \"\$(c admin -X PUT --data-binary img $URL/api/v1/images/$N65?sha256=$SMALL_SHA)\" = 400 && grep -q 'longer than 64 characters' $T/body"
+check "VM name of 65 characters: 400 naming the limit" bash -c "test \"\$(c admin -X POST -d '{\"name\":\"$N65\",\"vcpus\":1,\"memory_mib\":64,\"boot\":{\"kernel\":\"kern\"}}' $URL/api/v1/vms)\" = 400 && grep -q 'the limit is 64' $T/body"
+check "kernel, initrd, disk image of 65 characters: 400 naming the limit" bash -c "for b in '\"boot\":{\"kernel\":\"$N65\"}' '\"boot\":{\"kernel\":\"kern\",\"initrd\":\"$N65\"}' '\"boot\":{\"kernel\":\"kern\"},\"disks\":[{\"image\":\"$N65\"}]'; do test \"\$(c admin -X POST -d \"{\\\"name\\\":\\\"x65\\\",\\\"vcpus\\\":1,\\\"memory_mib\\\":64,\$b}\" $URL/api/v1/vms)\" = 400 && grep -q 'image name is 65 characters long; the limit is 64' $T/body || exit 1; done"
+check "VM of a 64-character name booting the 64-character image: 201, both whole" bash -c "test \"\$(c admin -X POST -d '{\"name\":\"$N64\",\"vcpus\":1,\"memory_mib\":64,\"boot\":{\"kernel\":\"$N64\",\"initrd\":\"$N64\"},\"disks\":[{\"image\":\"$N64\"}]}' $URL/api/v1/vms)\" = 201 && grep -q '\"name\":\"$N64\"' $T/body && grep -q '\"kernel\":\"$N64\"' $T/body && grep -q '\"initrd\":\"$N64\"' $T/body"
+N64ID=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["id"])' $T/body 2>/dev/null)
+check "the 64-character image is in use: 409; the 63-character one is not: 204" bash -c "test \"\$(c admin -X DELETE $URL/api/v1/images/$N64)\" = 409 && test \"\$(c admin -X DELETE $URL/api/v1/images/$N63)\" = 204"
+check "the VM found by its 64-character name, then removed" bash -c "test \"\$(c admin $URL/api/v1/vms/$N64)\" = 200 && test \"\$(c admin -X DELETE $URL/api/v1/vms/$N64ID)\" = 204 && test \"\$(c admin -X DELETE $URL/api/v1/images/$N64)\" = 204"
+
 # --- VMs
 SPEC='{"name":"web1","vcpus":1,"memory_mib":64,"boot":{"kernel":"kern","cmdline":"console=ttyS0 quiet"},"disks":[{"size_mib":16}],"nics":[{}],"autostart":false}'
 check "spec with unknown field: 400" bash -c "test \"\$(c admin -X POST -d '{\"name\":\"a\",\"vcpus\":1,\"memory_mib\":64,\"boot\":{\"kernel\":\"kern\"},\"colour\":1}' $URL/api/v1/vms)\" = 400 && grep -q \"unknown field 'colour'\" $T/body"
@@ -139,6 +152,7 @@ check "identity unchanged" test "$(sed -n 's/^fingerprint=//p' $T/run/status/age
 W=(env WAFER_HOST=127.0.0.1:$PORT WAFER_CERT=$PKI/admin.pem WAFER_KEY=$PKI/admin.key $CTL)
 check "waferctl host with pinned fingerprint" bash -c "${W[*]} --fingerprint $FP host | grep -q fingerprint"
 check "waferctl with a wrong pin fails" bash -c "! ${W[*]} --fingerprint $(echo $FP | tr 'A-F' 'a-f' | rev) host 2>/dev/null"
+check "waferctl: a 65-character VM or image name is refused before any request (exit 2, says the limit)" bash -c "${W[*]} vm show $N65 2>$T/n65.err; test \$? = 2 && grep -q 'the limit is 64' $T/n65.err && ${W[*]} image rm $N65 2>/dev/null; test \$? = 2"
 check "waferctl --timeout abc is refused (exit 2)" bash -c "${W[*]} --timeout abc host >/dev/null 2>&1; test \$? = 2"
 check "waferctl vm list" bash -c "${W[*]} --fingerprint $FP vm list | grep -q web1"
 check "waferctl image upload" bash -c "${W[*]} --fingerprint $FP image upload small $T/kernel.img | grep -q 'sha256 $SHA'"

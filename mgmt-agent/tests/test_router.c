@@ -54,6 +54,21 @@ static void t_errors(void)
 	memset(longid + 12, 'a', 100);
 	WT_EQ_INT(router_match(tbl, 6, "GET", longid, &m), 400);
 	WT_CHECK(strstr(m.msg, "longer") != NULL);
+	/* 63 and 64 characters pass whole, 65 is refused naming the limit */
+	for (int len = 63; len <= 65; len++) {
+		char path[120];
+		memset(path, 0, sizeof path);
+		strcpy(path, "/api/v1/vms/");
+		memset(path + 12, 'b', (size_t)len);
+		int rc = router_match(tbl, 6, "GET", path, &m);
+		if (len <= WAFER_NAME_MAX) {
+			WT_EQ_INT(rc, 200);
+			WT_EQ_STR(route_param(&m, "id"), path + 12);
+		} else {
+			WT_EQ_INT(rc, 400);
+			WT_EQ_STR(m.msg, "'id' is longer than 64 characters");
+		}
+	}
 }
 
 static void t_names(void)
@@ -63,6 +78,13 @@ static void t_names(void)
 	WT_CHECK(!route_valid_name("-x"));
 	WT_CHECK(!route_valid_name("a/b"));
 	WT_CHECK(!route_valid_name("a\nb"));
+	char n[70];
+	memset(n, 'c', sizeof n);
+	n[WAFER_NAME_MAX] = '\0';
+	WT_CHECK(route_valid_name(n));
+	n[WAFER_NAME_MAX] = 'c';
+	n[WAFER_NAME_MAX + 1] = '\0';
+	WT_CHECK(!route_valid_name(n));
 }
 
 WTEST_MAIN("router", WT_CASE(t_match), WT_CASE(t_errors), WT_CASE(t_names))

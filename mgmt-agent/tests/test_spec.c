@@ -3,6 +3,7 @@
 #include "vm.h"
 #include "wtest.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -79,7 +80,7 @@ static void t_invalid(void)
 		{ "{\"name\":\"a\",\"vcpus\":1,\"memory_mib\":4096,\"boot\":{\"kernel\":\"k\"}}", "'memory_mib' is 4096" },
 		{ "{\"name\":\"a\",\"vcpus\":1,\"memory_mib\":16,\"boot\":{}}", "'boot.kernel' is required" },
 		{ "{\"name\":\"a\",\"vcpus\":1,\"memory_mib\":16,\"boot\":{\"kernel\":\"missing\"}}", "image 'missing' does not exist" },
-		{ "{\"name\":\"a\",\"vcpus\":1,\"memory_mib\":16,\"boot\":{\"kernel\":\"../x\"}}", "invalid image name" },
+		{ "{\"name\":\"a\",\"vcpus\":1,\"memory_mib\":16,\"boot\":{\"kernel\":\"../x\"}}", "image name '../x' is invalid" },
 		{ "{\"name\":\"a\",\"vcpus\":1,\"memory_mib\":16,\"boot\":{\"kernel\":\"k\",\"foo\":1}}", "boot: unknown field 'foo'" },
 		{ "{\"name\":\"a\",\"vcpus\":1,\"memory_mib\":16,\"boot\":{\"kernel\":\"k\"},\"disks\":{}}", "'disks' must be an array" },
 		{ "{\"name\":\"a\",\"vcpus\":1,\"memory_mib\":16,\"boot\":{\"kernel\":\"k\"},\"disks\":[{}]}", "needs 'image'" },
@@ -115,4 +116,40 @@ static void t_mac(void)
 	WT_CHECK(!vm_mac_valid("52-54-00-01-02-03"));
 }
 
-WTEST_MAIN("spec", WT_CASE(t_valid), WT_CASE(t_invalid), WT_CASE(t_mac))
+/* Names at 63 and 64 characters are stored whole (a 64-character name was
+ * cut to 63, and a VM then booted another image of the same prefix); 65 is
+ * refused with the limit in the message. For the VM name, boot.kernel,
+ * boot.initrd and a disk image. */
+static void t_name_lengths(void)
+{
+	static const char *const fmt[] = {
+		"{\"name\":\"%s\",\"vcpus\":1,\"memory_mib\":16,\"boot\":{\"kernel\":\"k\"}}",
+		"{\"name\":\"a\",\"vcpus\":1,\"memory_mib\":16,\"boot\":{\"kernel\":\"%s\"}}",
+		"{\"name\":\"a\",\"vcpus\":1,\"memory_mib\":16,\"boot\":{\"kernel\":\"k\",\"initrd\":\"%s\"}}",
+		"{\"name\":\"a\",\"vcpus\":1,\"memory_mib\":16,\"boot\":{\"kernel\":\"k\"},\"disks\":[{\"image\":\"%s\"}]}",
+	};
+	static const char *const what[] = { "'name' is 65", "'boot.kernel': image name is 65",
+					    "'boot.initrd': image name is 65", "'disks[0].image': image name is 65" };
+	for (size_t f = 0; f < 4; f++)
+		for (int len = 63; len <= 65; len++) {
+			char name[80], json[300], err[256] = "";
+			struct vm_spec s;
+			memset(name, 'n', (size_t)len);
+			name[len - 1] = (char)('0' + len % 10); /* differs from the shorter names */
+			name[len] = '\0';
+			snprintf(json, sizeof json, fmt[f], name);
+			wtest_current = json;
+			int rc = spec(json, NULL, &s, err);
+			if (len <= WAFER_NAME_MAX) {
+				WT_EQ_INT(rc, 0);
+				const char *got = f == 0 ? s.name : f == 1 ? s.kernel : f == 2 ? s.initrd : s.disks[0].image;
+				WT_EQ_STR(got, name);
+			} else {
+				WT_EQ_INT(rc, -1);
+				WT_CHECK(strstr(err, what[f]) != NULL && strstr(err, "the limit is 64") != NULL);
+			}
+		}
+	wtest_current = "t_name_lengths";
+}
+
+WTEST_MAIN("spec", WT_CASE(t_valid), WT_CASE(t_invalid), WT_CASE(t_mac), WT_CASE(t_name_lengths))
