@@ -3,6 +3,7 @@
 #include "agent.h"
 #include "api.h"
 #include "hostinfo.h"
+#include "metrics_label.h"
 #include "vm_internal.h"
 #include "vmmctl.h"
 
@@ -65,11 +66,14 @@ static void vm_metrics(struct mbuf *m)
 	mp(m, "# TYPE wafer_vm_state gauge\n# TYPE wafer_vm_vcpus gauge\n# TYPE wafer_vm_memory_bytes gauge\n");
 	for (int i = 0; i < n; i++) {
 		struct vm_snap *s = &snap[i];
+		char id[2 * sizeof s->id], name[2 * sizeof s->name], dev[2 * VMMCTL_ID_MAX];
+		metrics_label(s->id, id, sizeof id);
+		metrics_label(s->name, name, sizeof name);
 		for (int st = 0; st < 6; st++)
-			mp(m, "wafer_vm_state{vm=\"%s\",name=\"%s\",state=\"%s\"} %d\n", s->id, s->name,
+			mp(m, "wafer_vm_state{vm=\"%s\",name=\"%s\",state=\"%s\"} %d\n", id, name,
 			   vm_state_name((enum vm_state)st), s->state == st);
-		mp(m, "wafer_vm_vcpus{vm=\"%s\",name=\"%s\"} %d\n", s->id, s->name, s->vcpus);
-		mp(m, "wafer_vm_memory_bytes{vm=\"%s\",name=\"%s\"} %llu\n", s->id, s->name,
+		mp(m, "wafer_vm_vcpus{vm=\"%s\",name=\"%s\"} %d\n", id, name, s->vcpus);
+		mp(m, "wafer_vm_memory_bytes{vm=\"%s\",name=\"%s\"} %llu\n", id, name,
 		   (unsigned long long)s->mem << 20);
 		if (!s->running)
 			continue;
@@ -78,19 +82,22 @@ static void vm_metrics(struct mbuf *m)
 		memset(&c, 0, sizeof c);
 		c.timeout_ms = 1000;
 		if (vmmctl_connect(&c, s->ctl) == 0 && vmmctl_stats(&c, &st) == 0) {
-			mp(m, "wafer_vm_cpu_seconds_total{vm=\"%s\"} %.3f\n", s->id, (double)st.vcpu_time_ns / 1e9);
-			mp(m, "wafer_vm_exits_total{vm=\"%s\"} %llu\n", s->id, (unsigned long long)st.exits);
+			/* the disk and NIC ids come from the VMM: outside input */
+			mp(m, "wafer_vm_cpu_seconds_total{vm=\"%s\"} %.3f\n", id, (double)st.vcpu_time_ns / 1e9);
+			mp(m, "wafer_vm_exits_total{vm=\"%s\"} %llu\n", id, (unsigned long long)st.exits);
 			for (int d = 0; d < st.ndisks; d++) {
-				mp(m, "wafer_vm_disk_read_bytes_total{vm=\"%s\",disk=\"%s\"} %llu\n", s->id,
-				   st.disks[d].id, (unsigned long long)st.disks[d].rd_bytes);
-				mp(m, "wafer_vm_disk_written_bytes_total{vm=\"%s\",disk=\"%s\"} %llu\n", s->id,
-				   st.disks[d].id, (unsigned long long)st.disks[d].wr_bytes);
+				metrics_label(st.disks[d].id, dev, sizeof dev);
+				mp(m, "wafer_vm_disk_read_bytes_total{vm=\"%s\",disk=\"%s\"} %llu\n", id, dev,
+				   (unsigned long long)st.disks[d].rd_bytes);
+				mp(m, "wafer_vm_disk_written_bytes_total{vm=\"%s\",disk=\"%s\"} %llu\n", id, dev,
+				   (unsigned long long)st.disks[d].wr_bytes);
 			}
 			for (int d = 0; d < st.nnets; d++) {
-				mp(m, "wafer_vm_net_rx_bytes_total{vm=\"%s\",nic=\"%s\"} %llu\n", s->id,
-				   st.nets[d].id, (unsigned long long)st.nets[d].rx_bytes);
-				mp(m, "wafer_vm_net_tx_bytes_total{vm=\"%s\",nic=\"%s\"} %llu\n", s->id,
-				   st.nets[d].id, (unsigned long long)st.nets[d].tx_bytes);
+				metrics_label(st.nets[d].id, dev, sizeof dev);
+				mp(m, "wafer_vm_net_rx_bytes_total{vm=\"%s\",nic=\"%s\"} %llu\n", id, dev,
+				   (unsigned long long)st.nets[d].rx_bytes);
+				mp(m, "wafer_vm_net_tx_bytes_total{vm=\"%s\",nic=\"%s\"} %llu\n", id, dev,
+				   (unsigned long long)st.nets[d].tx_bytes);
 			}
 		}
 		vmmctl_close(&c);
@@ -115,11 +122,12 @@ void h_metrics(struct api_ctx *x)
 		mp(&m, "# TYPE wafer_host_cpu_busy_ticks_total counter\nwafer_host_cpu_busy_ticks_total %llu\n"
 		   "# TYPE wafer_host_cpu_ticks_total counter\nwafer_host_cpu_ticks_total %llu\n",
 		   (unsigned long long)busy, (unsigned long long)total);
+	char path[1024];
+	metrics_label(agent_cfg.data_dir, path, sizeof path);
 	if (statvfs(agent_cfg.data_dir, &sv) == 0)
 		mp(&m, "# TYPE wafer_datastore_size_bytes gauge\nwafer_datastore_size_bytes{path=\"%s\"} %llu\n"
 		   "# TYPE wafer_datastore_free_bytes gauge\nwafer_datastore_free_bytes{path=\"%s\"} %llu\n",
-		   agent_cfg.data_dir, (unsigned long long)sv.f_blocks * sv.f_frsize,
-		   agent_cfg.data_dir, (unsigned long long)sv.f_bavail * sv.f_frsize);
+		   path, (unsigned long long)sv.f_blocks * sv.f_frsize, path, (unsigned long long)sv.f_bavail * sv.f_frsize);
 	mp(&m, "# TYPE wafer_agent_connections gauge\nwafer_agent_connections %d\n",
 	   __atomic_load_n(&agent_stats.conns_active, __ATOMIC_RELAXED));
 	mp(&m, "# TYPE wafer_agent_connections_total counter\nwafer_agent_connections_total %llu\n",
