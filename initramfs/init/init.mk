@@ -28,6 +28,9 @@ UT_init_modalias_SRCS := initramfs/init/tests/test_modalias.c initramfs/init/ini
 UNIT_TESTS += init_gpt
 UT_init_gpt_SRCS := initramfs/init/tests/test_gpt.c initramfs/init/init_gpt.c
 
+UNIT_TESTS += init_dnsname
+UT_init_dnsname_SRCS := initramfs/init/tests/test_dnsname.c initramfs/init/init_dnsname.c
+
 UNIT_TESTS += init_mediuminfo
 UT_init_mediuminfo_SRCS := initramfs/init/tests/test_mediuminfo.c initramfs/init/init_mediuminfo.c
 

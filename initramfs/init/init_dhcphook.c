@@ -4,6 +4,7 @@
  * which init reads for the status screen and NTP. No shell involved. */
 #include "init_net.h"
 #include "init_rtnl.h"
+#include "init_dnsname.h"
 #include "init_state.h"
 #include "fsutil.h"
 #include <arpa/inet.h>
@@ -51,16 +52,26 @@ static int bound(int ifindex)
 	if (first[0] && inet_pton(AF_INET, first, gw) == 1 &&
 	    (rc = rtnl_route_default(ifindex, AF_INET, gw)) != 0)
 		printf("udhcpc-hook: default route via %s: %s\n", first, strerror(-rc));
-	if (access(NET_STATE_DIR "/static-dns", F_OK) != 0 && env("dns")[0])
-		net_write_resolv(env("dns"), env("search")[0] ? env("search") : env("domain"));
-	char rec[768];
-	int n = snprintf(rec, sizeof rec, "ip=%s\nprefix=%d\nrouter=%s\ndns=%s\nntp=%s\ndomain=%s\nlease=%s\nserver=%s\n",
-			 ip, plen, first, env("dns"), env("ntpsrv"), env("domain"), env("lease"), env("serverid"));
+	/* what the server sent goes into resolv.conf and the lease record only
+	 * as checked names and addresses: a newline would add lines */
+	char dns[256], ntp[256], search[256], domain[256], server[16];
+	int bad = ipv4_list_filter(env("dns"), dns, sizeof dns) + ipv4_list_filter(env("ntpsrv"), ntp, sizeof ntp) +
+		  dns_names_filter(env("search")[0] ? env("search") : env("domain"), search, sizeof search) +
+		  dns_names_filter(env("domain"), domain, sizeof domain) +
+		  ipv4_list_filter(env("serverid"), server, sizeof server);
+	if (bad)
+		printf("udhcpc-hook: %d invalid DNS/NTP server addresses or domain names from the DHCP server dropped\n",
+		       bad);
+	if (access(NET_STATE_DIR "/static-dns", F_OK) != 0 && dns[0])
+		net_write_resolv(dns, search);
+	char rec[1200];
+	int n = snprintf(rec, sizeof rec, "ip=%s\nprefix=%d\nrouter=%s\ndns=%s\nntp=%s\ndomain=%s\nlease=%ld\nserver=%s\n",
+			 ip, plen, first, dns, ntp, domain, strtol(env("lease"), NULL, 10), server);
 	fs_mkdir_p(NET_STATE_DIR, 0755);
 	if (n > 0)
 		fs_write_atomic(DHCP4_STATE, rec, (size_t)n < sizeof rec ? (size_t)n : sizeof rec - 1, 0644);
-	printf("udhcpc-hook: %s: %s/%d router %s dns %s lease %ss\n", env("interface"), ip, plen,
-	       first[0] ? first : "-", env("dns"), env("lease"));
+	printf("udhcpc-hook: %s: %s/%d router %s dns %s lease %lds\n", env("interface"), ip, plen,
+	       first[0] ? first : "-", dns, strtol(env("lease"), NULL, 10));
 	return 0;
 }
 
