@@ -84,9 +84,12 @@ void api_error(struct api_ctx *x, int status, const char *code, const char *fmt,
 	if (status >= 500)
 		wlog(WLOG_WARN, "api", "%s %s from %s: %d %s", x->req->method, x->req->path,
 		     x->c->peer, status, msg);
-	if (status == 405 && x->m && x->m->allow[0]) {
-		char extra[160];
+	char extra[160] = "";
+	if (status == 405 && x->m && x->m->allow[0])
 		snprintf(extra, sizeof extra, "Allow: %s\r\n", x->m->allow);
+	else if (status == 429 && x->retry_after_s > 0)
+		snprintf(extra, sizeof extra, "Retry-After: %d\r\n", x->retry_after_s);
+	if (extra[0]) {
 		size_t len;
 		char *s = json_w_finish(&w, &len);
 		api_reply(x, status, "application/json", s ? s : "", s ? len : 0, extra);

@@ -42,6 +42,7 @@ struct api_ctx {
 	struct http_chunked chunk;
 	bool body_done;
 	bool streaming;            /* chunked response in progress */
+	int retry_after_s;         /* a 429 from api_error() says Retry-After: this */
 };
 
 /* Connection I/O honouring deadline_ms and io_ms. Returns bytes (>0), 0 on

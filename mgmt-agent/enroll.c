@@ -3,6 +3,7 @@
 #include "agent.h"
 #include "api.h"
 #include "cfgstore.h"
+#include "enroll_limit.h"
 #include "events.h"
 #include "fsutil.h"
 #include "tls_server.h"
@@ -10,6 +11,7 @@
 #include "wlog.h"
 
 #include <arpa/inet.h>
+#include <mbedtls/constant_time.h>
 #include <ifaddrs.h>
 #include <net/if.h>
 #include <netinet/in.h>
@@ -20,9 +22,9 @@
 
 static pthread_mutex_t enroll_lock = PTHREAD_MUTEX_INITIALIZER;
 static char token[32];
-static int failures;
-static struct wlog_ratelimit enroll_rl = WLOG_RATELIMIT_INIT(60000, 5);
-#define ENROLL_MAX_FAILURES 20
+/* guesses: per address (enroll_limit.h) and, against many addresses at
+ * once, at most 60 a minute in all (docs/security.md has the arithmetic) */
+static struct wlog_ratelimit enroll_rl = WLOG_RATELIMIT_INIT(60000, 60);
 
 static void new_token(void)
 {
@@ -110,7 +112,9 @@ void agent_status_write(void)
 		return;
 	}
 	free(old);
-	int rc = fs_write_atomic(path, buf, (size_t)n, 0644);
+	/* 0600: it holds the enrollment token; init (root) shows it on the
+	 * status screen, no other local user may read it */
+	int rc = fs_write_atomic(path, buf, (size_t)n, 0600);
 	if (rc)
 		wlog(WLOG_WARN, "status", "cannot write %s: %s", path, strerror(-rc));
 }
@@ -146,8 +150,17 @@ void h_enroll(struct api_ctx *x)
 	struct json_doc d;
 	char msg[256];
 	static const char *const keys[] = { "token", "ca_pem", NULL };
+	pthread_mutex_lock(&enroll_lock);
+	int wait_s = enroll_limit_wait(x->c->ip, (int64_t)wlog_now_ms());
+	pthread_mutex_unlock(&enroll_lock);
+	if (wait_s > 0) {
+		x->retry_after_s = wait_s;
+		enroll_fail(x, 429, "rate_limited", "too many wrong enrollment tokens from this address; try again later");
+		return;
+	}
 	if (!wlog_rl_allow(&enroll_rl, NULL)) {
-		enroll_fail(x, 429, "rate_limited", "too many enrollment attempts; wait a minute");
+		x->retry_after_s = 60;
+		enroll_fail(x, 429, "rate_limited", "too many enrollment attempts on this host; wait a minute");
 		return;
 	}
 	if (!enroll_open()) {
@@ -164,11 +177,11 @@ void h_enroll(struct api_ctx *x)
 		enroll_fail(x, 400, "invalid_field", "'token' and 'ca_pem' (strings) are required");
 	} else {
 		pthread_mutex_lock(&enroll_lock);
-		bool ok = token[0] && strcmp(tok, token) == 0;
-		if (!ok && token[0] && ++failures >= ENROLL_MAX_FAILURES) {
-			new_token(); /* too many guesses: the old token is burnt */
-			failures = 0;
-		}
+		/* constant time: the reply's timing says nothing of how much matched */
+		size_t tl = strlen(token);
+		bool ok = tl && strlen(tok) == tl && mbedtls_ct_memcmp(tok, token, tl) == 0;
+		if (!ok)
+			enroll_limit_failed(x->c->ip, (int64_t)wlog_now_ms());
 		if (!ok) {
 			pthread_mutex_unlock(&enroll_lock);
 			wlog(WLOG_WARN, "enroll", "%s: wrong enrollment token", x->c->peer);
@@ -180,7 +193,7 @@ void h_enroll(struct api_ctx *x)
 			int rc = cfgstore_write(agent_cfg.config_dir, "trust/enrolled-ca.pem", pem, strlen(pem), 0644);
 			if (rc == 0) {
 				token[0] = '\0';
-				failures = 0;
+				enroll_limit_reset();
 			}
 			pthread_mutex_unlock(&enroll_lock);
 			char e[256] = "";

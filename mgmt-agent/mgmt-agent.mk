@@ -5,7 +5,7 @@
 #   $(B)/bin/host/wafer-agent   glibc, for the local integration test
 # Unit tests: agent_http, agent_router, agent_spec, agent_openapi, agent_netlisten.
 
-AGENT_CORE_SRCS := $(addprefix mgmt-agent/, agent_config.c api.c api_routes.c conn.c enroll.c events.c \
+AGENT_CORE_SRCS := $(addprefix mgmt-agent/, agent_config.c api.c api_routes.c conn.c enroll.c enroll_limit.c events.c \
 	h_console.c h_host.c h_images.c h_listeners.c h_metrics.c h_vms.c hostinfo.c http_parse.c metrics_label.c netlisten.c \
 	router.c server.c tap.c tasks.c tls_server.c tls_x509.c vm_exitlog.c vm_registry.c vm_run.c vm_spec.c ws_frame.c \
 	audit.c cgroup.c jail.c vm_isolation.c vm_jail.c agent_privs.c \
@@ -70,6 +70,8 @@ agent-itest: agent-host $(B)/bin/host/wafer-sign
 
 UNIT_TESTS += agent_http agent_router agent_spec agent_openapi agent_netlisten agent_wsframe agent_metrics_label
 UT_agent_metrics_label_SRCS := mgmt-agent/tests/test_metrics_label.c mgmt-agent/metrics_label.c
+UNIT_TESTS += agent_enroll_limit
+UT_agent_enroll_limit_SRCS := mgmt-agent/tests/test_enroll_limit.c mgmt-agent/enroll_limit.c
 UT_agent_http_SRCS    := mgmt-agent/tests/test_http.c mgmt-agent/http_parse.c
 UT_agent_router_SRCS  := mgmt-agent/tests/test_router.c mgmt-agent/router.c
 UT_agent_netlisten_SRCS := mgmt-agent/tests/test_netlisten.c mgmt-agent/netlisten.c

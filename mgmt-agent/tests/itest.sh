@@ -67,6 +67,12 @@ check "admin cert not trusted yet: 401" test "$(c admin $URL/api/v1/host)" = 401
 PEM=$(python3 -c 'import json,sys; print(json.dumps(open(sys.argv[1]).read()))' $PKI/ca.pem)
 check "enroll with wrong token: 403" test "$(c none -X POST -H 'Content-Type: application/json' \
 	-d "{\"token\":\"WRONG\",\"ca_pem\":$PEM}" $URL/api/v1/enroll)" = 403
+check "status file holding the token is 0600" test "$(stat -c %a $T/run/status/agent)" = 600
+WRONG_ENROLL=(-X POST -H 'Content-Type: application/json' -d "{\"token\":\"${TOKEN%?}X\",\"ca_pem\":$PEM}" $URL/api/v1/enroll)
+check "wrong tokens 2-6 from one address: 403 each" bash -c 'for i in 2 3 4 5 6; do test "$(c none "$@")" = 403 || exit 1; done' _ "${WRONG_ENROLL[@]}"
+check "7th guess at once: 429 with Retry-After" bash -c 'test "$(c none -D $T/hdr "$@")" = 429 && grep -qi "^Retry-After: 1" $T/hdr' _ "${WRONG_ENROLL[@]}"
+check "another address is not held up: 403" test "$(c none --interface 127.0.0.2 "${WRONG_ENROLL[@]}")" = 403
+sleep 1.2
 check "enroll with unknown field: 400" test "$(c none -X POST -d "{\"token\":\"$TOKEN\",\"x\":1}" $URL/api/v1/enroll)" = 400
 check "enroll a leaf (not a CA): 400" test "$(c none -X POST -d "{\"token\":\"$TOKEN\",\"ca_pem\":$(python3 -c 'import json,sys; print(json.dumps(open(sys.argv[1]).read()))' $PKI/admin.pem)}" $URL/api/v1/enroll)" = 400
 check "enroll: 201" test "$(c none -X POST -d "{\"token\":\"$TOKEN\",\"ca_pem\":$PEM}" $URL/api/v1/enroll)" = 201
