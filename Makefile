@@ -38,6 +38,7 @@ include initramfs/initramfs.mk
 include image/image.mk
 include image/update.mk
 include tests/tests.mk
+include tests/fuzz/fuzz.mk
 
 all: image
 .PHONY: all

@@ -309,7 +309,8 @@ void vm_spec_write(struct json_w *w, const struct vm_spec *s)
 	for (int i = 0; i < s->nnics; i++) {
 		json_w_obj_begin(w);
 		json_w_kstr(w, "network", s->nics[i].network);
-		json_w_kstr(w, "mac", s->nics[i].mac);
+		if (s->nics[i].mac[0]) /* none yet: the registry generates one at create */
+			json_w_kstr(w, "mac", s->nics[i].mac);
 		json_w_obj_end(w);
 	}
 	json_w_arr_end(w);

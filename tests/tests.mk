@@ -38,8 +38,11 @@ systest: $(SYSTEST_DEPS)
 
 # agent-itest (mgmt-agent/mgmt-agent.mk): the host build of the agent and
 # waferctl talking mutual TLS on loopback, about 15 s.
+# fuzz-replay (tests/fuzz/fuzz.mk): every libFuzzer harness once over its
+# seeds and the inputs that once crashed it.
 test: check
 	$(Q)$(MAKE) --no-print-directory agent-itest
+	$(Q)$(MAKE) --no-print-directory fuzz-replay
 	$(Q)$(MAKE) --no-print-directory systest
 
 .PHONY: check test systest
