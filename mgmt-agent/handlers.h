@@ -30,4 +30,7 @@ void h_events(struct api_ctx *x);
 void h_tasks_list(struct api_ctx *x);
 void h_task_get(struct api_ctx *x);
 void h_metrics(struct api_ctx *x);
+void h_trust_crl_get(struct api_ctx *x);
+void h_trust_crl_put(struct api_ctx *x);
+void h_trust_crl_delete(struct api_ctx *x);
 #endif

@@ -123,6 +123,46 @@ int tls_load_trust_dir(const char *dir, mbedtls_x509_crt *chain)
 	return n;
 }
 
+/* The CRL the API installed (trust/revoked.crl), checked again against the
+ * trust store; one that no longer verifies (its CA was replaced) is logged
+ * and not used. Returns the number of CRLs in use. */
+static int load_crl(mbedtls_x509_crl *crl, const mbedtls_x509_crt *ca)
+{
+	char p[512], e[256];
+	agent_path(p, sizeof p, agent_cfg.config_dir, TLS_CRL_FILE);
+	if (access(p, F_OK) != 0)
+		return 0;
+	int rc = mbedtls_x509_crl_parse_file(crl, p), n = 0;
+	if (rc == 0 && tls_crl_verify(crl, ca, 0, e, sizeof e) == 0) {
+		for (const mbedtls_x509_crl *c = crl; c && c->raw.len; c = c->next)
+			n++;
+		return n;
+	}
+	if (rc)
+		tls_strerror(rc, e, sizeof e);
+	wlog(WLOG_WARN, "tls", "%s not used: %s", p, e);
+	mbedtls_x509_crl_free(crl);
+	mbedtls_x509_crl_init(crl);
+	return 0;
+}
+
+/* Certificate chain check at each handshake: an out-of-date CRL still
+ * revokes what it lists (its nextUpdate passing must not lock every admin
+ * out of a host that has no console); everything else as mbedTLS decides. */
+static int verify_cb(void *ctx, mbedtls_x509_crt *crt, int depth, uint32_t *flags)
+{
+	(void)ctx;
+	(void)crt;
+	(void)depth;
+	static struct wlog_ratelimit rl = WLOG_RATELIMIT_INIT(3600000, 1);
+	if (*flags & MBEDTLS_X509_BADCRL_EXPIRED) {
+		*flags &= ~(uint32_t)MBEDTLS_X509_BADCRL_EXPIRED;
+		wlog_rl(&rl, WLOG_WARN, "tls", "the installed CRL is past its nextUpdate: install a fresh one "
+			"(PUT /api/v1/host/trust/crl); it still revokes what it lists");
+	}
+	return 0;
+}
+
 static struct tls_ctx *build_ctx(char *err, size_t errlen)
 {
 	struct tls_ctx *t = calloc(1, sizeof *t);
@@ -136,6 +176,9 @@ static struct tls_ctx *build_ctx(char *err, size_t errlen)
 	mbedtls_x509_crt_init(&t->ca);
 	agent_path(dir, sizeof dir, agent_cfg.config_dir, "trust");
 	t->nca = tls_load_trust_dir(dir, &t->ca);
+	mbedtls_x509_crl_init(&t->crl);
+	if (t->nca)
+		t->ncrl = load_crl(&t->crl, &t->ca);
 	int rc = mbedtls_ssl_config_defaults(&t->conf, MBEDTLS_SSL_IS_SERVER,
 					     MBEDTLS_SSL_TRANSPORT_STREAM, MBEDTLS_SSL_PRESET_DEFAULT);
 	if (rc == 0) {
@@ -148,14 +191,17 @@ static struct tls_ctx *build_ctx(char *err, size_t errlen)
 		/* empty trust store: enrollment is open, certificates optional */
 		mbedtls_ssl_conf_authmode(&t->conf, t->nca ? MBEDTLS_SSL_VERIFY_REQUIRED
 							   : MBEDTLS_SSL_VERIFY_OPTIONAL);
-		if (t->nca)
-			mbedtls_ssl_conf_ca_chain(&t->conf, &t->ca, NULL);
+		if (t->nca) {
+			mbedtls_ssl_conf_ca_chain(&t->conf, &t->ca, t->ncrl ? &t->crl : NULL);
+			mbedtls_ssl_conf_verify(&t->conf, verify_cb, NULL);
+		}
 		rc = mbedtls_ssl_conf_own_cert(&t->conf, &host_crt, &host_key);
 	}
 	if (rc) {
 		tls_strerror(rc, err, errlen);
 		mbedtls_ssl_config_free(&t->conf);
 		mbedtls_x509_crt_free(&t->ca);
+		mbedtls_x509_crl_free(&t->crl);
 		free(t);
 		return NULL;
 	}
@@ -209,6 +255,7 @@ void tls_ctx_put(struct tls_ctx *t)
 		return;
 	mbedtls_ssl_config_free(&t->conf);
 	mbedtls_x509_crt_free(&t->ca);
+	mbedtls_x509_crl_free(&t->crl);
 	free(t);
 }
 

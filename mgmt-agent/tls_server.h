@@ -5,6 +5,9 @@
  * enrollment can swap in a new trust store while connections are open. */
 #ifndef WAFER_TLS_SERVER_H
 #define WAFER_TLS_SERVER_H
+/* The certificate revocation list PUT /api/v1/host/trust/crl installs,
+ * relative to the config folder (not *.pem: the trust loader skips it). */
+#define TLS_CRL_FILE "trust/revoked.crl"
 #include <mbedtls/ssl.h>
 #include <mbedtls/x509_crt.h>
 #include <stdbool.h>
@@ -14,6 +17,8 @@ struct tls_ctx {
 	mbedtls_ssl_config conf;
 	mbedtls_x509_crt ca;
 	int nca;                 /* CAs in the trust store */
+	mbedtls_x509_crl crl;    /* <config>/trust/revoked.crl, checked at every handshake */
+	int ncrl;
 	int refs;
 };
 

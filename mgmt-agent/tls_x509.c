@@ -3,6 +3,7 @@
 
 #include <mbedtls/entropy.h>
 #include <mbedtls/error.h>
+#include <mbedtls/md.h>
 #include <mbedtls/oid.h>
 #include <mbedtls/sha256.h>
 #include <mbedtls/x509.h>
@@ -186,18 +187,56 @@ int tls_fingerprint_normalize(const char *in, char out[96])
 	return n == 64 ? 0 : -1;
 }
 
+/* The role is the subject's one Organization (O) attribute: "wafer:admin"
+ * or "wafer:reader". A subject with any other O, or with more than one O
+ * (which one would count?), has no role: 403 (docs/security.md). */
 int tls_subject_role(const mbedtls_x509_crt *crt)
 {
-	int role = 0;
+	int role = 0, norg = 0;
 	for (const mbedtls_x509_name *n = &crt->subject; n; n = n->next) {
 		if (MBEDTLS_OID_CMP(MBEDTLS_OID_AT_ORGANIZATION, &n->oid) != 0)
 			continue;
+		norg++;
 		if (n->val.len == 11 && memcmp(n->val.p, "wafer:admin", 11) == 0)
 			role = 2;
-		else if (n->val.len == 12 && memcmp(n->val.p, "wafer:reader", 12) == 0 && role < 1)
+		else if (n->val.len == 12 && memcmp(n->val.p, "wafer:reader", 12) == 0)
 			role = 1;
 	}
-	return role;
+	return norg == 1 ? role : 0;
+}
+
+int tls_crl_verify(const mbedtls_x509_crl *crl, const mbedtls_x509_crt *trust, int check_expiry, char *err,
+		   size_t errlen)
+{
+	for (const mbedtls_x509_crl *c = crl; c && c->raw.len; c = c->next) {
+		const mbedtls_x509_crt *ca = NULL;
+		for (const mbedtls_x509_crt *t = trust; t && t->raw.len && !ca; t = t->next)
+			if (t->subject_raw.len == c->issuer_raw.len &&
+			    memcmp(t->subject_raw.p, c->issuer_raw.p, c->issuer_raw.len) == 0)
+				ca = t;
+		char issuer[256] = "?";
+		mbedtls_x509_dn_gets(issuer, sizeof issuer, &c->issuer);
+		if (!ca) {
+			snprintf(err, errlen, "the CRL of '%s' is not from a CA in the trust store", issuer);
+			return -1;
+		}
+		const mbedtls_md_info_t *md = mbedtls_md_info_from_type(c->MBEDTLS_PRIVATE(sig_md));
+		unsigned char hash[MBEDTLS_MD_MAX_SIZE];
+		if (!md || mbedtls_md(md, c->tbs.p, c->tbs.len, hash) != 0 ||
+		    mbedtls_pk_verify_ext(c->MBEDTLS_PRIVATE(sig_pk), c->MBEDTLS_PRIVATE(sig_opts),
+					  (mbedtls_pk_context *)&ca->pk, c->MBEDTLS_PRIVATE(sig_md), hash,
+					  mbedtls_md_get_size(md), c->MBEDTLS_PRIVATE(sig).p,
+					  c->MBEDTLS_PRIVATE(sig).len) != 0) {
+			snprintf(err, errlen, "the CRL of '%s' is not signed by that CA's key", issuer);
+			return -1;
+		}
+		if (check_expiry && c->next_update.year && mbedtls_x509_time_is_past(&c->next_update)) {
+			snprintf(err, errlen, "the CRL of '%s' is out of date (nextUpdate %04d-%02d-%02d passed)", issuer,
+				 c->next_update.year, c->next_update.mon, c->next_update.day);
+			return -1;
+		}
+	}
+	return 0;
 }
 
 void tls_subject_cn(const mbedtls_x509_crt *crt, char *out, size_t outlen)

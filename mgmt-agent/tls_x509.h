@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <mbedtls/ctr_drbg.h>
 #include <mbedtls/pk.h>
+#include <mbedtls/x509_crl.h>
 #include <mbedtls/x509_crt.h>
 
 /* One process-wide DRBG (thread-safe with MBEDTLS_THREADING_C). Also runs
@@ -37,8 +38,14 @@ int tls_fingerprint(const mbedtls_x509_crt *crt, char out[96]);
 /* Normalise a user-given fingerprint (hex with or without colons, any case)
  * to the "AB:CD:..." form. Returns 0 or -1 when it is not 32 bytes of hex. */
 int tls_fingerprint_normalize(const char *in, char out[96]);
-/* Role from the subject's O= attributes: 2 admin, 1 reader, 0 none. */
+/* Role from the subject's one O= attribute: 2 admin, 1 reader, 0 none (also
+ * for a subject with more than one O=). */
 int tls_subject_role(const mbedtls_x509_crt *crt);
+/* Check every CRL of the chain crl: issued by a CA of trust (issuer equals
+ * its subject), signed by that CA's key, and (if check_expiry) not past its
+ * nextUpdate. 0, or -1 with the reason in err. */
+int tls_crl_verify(const mbedtls_x509_crl *crl, const mbedtls_x509_crt *trust, int check_expiry, char *err,
+		   size_t errlen);
 /* Common name of the subject (or "?"). */
 void tls_subject_cn(const mbedtls_x509_crt *crt, char *out, size_t outlen);
 /* mbedTLS error code as text with a prefix. */

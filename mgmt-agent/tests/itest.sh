@@ -90,6 +90,46 @@ check "reader GET host: 200" test "$(c reader $URL/api/v1/host)" = 200
 check "reader POST vms: 403" test "$(c reader -X POST -d '{}' $URL/api/v1/vms)" = 403
 check "403 is a JSON error" body_has '"code":"forbidden"'
 check "cert without a wafer role: 403" test "$(c norole $URL/api/v1/host)" = 403
+
+# --- trust: the role from the subject's one O=, revocation by a CRL
+# mkcert NAME SUBJECT SERIAL [CA]: a client certificate in $PKI signed by CA (ca)
+mkcert() {
+	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout $PKI/$1.key -subj "$2" 2>/dev/null |
+	openssl x509 -req -CA $PKI/${4:-ca}.pem -CAkey $PKI/${4:-ca}.key -set_serial $3 -days 30 -out $PKI/$1.pem \
+		-extfile <(printf 'extendedKeyUsage=critical,clientAuth\nkeyUsage=critical,digitalSignature\n') 2>/dev/null
+}
+# mkcrl OUT CA [EXTRA...]: a CRL signed by CA revoking serial 5EA1 (leaked)
+mkcrl() {
+	local out=$1 ca=$2; shift 2
+	printf 'R\t301231000000Z\t261201000000Z\t5EA1\tunknown\t/CN=leaked/O=wafer:admin\n' > $T/crl-index.txt
+	echo 01 > $T/crl-number
+	printf '[ca]\ndefault_ca=d\n[d]\ndatabase=%s\ncrlnumber=%s\ndefault_md=sha256\ndefault_crl_days=30\n' \
+		$T/crl-index.txt $T/crl-number > $T/crl.cnf
+	openssl ca -gencrl -config $T/crl.cnf -keyfile $PKI/$ca.key -cert $PKI/$ca.pem -out $out "$@" 2>/dev/null
+}
+mkcert twoorg '/CN=sneaky/O=wafer:reader/O=wafer:admin' 0x7001
+mkcert leaked '/CN=leaked/O=wafer:admin' 0x5EA1
+mkcrl $T/crl.pem ca; mkcrl $T/foreign-crl.pem foreign-ca; mkcrl $T/stale-crl.pem ca -crlsec 1
+check "a subject with two O= has no role: 403" test "$(c twoorg $URL/api/v1/host)" = 403
+check "leaked admin works before revocation" test "$(c admin $URL/api/v1/host)" = 200 -a "$(c leaked $URL/api/v1/host)" = 200
+check "no CRL yet: GET 404" test "$(c reader $URL/api/v1/host/trust/crl)" = 404
+check "CRL PUT by a reader: 403" test "$(c reader -X PUT --data-binary @$T/crl.pem $URL/api/v1/host/trust/crl)" = 403
+check "CRL that is not a CRL: 400" bash -c "test \"\$(c admin -X PUT --data-binary @$PKI/ca.pem $URL/api/v1/host/trust/crl)\" = 400 && grep -q invalid_crl $T/body"
+check "CRL of a foreign CA: 400" bash -c "test \"\$(c admin -X PUT --data-binary @$T/foreign-crl.pem $URL/api/v1/host/trust/crl)\" = 400 && grep -q 'not from a CA in the trust store' $T/body"
+# an impostor CA: the trusted CA's name on another key
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout $PKI/impostor-ca.key -days 30 \
+	-subj "$(openssl x509 -in $PKI/ca.pem -noout -subject -nameopt compat | sed 's/^subject=//')" -out $PKI/impostor-ca.pem 2>/dev/null
+mkcrl $T/impostor-crl.pem impostor-ca
+check "CRL with the trusted CA's name but another key: 400" bash -c "test \"\$(c admin -X PUT --data-binary @$T/impostor-crl.pem $URL/api/v1/host/trust/crl)\" = 400 && grep -q 'not signed by that CA' $T/body"
+sleep 1.5
+check "CRL past its nextUpdate: 400" bash -c "test \"\$(c admin -X PUT --data-binary @$T/stale-crl.pem $URL/api/v1/host/trust/crl)\" = 400 && grep -q 'out of date' $T/body"
+check "leaked admin still works after refused CRLs" test "$(c leaked $URL/api/v1/host)" = 200
+check "CRL of the trusted CA (PEM): 200, one revoked" bash -c "test \"\$(c admin -X PUT --data-binary @$T/crl.pem $URL/api/v1/host/trust/crl)\" = 200 && grep -q '\"revoked\":1' $T/body"
+check "revoked admin refused at the handshake" test "$(c leaked $URL/api/v1/host)" = 000
+check "other admin and reader still served" test "$(c admin $URL/api/v1/host)" = 200 -a "$(c reader $URL/api/v1/host)" = 200
+check "GET the CRL: 200 with its issuer" bash -c "test \"\$(c reader $URL/api/v1/host/trust/crl)\" = 200 && grep -q 'wafer' $T/body"
+openssl crl -in $T/crl.pem -outform DER -out $T/crl.der
+check "the same CRL as DER: 200" test "$(c admin -X PUT --data-binary @$T/crl.der $URL/api/v1/host/trust/crl)" = 200
 check "TLS 1.1 refused" bash -c "! curl -s -o /dev/null --tls-max 1.1 --cacert $T/config/identity/host.pem --cert $PKI/admin.pem --key $PKI/admin.key $URL/api/v1/host"
 check "TLS 1.2 with AEAD works" test "$(c admin --tlsv1.2 --tls-max 1.2 $URL/api/v1/host)" = 200
 check "TLS 1.2 CBC suite refused" bash -c "! curl -s -o /dev/null --tlsv1.2 --tls-max 1.2 --ciphers ECDHE-ECDSA-AES128-SHA256 --cacert $T/config/identity/host.pem --cert $PKI/admin.pem --key $PKI/admin.key $URL/api/v1/host"
@@ -153,6 +193,9 @@ start_agent
 check "VM survives an agent restart" bash -c "test \"\$(c admin $URL/api/v1/vms/$VMID)\" = 200 && grep -q '\"autostart\":true' $T/body"
 check "trust store survives: no-cert refused" test "$(c none $URL/api/v1/host)" = 000
 check "identity unchanged" test "$(sed -n 's/^fingerprint=//p' $T/run/status/agent)" = "$FP"
+check "CRL survives: the revoked admin is still refused" test "$(c leaked $URL/api/v1/host)" = 000
+check "DELETE the CRL: 204, then the leaked admin works again" bash -c "test \"\$(c admin -X DELETE $URL/api/v1/host/trust/crl)\" = 204 && test \"\$(c leaked $URL/api/v1/host)\" = 200"
+check "DELETE again: 404" test "$(c admin -X DELETE $URL/api/v1/host/trust/crl)" = 404
 
 # --- waferctl
 W=(env WAFER_HOST=127.0.0.1:$PORT WAFER_CERT=$PKI/admin.pem WAFER_KEY=$PKI/admin.key $CTL)
