@@ -13,7 +13,7 @@ const char config_usage[] =
 	"                 [--disk path=FILE|fd=N[,readonly][,id=NAME]]...\n"
 	"                 [--net tap=IFNAME|fd=N[,mac=MAC][,id=NAME][,vhost=auto|off]]...\n"
 	"                 [--rng] [--balloon] [--console-ring BYTES]\n"
-	"                 (--control PATH | --control-fd N)\n";
+	"                 (--control PATH | --control-fd N) [--exit-fd N]\n";
 
 static int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 {
@@ -175,6 +175,9 @@ static int config_opt(struct vmm_config *c, const char *o, char *v, char *err, s
 	} else if (!strcmp(o, "--control-fd")) {
 		if (parse_u64(v, 0, 65535, &n)) goto bad;
 		c->control_fd = (int)n;
+	} else if (!strcmp(o, "--exit-fd")) {
+		if (parse_u64(v, 3, 65535, &n)) goto bad;
+		c->exit_fd = (int)n;
 	} else if (!strcmp(o, "--disk")) {
 		if (c->ndisks == CFG_MAX_DISKS) {
 			snprintf(err, errlen, "--disk: at most %d disks", CFG_MAX_DISKS);
@@ -206,6 +209,7 @@ int config_parse(struct vmm_config *c, int argc, char **argv, char *err, size_t 
 {
 	memset(c, 0, sizeof(*c));
 	c->control_fd = -1;
+	c->exit_fd = -1;
 	c->console_ring = 1u << 20;
 	c->cmdline = "console=ttyS0";
 	for (int i = 1; i < argc; i++) {

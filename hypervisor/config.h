@@ -38,6 +38,7 @@ struct vmm_config {
 	size_t console_ring;
 	const char *control_path;
 	int control_fd;
+	int exit_fd;      /* --exit-fd: "CODE REASON\n" written here at exit, or -1 */
 };
 
 /* Parse argv. Returns 0, 1 for --help (usage printed to out), or -1 with a

@@ -138,5 +138,9 @@ int main(int argc, char **argv)
 	control_pump_console(&the_ctl);
 	control_close(&the_ctl);
 	vmm_log("exit: %s", vm_exit_name(e));
+	/* the agent learns why from this file, not from log text (a reattached
+	 * VMM is init's child, so its wait status never reaches the agent) */
+	if (cfg.exit_fd >= 0 && dprintf(cfg.exit_fd, "%d %s\n", vm_exit_code(e), vm_exit_name(e)) < 0)
+		vmm_log("exit: cannot write the exit file: %s", strerror(errno));
 	return vm_exit_code(e);
 }

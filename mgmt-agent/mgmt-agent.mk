@@ -7,7 +7,7 @@
 
 AGENT_CORE_SRCS := $(addprefix mgmt-agent/, agent_config.c api.c api_routes.c conn.c enroll.c enroll_limit.c events.c \
 	h_console.c h_host.c h_images.c h_listeners.c h_metrics.c h_trust.c h_vms.c hostinfo.c http_parse.c metrics_label.c netlisten.c \
-	router.c server.c tap.c tasks.c tls_server.c tls_x509.c vm_exitlog.c vm_registry.c vm_run.c vm_spec.c ws_frame.c \
+	router.c server.c tap.c tasks.c tls_server.c tls_x509.c vm_exitfile.c vm_registry.c vm_run.c vm_spec.c ws_frame.c \
 	audit.c cgroup.c jail.c vm_isolation.c vm_jail.c agent_privs.c \
 	agent_conf.c h_update.c update_esp.c update_health.c update_policy.c update_probe.c update_run.c update_view.c)
 LIB_VMMCTL_SRCS ?= $(wildcard lib/vmmctl.c)

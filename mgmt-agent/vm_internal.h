@@ -56,10 +56,12 @@ void vm_remove_taps(struct vm *v);
 void vm_remove_dirs(struct vm *v);
 int vm_prepare_disks(struct vm *v, char *err, size_t errlen);
 /* vm_jail.c: start v's VMM jailed (v->pid set); caller holds vm_lock. */
-/* Exit code (0 poweroff, 3 reboot, 4 crash, 5 stopped) of a re-attached
- * VMM from its "exit:" line in init's log ring since since_ms, or -1
- * (vm_exitlog.c). */
-int vm_exit_logged(const struct vm *v, uint64_t since_ms);
+/* vm_exitfile.c: <run>/vms/<id>/exit, created empty (an fd for the VMM's
+ * --exit-fd, or -1 with err), and the exit code the VMM wrote into it (0
+ * poweroff, 3 reboot, 4 crash, 5 stopped), or -1 when it wrote none (it
+ * was killed). */
+int vm_exit_file_open(const struct vm *v, char *err, size_t errlen);
+int vm_exit_file_code(const struct vm *v);
 int vm_jail_spawn(struct vm *v, int logfd, char *err, size_t errlen);
 /* After the VMM is gone: reason for a seccomp or OOM kill ("" if neither),
  * then remove its cgroup, jail folder and control socket. */

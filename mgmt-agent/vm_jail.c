@@ -169,6 +169,11 @@ static int vm_jail_args(struct vm *v, struct jail_args *a, char *err, size_t err
 		return -1;
 	jarg(a, "--control-fd");
 	jarg(a, "%d", jpass(a, cfd));
+	int efd = vm_exit_file_open(v, err, errlen);
+	if (efd < 0)
+		return -1;
+	jarg(a, "--exit-fd");
+	jarg(a, "%d", jpass(a, efd));
 	if (a->n >= ARGS_MAX) {
 		snprintf(err, errlen, "VMM command line too long");
 		return -1;

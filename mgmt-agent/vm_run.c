@@ -253,9 +253,9 @@ static void vm_exited(struct vm *v, int status, bool known)
 {
 	char reason[96], dir[512], p[600], jr[96];
 	enum vm_state st;
-	int logged = known ? -1 : vm_exit_logged(v, v->attached_ms);
-	if (logged >= 0) { /* init reaped it; its own log line says why */
-		status = logged << 8;
+	int written = known ? -1 : vm_exit_file_code(v);
+	if (written >= 0) { /* init reaped it; its exit file says why */
+		status = written << 8;
 		known = true;
 	}
 	vm_jail_reap(v, status, known, jr, sizeof jr);

@@ -132,3 +132,11 @@ size_t logrec_format(const struct logrec *rec, char *out, size_t n)
 	out[o] = '\0';
 	return o;
 }
+
+void logtag_intake(char *out, const char *claim, int trusted, unsigned uid)
+{
+	if (trusted)
+		snprintf(out, LOG_TAG_MAX + 1, "%s", claim[0] ? claim : "unknown");
+	else
+		snprintf(out, LOG_TAG_MAX + 1, "uid%u:%s", uid, claim[0] ? claim : "unknown");
+}

@@ -49,4 +49,9 @@ int logring_read(const struct logring *r, struct logcursor *c, struct logrec *ou
  * (control characters in MSG replaced by spaces; MSG cut to fit n). Returns
  * the length written, or 0 when not even the header and newline fit. */
 size_t logrec_format(const struct logrec *rec, char *out, size_t n);
+/* The tag an intake connection's lines are stored under (out: LOG_TAG_MAX+1
+ * bytes): its first line's claim as it is when the sender is one of init's
+ * services (the agent tags the streams of its VMMs), else "uid<U>:<claim>",
+ * so that no other process can pass its lines off as a service's. */
+void logtag_intake(char *out, const char *claim, int trusted, unsigned uid);
 #endif

@@ -2,6 +2,7 @@
  * service pipes and intake connections, and the log.sock readers (dump or
  * follow, with back-pressure per reader). */
 #include "init_logsrv.h"
+#include "init_services.h"
 #include "init_log.h"
 #include "init_logring.h"
 #include "init_loop.h"
@@ -24,6 +25,8 @@ struct source {            /* a service pipe or an intake connection */
 	int fd;
 	int want_tag;          /* intake: the first line is the tag */
 	int intake;            /* a log-in.sock connection (not a service pipe) */
+	int trusted;           /* intake: the sender (SO_PEERCRED) is one of init's services */
+	unsigned uid;          /* intake: the sender's uid */
 	char tag[LOG_TAG_MAX + 1];
 	char buf[LOG_MSG_MAX];
 	size_t len;
@@ -126,13 +129,13 @@ static void source_close(struct source *s)
 static void source_line(struct source *s, const char *line, size_t len)
 {
 	if (s->want_tag) {
+		char claim[LOG_TAG_MAX + 1];
 		size_t tl = 0;
 		for (size_t i = 0; i < len && tl < LOG_TAG_MAX; i++)
 			if (line[i] > ' ' && line[i] < 0x7f)
-				s->tag[tl++] = line[i];
-		s->tag[tl] = '\0';
-		if (!tl)
-			snprintf(s->tag, sizeof s->tag, "unknown");
+				claim[tl++] = line[i];
+		claim[tl] = '\0';
+		logtag_intake(s->tag, claim, s->trusted, s->uid);
 		s->want_tag = 0;
 		return;
 	}
@@ -207,9 +210,20 @@ static void intake_accept(int lfd, short re, void *ctx)
 			close(fd);
 			continue;
 		}
+		/* who is writing: a service's lines keep the tag they claim */
+		struct ucred cr = { 0 };
+		socklen_t cl = sizeof cr;
+		int ok = getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &cl) == 0;
 		struct source *s = source_new(fd, NULL);
-		if (s)
-			s->intake = 1;
+		if (!s)
+			continue;
+		s->intake = 1;
+		s->uid = ok ? (unsigned)cr.uid : 65534u;
+		int ns;
+		struct service *t = services_table(&ns);
+		for (int i = 0; ok && i < ns; i++)
+			if (t[i].pid > 0 && t[i].pid == cr.pid)
+				s->trusted = 1;
 	}
 }
 

@@ -3,7 +3,8 @@
 # archive's settings apply, a kernel command-line key overrides the file, and
 # a bad line in the archive's wafer.conf is reported; with
 # wafer.ctrl_alt_del=reboot, Ctrl-Alt-Del reboots the host in order;
-# malformed input on init's sockets gets errors and init keeps serving; tty1
+# malformed input on init's sockets gets errors and init keeps serving, and a
+# process that is not a service cannot log under a service's tag; tty1
 # shows the status screen and Alt-F2 cannot switch away from it.
 . tests/system/lib.sh
 . tests/system/init-lib.sh
@@ -25,7 +26,10 @@ pass "stateless boot with a config archive and a command-line override"
 wait_log pxe 'test-hook: hostile ok \(status rc=0\)' 60 || fail "init did not survive malformed socket input"
 wait_log pxe 'test-hook: log end \(0\)' 60 || fail "no log dump after the hostile input"
 grep -aq 'test-hook: log [0-9]* +[0-9]*ms 30 hostile-test: after the junk' "$T/pxe.log" || fail "intake stream lost after junk"
-pass "malformed input on init.sock, log.sock, log-in.sock: errors, init keeps serving"
+grep -aq 'test-hook: log [0-9]* +[0-9]*ms 30 uid0:wafer-agent: forged by a child of the hook' "$T/pxe.log" \
+	|| fail "a line from a process that is no service passed as the agent's"
+grep -aq 'ms 30 wafer-agent: forged' "$T/pxe.log" && fail "a forged wafer-agent line kept its claimed tag"
+pass "malformed input on init.sock, log.sock, log-in.sock: errors, init keeps serving; a non-service process cannot log as a service"
 # The local screen (tty1) shows the status too and Alt-F2 cannot switch away.
 sleep 1
 qmp pxe '{"execute":"send-key","arguments":{"keys":[{"type":"qcode","data":"alt"},{"type":"qcode","data":"f2"}]}}'

@@ -3,7 +3,7 @@
 # would) while a VM runs; the VM's wafer-vmm keeps running (same pid), its
 # serial console keeps producing output that the restarted agent serves,
 # the API shows the VM running, and the re-attached agent can shut it down
-# (ACPI; the exit reason is read from the VMM's log line, as init reaped it)
+# (ACPI; the exit reason is read from the VMM's exit file, as init reaped it)
 # and start/stop it again.
 # How the agent is killed: the test overlay adds the test-only wafer-testhook
 # (initramfs/init/tests/testhook.c) with the actions
@@ -63,7 +63,7 @@ pass "host log: g1: re-attached to wafer-vmm pid $VMM_PID"
 for _ in $(seq 90); do code "$URL/api/v1/vms/g1" >/dev/null; [ "$(jget '["state"]')" = stopped ] && break; sleep 1; done
 [ "$(jget '["state"]')" = stopped ] || fail "re-attached VM did not stop after shutdown: $(cat $T/body)"
 # init reaped the VMM (not the agent's child any more); the reason comes from
-# the VMM's own "exit:" line in the log ring (vm_exitlog.c)
+# the VMM's exit file (--exit-fd, vm_exitfile.c)
 case "$(jget '["exit_reason"]')" in
 poweroff) pass "the re-attached agent shut the VM down: the guest powered off (ACPI), reason from the VMM's log line";;
 shutdown-timeout*) pass "the re-attached agent shut the VM down after the timeout (reason from the VMM's log line)";;

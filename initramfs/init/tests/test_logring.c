@@ -111,4 +111,20 @@ static void t_limits_and_format(void)
 	logring_free(&r);
 }
 
-WTEST_MAIN("init_logring", WT_CASE(t_basic), WT_CASE(t_wraparound), WT_CASE(t_limits_and_format))
+/* Lines from a process that is not one of init's services cannot pass for
+ * a service's: their tag says the sender's uid. */
+static void t_intake_tag(void)
+{
+	char t[LOG_TAG_MAX + 1];
+	logtag_intake(t, "wafer-vmm[vm1]", 1, 0);
+	WT_EQ_STR(t, "wafer-vmm[vm1]");
+	logtag_intake(t, "wafer-vmm[vm1]", 0, 64001);
+	WT_EQ_STR(t, "uid64001:wafer-vmm[vm1]");
+	logtag_intake(t, "wafer-agent-with-a-very-long-claimed-name", 0, 4294967294u);
+	WT_EQ_INT(strlen(t), LOG_TAG_MAX);
+	WT_CHECK(strncmp(t, "uid4294967294:", 14) == 0);
+	logtag_intake(t, "", 1, 0);
+	WT_EQ_STR(t, "unknown");
+}
+
+WTEST_MAIN("init_logring", WT_CASE(t_intake_tag), WT_CASE(t_basic), WT_CASE(t_wraparound), WT_CASE(t_limits_and_format))

@@ -30,6 +30,7 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static int con = -1;
@@ -181,6 +182,16 @@ static void do_hostile(void)
 			bad = 1;
 		close(in);
 	}
+	/* a process that is not one of init's services claims a service's tag */
+	pid_t child = fork();
+	if (child == 0) {
+		int f = initctl_log_intake(NULL, "wafer-agent");
+		if (f >= 0 && write(f, "forged by a child of the hook\n", 30) < 0)
+			_exit(1);
+		_exit(0);
+	}
+	if (child > 0)
+		waitpid(child, NULL, 0);
 	sleep(1);
 	int rc = initctl_status(NULL, out, sizeof out);
 	say("test-hook: hostile %s (status rc=%d)", bad || rc ? "FAILED" : "ok", rc);
