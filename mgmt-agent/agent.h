@@ -7,8 +7,10 @@
 #include <stdint.h>
 
 struct agent_limits {
-	int max_conns;            /* concurrent connections */
-	int max_conns_per_ip;
+	int max_conns;            /* authenticated connections (admins: 8 more; conn_pool.h) */
+	int max_unauth;           /* connections before authentication (oldest evicted) */
+	int conns_per_cert;       /* authenticated connections per client certificate */
+	int streams_per_cert;     /* follow streams per client certificate */
 	int handshake_ms;         /* TLS handshake deadline */
 	int request_ms;           /* deadline to receive head + (small) body */
 	int idle_ms;              /* keep-alive idle timeout */

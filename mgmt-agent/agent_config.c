@@ -14,7 +14,7 @@ struct agent_config agent_cfg = {
 	.etc_dir = "/etc/wafer",
 	.cmdline = "/proc/cmdline",
 	.lim = {
-		.max_conns = 64, .max_conns_per_ip = 16, .handshake_ms = 10000,
+		.max_conns = 64, .max_unauth = 64, .conns_per_cert = 32, .streams_per_cert = 16, .handshake_ms = 3000,
 		.request_ms = 30000, .idle_ms = 60000, .io_ms = 30000, .max_head = 8192,
 	},
 };

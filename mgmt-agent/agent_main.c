@@ -42,9 +42,11 @@ static void usage(FILE *f)
 		"  --etc-dir DIR         build identity: version, manifest.json (/etc/wafer)\n"
 		"  --cmdline FILE        the kernel command line to go by (tests; /proc/cmdline)\n"
 		"  --esp-dir DIR         use DIR as the boot partition for updates (tests; default: mount it)\n"
-		"  --max-conns N         concurrent connections (64)\n"
-		"  --max-conns-per-ip N  per client address (16)\n"
-		"  --handshake-ms N      TLS handshake deadline (10000)\n"
+		"  --max-conns N         authenticated connections (64; admins 8 more)\n"
+		"  --max-unauth N        connections before authentication, oldest evicted (64)\n"
+		"  --conns-per-cert N    authenticated connections per certificate (32)\n"
+		"  --streams-per-cert N  follow streams per certificate (16)\n"
+		"  --handshake-ms N      TLS handshake deadline (3000)\n"
 		"  --request-ms N        deadline for a request head and small body (30000)\n"
 		"  --idle-ms N           keep-alive idle timeout (60000)\n"
 		"  --io-ms N             inactivity limit while streaming (30000)\n"
@@ -67,20 +69,41 @@ static int num_opt(const char *name, const char *v, int min, int max)
 	return (int)n;
 }
 
+static unsigned lim_set; /* which limits the command line set (bits: case numbers) */
+
+/* The connection limits from wafer.conf (agent_max_conns ...), where the
+ * command line did not set them (docs/config.md, docs/security.md). */
+static void limits_from_conf(void)
+{
+	static const struct { int bit; const char *key; int *v; int min, max; } k[] = {
+		{ 1, "agent_max_conns", &agent_cfg.lim.max_conns, 1, 4096 },
+		{ 2, "agent_max_unauth", &agent_cfg.lim.max_unauth, 1, 4096 },
+		{ 3, "agent_handshake_ms", &agent_cfg.lim.handshake_ms, 100, 600000 },
+		{ 14, "agent_conns_per_cert", &agent_cfg.lim.conns_per_cert, 1, 4096 },
+		{ 15, "agent_streams_per_cert", &agent_cfg.lim.streams_per_cert, 1, 4096 },
+	};
+	for (size_t i = 0; i < sizeof k / sizeof k[0]; i++)
+		if (!(lim_set & (1u << k[i].bit)))
+			*k[i].v = agent_conf_int(k[i].key, *k[i].v, k[i].min, k[i].max);
+}
+
 static void parse_args(int argc, char **argv)
 {
 	static const struct option o[] = {
 		{ "port", 1, 0, 'p' }, { "listen", 1, 0, 'l' }, { "config-dir", 1, 0, 'c' },
 		{ "data-dir", 1, 0, 'd' }, { "run-dir", 1, 0, 'r' }, { "vmm", 1, 0, 'v' },
-		{ "etc-dir", 1, 0, 'e' }, { "max-conns", 1, 0, 1 }, { "max-conns-per-ip", 1, 0, 2 },
+		{ "etc-dir", 1, 0, 'e' }, { "max-conns", 1, 0, 1 }, { "max-unauth", 1, 0, 2 },
 		{ "handshake-ms", 1, 0, 3 }, { "request-ms", 1, 0, 4 }, { "idle-ms", 1, 0, 5 },
 		{ "io-ms", 1, 0, 6 }, { "max-header", 1, 0, 7 }, { "no-autostart", 0, 0, 8 },
 		{ "log-level", 1, 0, 9 }, { "log-time", 0, 0, 10 }, { "version", 0, 0, 11 }, { "esp-dir", 1, 0, 12 }, { "cmdline", 1, 0, 13 },
+		{ "conns-per-cert", 1, 0, 14 }, { "streams-per-cert", 1, 0, 15 },
 		{ "help", 0, 0, 'h' }, { 0, 0, 0, 0 },
 	};
 	int c, lvl;
 	unsigned wflags = 0;
 	while ((c = getopt_long(argc, argv, "h", o, NULL)) != -1) {
+		if (c >= 1 && c <= 15)
+			lim_set |= 1u << c;
 		switch (c) {
 		case 'p': agent_cfg.port = num_opt("port", optarg, 1, 65535); break;
 		case 'l': agent_cfg.listen_addr = optarg; break;
@@ -90,7 +113,9 @@ static void parse_args(int argc, char **argv)
 		case 'v': agent_cfg.vmm_path = optarg; break;
 		case 'e': agent_cfg.etc_dir = optarg; break;
 		case 1: agent_cfg.lim.max_conns = num_opt("max-conns", optarg, 1, 4096); break;
-		case 2: agent_cfg.lim.max_conns_per_ip = num_opt("max-conns-per-ip", optarg, 1, 4096); break;
+		case 2: agent_cfg.lim.max_unauth = num_opt("max-unauth", optarg, 1, 4096); break;
+		case 14: agent_cfg.lim.conns_per_cert = num_opt("conns-per-cert", optarg, 1, 4096); break;
+		case 15: agent_cfg.lim.streams_per_cert = num_opt("streams-per-cert", optarg, 1, 4096); break;
 		case 3: agent_cfg.lim.handshake_ms = num_opt("handshake-ms", optarg, 100, 600000); break;
 		case 4: agent_cfg.lim.request_ms = num_opt("request-ms", optarg, 100, 600000); break;
 		case 5: agent_cfg.lim.idle_ms = num_opt("idle-ms", optarg, 100, 3600000); break;
@@ -123,6 +148,7 @@ int main(int argc, char **argv)
 {
 	char err[256];
 	parse_args(argc, argv);
+	limits_from_conf();
 	agent_start_ms = wlog_now_ms();
 	signal(SIGPIPE, SIG_IGN);
 	struct sigaction sa = { .sa_handler = on_signal };

@@ -1,6 +1,7 @@
 /* api.c: request dispatch (routing, role check, body limits) and the reply
  * helpers every handler uses. */
 #include "api.h"
+#include "conn_pool.h"
 #include "agent.h"
 #include "wlog.h"
 
@@ -322,6 +323,8 @@ void api_dispatch(struct conn *c, struct http_request *req, bool *keep_alive)
 		api_error(&x, 500, "internal", "handler sent no response");
 	if (x.streaming)
 		api_stream_end(&x);
+	if (c->holds_stream)
+		pool_stream_release(c);
 	if (!x.body_done && !api_body_drain(&x))
 		x.keep_alive = false;
 	if (x.status >= 400 || rt == NULL || x.status < 200)

@@ -29,6 +29,10 @@ struct conn {
 	bool verified;             /* a client certificate chained to the trust store */
 	char cn[64];               /* client certificate common name */
 	bool broken;               /* I/O failed: close after this request */
+	char fp[96];               /* client certificate fingerprint ("" anonymous) */
+	uint64_t accepted_ms;      /* conn_pool.c: */
+	enum { POOL_NONE, POOL_UNAUTH, POOL_EVICTED, POOL_AUTH } pool_state;
+	bool holds_stream;         /* a follow stream counted against the certificate */
 };
 
 struct api_ctx {

@@ -1,5 +1,6 @@
 /* events.c: the event ring and the SSE handler (GET /api/v1/events). A reader
  * that falls more than EVENTS_RING events behind gets an "events.lost" event. */
+#include "conn_pool.h"
 #include "events.h"
 #include "api.h"
 #include "wlog.h"
@@ -105,7 +106,7 @@ void h_events(struct api_ctx *x)
 		if (seq < 1)
 			seq = 1;
 	}
-	if (api_stream_begin(x, 200, "text/event-stream", NULL))
+	if (pool_stream_hold(x) || api_stream_begin(x, 200, "text/event-stream", NULL))
 		return;
 	x->keep_alive = false;
 	x->c->deadline_ms = 0;

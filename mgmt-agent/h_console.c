@@ -6,6 +6,7 @@
 #include "vm_internal.h"
 #include "vmmctl.h"
 #include "wlog.h"
+#include "conn_pool.h"
 #include "ws_frame.h"
 
 #include <poll.h>
@@ -162,11 +163,13 @@ static void websocket(struct api_ctx *x)
 
 void h_vm_console(struct api_ctx *x)
 {
+	bool follow = api_query_bool(x, "follow");
+	if ((x->req->upgrade_websocket || follow) && pool_stream_hold(x))
+		return;
 	if (x->req->upgrade_websocket) {
 		websocket(x);
 		return;
 	}
-	bool follow = api_query_bool(x, "follow");
 	struct vmmctl vc;
 	if (open_console(x, &vc, follow, false))
 		return;

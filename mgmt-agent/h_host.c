@@ -3,6 +3,7 @@
 #include "agent.h"
 #include "agent_privs.h"
 #include "api.h"
+#include "conn_pool.h"
 #include "enroll.h"
 #include "events.h"
 #include "fsutil.h"
@@ -249,6 +250,8 @@ void h_host_logs(struct api_ctx *x)
 		api_error(x, 400, "bad_request", "'from' must be a sequence number");
 		return;
 	}
+	if (follow && pool_stream_hold(x))
+		return;
 	int fd = unix_connect(agent_cfg.log_sock, "log.sock");
 	if (fd < 0) {
 		api_error(x, 503, "log_unavailable", "cannot reach init's log socket: %s", strerror(errno));

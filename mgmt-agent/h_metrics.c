@@ -2,6 +2,7 @@
  * per-VM metrics (VM device counters from each VMM's control socket). */
 #include "agent.h"
 #include "api.h"
+#include "conn_pool.h"
 #include "hostinfo.h"
 #include "metrics_label.h"
 #include "vm_internal.h"
@@ -134,6 +135,12 @@ void h_metrics(struct api_ctx *x)
 	   (unsigned long long)agent_stats.conns_total);
 	mp(&m, "# TYPE wafer_agent_connections_rejected_total counter\nwafer_agent_connections_rejected_total %llu\n",
 	   (unsigned long long)agent_stats.conns_rejected);
+	int pu, pa, pe;
+	pool_counts(&pu, &pa, &pe);
+	mp(&m, "# TYPE wafer_agent_connections_unauthenticated gauge\nwafer_agent_connections_unauthenticated %d\n"
+	   "# TYPE wafer_agent_connections_authenticated gauge\nwafer_agent_connections_authenticated %d\n"
+	   "# TYPE wafer_agent_connections_evicted_total counter\nwafer_agent_connections_evicted_total %d\n",
+	   pu, pa, pe);
 	mp(&m, "# TYPE wafer_agent_tls_handshake_failures_total counter\nwafer_agent_tls_handshake_failures_total %llu\n",
 	   (unsigned long long)agent_stats.handshake_failures);
 	mp(&m, "# TYPE wafer_agent_responses_total counter\n");

@@ -5,7 +5,7 @@
 #   $(B)/bin/host/wafer-agent   glibc, for the local integration test
 # Unit tests: agent_http, agent_router, agent_spec, agent_openapi, agent_netlisten.
 
-AGENT_CORE_SRCS := $(addprefix mgmt-agent/, agent_config.c api.c api_routes.c conn.c enroll.c enroll_limit.c events.c \
+AGENT_CORE_SRCS := $(addprefix mgmt-agent/, agent_config.c api.c api_routes.c conn.c conn_pool.c enroll.c enroll_limit.c events.c \
 	h_console.c h_host.c h_images.c h_listeners.c h_metrics.c h_trust.c h_vms.c hostinfo.c http_parse.c metrics_label.c netlisten.c \
 	router.c server.c tap.c tasks.c tls_server.c tls_x509.c vm_exitfile.c vm_registry.c vm_run.c vm_spec.c ws_frame.c \
 	audit.c cgroup.c jail.c vm_isolation.c vm_jail.c agent_privs.c \

@@ -1,8 +1,10 @@
 /* server.c: accept loop, per-connection threads, TLS handshake with client
- * certificate verification and role, and the keep-alive request loop. */
+ * certificate verification and role, and the keep-alive request loop; who
+ * may hold a connection is conn_pool.c's. */
 #include "server.h"
 #include "agent.h"
 #include "api.h"
+#include "conn_pool.h"
 #include "tls_server.h"
 #include "tls_x509.h"
 #include "wlog.h"
@@ -22,45 +24,7 @@
 int conn_bio_send(void *ctx, const unsigned char *buf, size_t len);
 int conn_bio_recv(void *ctx, unsigned char *buf, size_t len);
 
-static pthread_mutex_t ip_lock = PTHREAD_MUTEX_INITIALIZER;
-#define IP_SLOTS 256
-static struct { char ip[48]; int n; } ip_table[IP_SLOTS];
 static struct wlog_ratelimit rl_hs = WLOG_RATELIMIT_INIT(10000, 10);
-
-static bool ip_acquire(const char *ip)
-{
-	bool ok = false;
-	pthread_mutex_lock(&ip_lock);
-	int free_slot = -1;
-	for (int i = 0; i < IP_SLOTS; i++) {
-		if (ip_table[i].n && strcmp(ip_table[i].ip, ip) == 0) {
-			ok = ip_table[i].n < agent_cfg.lim.max_conns_per_ip;
-			ip_table[i].n += ok;
-			goto out;
-		}
-		if (!ip_table[i].n && free_slot < 0)
-			free_slot = i;
-	}
-	if (free_slot >= 0) {
-		snprintf(ip_table[free_slot].ip, sizeof ip_table[0].ip, "%s", ip);
-		ip_table[free_slot].n = 1;
-		ok = true;
-	}
-out:
-	pthread_mutex_unlock(&ip_lock);
-	return ok;
-}
-
-static void ip_release(const char *ip)
-{
-	pthread_mutex_lock(&ip_lock);
-	for (int i = 0; i < IP_SLOTS; i++)
-		if (ip_table[i].n && strcmp(ip_table[i].ip, ip) == 0) {
-			ip_table[i].n--;
-			break;
-		}
-	pthread_mutex_unlock(&ip_lock);
-}
 
 int server_listen(char *err, size_t errlen)
 {
@@ -124,8 +88,20 @@ static bool handshake(struct conn *c)
 		c->verified = true;
 		c->role = (enum role)tls_subject_role(peer);
 		tls_subject_cn(peer, c->cn, sizeof c->cn);
+		tls_fingerprint(peer, c->fp);
 	} else {
 		snprintf(c->cn, sizeof c->cn, "anonymous");
+	}
+	char why[160];
+	if (!pool_authenticated(c, why, sizeof why)) {
+		static struct wlog_ratelimit rl = WLOG_RATELIMIT_INIT(10000, 5);
+		__atomic_add_fetch(&agent_stats.conns_rejected, 1, __ATOMIC_RELAXED);
+		wlog_rl(&rl, WLOG_WARN, "server", "%s (%s): connection refused: %s", c->peer, c->cn, why);
+		struct http_request dummy = { .method = "?", .path = "?" };
+		struct api_ctx x = { .c = c, .req = &dummy, .body_done = true };
+		c->deadline_ms = wlog_now_ms() + 1000;
+		api_error(&x, 503, "busy", "%s; try again later", why);
+		return false;
 	}
 	return true;
 }
@@ -203,8 +179,8 @@ static void *conn_main(void *arg)
 	mbedtls_ssl_free(&c->ssl);
 	if (c->tls)
 		tls_ctx_put(c->tls);
+	pool_leave(c);
 	close(c->fd);
-	ip_release(c->ip);
 	__atomic_sub_fetch(&agent_stats.conns_active, 1, __ATOMIC_RELAXED);
 	free(c);
 	return NULL;
@@ -254,11 +230,11 @@ void server_run(int lfd, volatile int *stop)
 		c->fd = fd;
 		peer_name(&ss, c->ip, sizeof c->ip, c->peer, sizeof c->peer);
 		int active = __atomic_load_n(&agent_stats.conns_active, __ATOMIC_RELAXED);
-		if (active >= agent_cfg.lim.max_conns || !ip_acquire(c->ip)) {
+		if (!pool_accept(c)) {
 			__atomic_add_fetch(&agent_stats.conns_rejected, 1, __ATOMIC_RELAXED);
 			static struct wlog_ratelimit rl = WLOG_RATELIMIT_INIT(10000, 5);
-			wlog_rl(&rl, WLOG_WARN, "server", "%s: connection refused: limit reached (%d active)",
-				c->peer, active);
+			wlog_rl(&rl, WLOG_WARN, "server", "%s: connection refused: evicted connections still closing "
+				"(%d active)", c->peer, active);
 			close(fd);
 			free(c);
 			continue;
@@ -269,7 +245,7 @@ void server_run(int lfd, volatile int *stop)
 		pthread_t th;
 		if (pthread_create(&th, &attr, conn_main, c) != 0) {
 			__atomic_sub_fetch(&agent_stats.conns_active, 1, __ATOMIC_RELAXED);
-			ip_release(c->ip);
+			pool_leave(c);
 			close(fd);
 			free(c);
 		}

@@ -316,7 +316,9 @@ static char *trim(char *s)
  * the same file; init knows their names so that a misspelt one is reported
  * like any other unknown key, and leaves their values to the agent
  * (update_trial_timeout is init's own: its trial watchdog). */
-static const char *const agent_keys[] = { "update_grace", NULL };
+static const char *const agent_keys[] = { "update_grace", "agent_max_conns", "agent_max_unauth",
+					   "agent_handshake_ms", "agent_conns_per_cert", "agent_streams_per_cert",
+					   NULL };
 
 static int foreign_key(const char *k)
 {

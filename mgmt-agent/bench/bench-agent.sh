@@ -53,7 +53,7 @@ AP=$(port)
 mkdir -p "$T/config/trust" "$T/data" "$T/run" "$T/etc"
 cp "$PKI/ca.pem" "$T/config/trust/dev-ca.pem"
 "$AGENT" --port "$AP" --listen 127.0.0.1 --config-dir "$T/config" --data-dir "$T/data" --run-dir "$T/run" \
-	--etc-dir "$T/etc" --vmm /nonexistent/wafer-vmm --no-autostart --max-conns 256 --max-conns-per-ip 256 \
+	--etc-dir "$T/etc" --vmm /nonexistent/wafer-vmm --no-autostart --max-conns 256 --max-unauth 256 --conns-per-cert 256 \
 	--log-level warn 2> "$T/agent.log" &
 AGENT_PID=$!
 for _ in $(seq 100); do [ -s "$T/run/status/agent" ] && break; sleep 0.1; done

@@ -187,6 +187,19 @@ check "events replay has vm.created" bash -c "curl -sS -m 2 --cacert $T/config/i
 check "tasks list the upload" bash -c "test \"\$(c reader $URL/api/v1/tasks)\" = 200 && grep -q 'image.upload' $T/body"
 check "metrics (reader)" bash -c "test \"\$(c reader $URL/metrics)\" = 200 && grep -q 'wafer_vm_vcpus{vm=\"$VMID\"' $T/body"
 
+# --- floods: an admin is served within 2 s (hostile-input issue, item 4)
+FLOOD=$(dirname "$0")/flood.py
+HOSTPEM=$T/config/identity/host.pem
+out=$(python3 $FLOOD idle $PORT 300 $HOSTPEM $PKI/admin.pem $PKI/admin.key); echo "     $out"
+check "300 idle unauthenticated connections (half from the admin's address): admin answered in < 2 s" \
+	bash -c "echo '$out' | grep -q 'admin_status=200 ' && test \$(echo '$out' | sed 's/.*admin_ms=//') -lt 2000"
+check "... and the oldest unauthenticated connections were evicted" bash -c \
+	"test \"\$(c reader $URL/metrics)\" = 200 && grep -qE '^wafer_agent_connections_evicted_total [1-9]' $T/body"
+out=$(python3 $FLOOD streams $PORT 50 $HOSTPEM $PKI/reader.pem $PKI/reader.key $PKI/admin.pem $PKI/admin.key); echo "     $out"
+# (an earlier events stream of the reader may still hold one of its 16)
+check "50 follow streams from one reader: at most 16 open, the rest 429, admin answered in < 2 s" \
+	bash -c "echo '$out' | grep -qE '^opened=1[56] refused=3[45] admin_status=200 ' && test \$(echo '$out' | sed 's/.*admin_ms=//') -lt 2000"
+
 # --- persistence across an agent restart
 stop_agent
 start_agent
