@@ -13,6 +13,7 @@ const struct route api_routes[] = {
 	{ "GET",    "/api/v1/host/listeners",         h_host_listeners, ROLE_READER, 0 },
 	{ "POST",   "/api/v1/host/reboot",            h_host_reboot,   ROLE_ADMIN,  1 * KiB },
 	{ "POST",   "/api/v1/host/shutdown",          h_host_shutdown, ROLE_ADMIN,  1 * KiB },
+	{ "POST",   "/api/v1/host/certificate/renew", h_host_cert_renew, ROLE_ADMIN, 1 * KiB },
 	{ "GET",    "/api/v1/host/trust/crl",         h_trust_crl_get, ROLE_READER, 0 },
 	{ "PUT",    "/api/v1/host/trust/crl",         h_trust_crl_put, ROLE_ADMIN,  1024 * KiB },
 	{ "DELETE", "/api/v1/host/trust/crl",         h_trust_crl_delete, ROLE_ADMIN, 0 },

@@ -96,6 +96,9 @@ int ctl_cmd_host(int argc, char **argv)
 	printf("kvm          %s\nvms          %lld (%lld running)\nfingerprint  %s\nenrollment   %s\n",
 	       kvm && kvm->bval ? "yes" : "no", nv ? (long long)nv->ival : 0,
 	       nr ? (long long)nr->ival : 0, ctl_str(r, "fingerprint"), ctl_str(r, "enrollment"));
+	const struct json_node *crt = json_get(r, "certificate");
+	if (crt)
+		printf("certificate  valid until %s\n", ctl_str(crt, "not_after"));
 	const struct json_node *md = json_get(r, "medium"), *sl = json_get(md, "stateless");
 	if (sl && sl->bval)
 		printf("medium       none (stateless)\n");

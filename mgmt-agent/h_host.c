@@ -99,6 +99,13 @@ void h_host(struct api_ctx *x)
 	json_w_obj_end(&w);
 	json_w_kbool(&w, "kvm", h.kvm);
 	json_w_kstr(&w, "fingerprint", tls_host_fingerprint());
+	char nb[32], na[32];
+	tls_host_validity(nb, na, sizeof nb);
+	json_w_key(&w, "certificate");
+	json_w_obj_begin(&w);
+	json_w_kstr(&w, "not_before", nb);
+	json_w_kstr(&w, "not_after", na);
+	json_w_obj_end(&w);
 	json_w_kstr(&w, "enrollment", enroll_open() ? "open" : "closed");
 	json_w_kint(&w, "vms", nvms);
 	json_w_kint(&w, "vms_running", running);

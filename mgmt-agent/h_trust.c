@@ -1,5 +1,6 @@
 /* h_trust.c: the certificate revocation list of the trust store:
- * GET, PUT and DELETE /api/v1/host/trust/crl (docs/security.md, "Trust").
+ * GET, PUT and DELETE /api/v1/host/trust/crl (docs/security.md, "Trust"),
+ * and POST /api/v1/host/certificate/renew (the host's own certificate).
  * A CRL is accepted only when a CA of the trust store signed it and it is
  * not out of date; it is then checked at every TLS handshake. */
 #include "agent.h"
@@ -133,4 +134,45 @@ void h_trust_crl_delete(struct api_ctx *x)
 		events_post("host.trust", NULL, "{\"action\":\"crl_removed\"}");
 		api_reply(x, 204, "application/json", "", 0, NULL);
 	}
+}
+
+/* POST /api/v1/host/certificate/renew [{"days": N}]: a new host certificate
+ * for the same key; the reply carries the new fingerprint to pin. */
+void h_host_cert_renew(struct api_ctx *x)
+{
+	char err[256], nb[32], na[32];
+	int days = 0;
+	if (!x->body_done) {
+		struct json_doc d;
+		static const char *const keys[] = { "days", NULL };
+		if (api_body_json(x, &d))
+			return;
+		const struct json_node *r = json_root(&d);
+		int64_t v = 0;
+		if (json_check_keys(r, keys, err, sizeof err) ||
+		    (json_get(r, "days") && json_get_int_range(r, "days", 1, 3650, &v, err, sizeof err))) {
+			json_doc_free(&d);
+			api_error(x, 400, "invalid_field", "%s", err);
+			return;
+		}
+		days = (int)v;
+		json_doc_free(&d);
+	}
+	if (tls_host_renew(days, err, sizeof err)) {
+		api_error(x, 500, "internal", "cannot renew the host certificate: %s", err);
+		return;
+	}
+	tls_host_validity(nb, na, sizeof nb);
+	wlog(WLOG_INFO, "tls", "%s (%s): host certificate renewed, valid until %s, fingerprint %s", x->c->cn,
+	     x->c->peer, na, tls_host_fingerprint());
+	events_post("host.certificate", NULL, "{\"action\":\"renewed\"}");
+	agent_status_write();
+	struct json_w w;
+	json_w_init(&w);
+	json_w_obj_begin(&w);
+	json_w_kstr(&w, "fingerprint", tls_host_fingerprint());
+	json_w_kstr(&w, "not_before", nb);
+	json_w_kstr(&w, "not_after", na);
+	json_w_obj_end(&w);
+	api_reply_w(x, 200, &w);
 }

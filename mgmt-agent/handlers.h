@@ -33,4 +33,5 @@ void h_metrics(struct api_ctx *x);
 void h_trust_crl_get(struct api_ctx *x);
 void h_trust_crl_put(struct api_ctx *x);
 void h_trust_crl_delete(struct api_ctx *x);
+void h_host_cert_renew(struct api_ctx *x);
 #endif

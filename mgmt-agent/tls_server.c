@@ -4,6 +4,7 @@
 #include "cfgstore.h"
 #include "fsutil.h"
 #include "tls_x509.h"
+#include "update.h"
 #include "wlog.h"
 
 #include <dirent.h>
@@ -12,12 +13,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
-static mbedtls_x509_crt host_crt;
 static mbedtls_pk_context host_key;
-static char host_fp[96];
-static char *host_pem;
+/* the fingerprint in use, double-buffered: a renewal writes the other one */
+static char host_fp[2][96];
+static int host_fp_cur;
 static struct tls_ctx *cur;
 static pthread_mutex_t tls_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -31,35 +33,71 @@ static const int tls_suites[] = {
 	0
 };
 
+/* "YYYYMMDDhhmmss" for t seconds since the epoch (UTC). */
+static void x509_time(time_t t, char out[16])
+{
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(out, 16, "%Y%m%d%H%M%S", &tm);
+}
+
+/* Issue (and store) a self-signed host certificate for key, valid from an
+ * hour ago for days (a clock before 2025 is not trusted: from 2025-01-01). */
+static int issue_host_cert(mbedtls_pk_context *key, int days, char *err, size_t errlen)
+{
+	static char crtpem[2048];
+	char host[64] = "wafer", cn[96], nb[16], na[16];
+	gethostname(host, sizeof host - 1);
+	snprintf(cn, sizeof cn, "CN=%s,O=wafer:host", host);
+	time_t now = time(NULL), from = now - 3600;
+	if (now < 1735689600) /* 2025-01-01: no real clock yet */
+		from = 1735689600;
+	x509_time(from, nb);
+	x509_time(from + (time_t)days * 86400, na);
+	const char *dns[] = { host, "localhost", NULL };
+	struct tls_cert_req r = { .subject = cn, .not_before = nb, .not_after = na, .server_auth = 1,
+				  .dns = dns, .ip_localhost = 1 };
+	int rc = tls_issue_cert(&r, key, key, NULL, crtpem, sizeof crtpem);
+	if (rc) {
+		tls_strerror(rc, err, errlen);
+		return -1;
+	}
+	if ((rc = cfgstore_write(agent_cfg.config_dir, "identity/host.pem", crtpem, strlen(crtpem), 0644))) {
+		snprintf(err, errlen, "cannot store %s/identity/host.pem: %s", agent_cfg.config_dir, strerror(-rc));
+		return -1;
+	}
+	wlog(WLOG_INFO, "tls", "host certificate issued, valid until %.4s-%.2s-%.2s (%d days)", na, na + 4, na + 6, days);
+	return 0;
+}
+
+static int cert_days(void)
+{
+	return agent_conf_int("agent_cert_days", TLS_CERT_DAYS_DEFAULT, 1, 3650);
+}
+
 static int create_identity(char *err, size_t errlen)
 {
-	static char keypem[512], crtpem[2048];
-	char host[64] = "wafer", cn[96];
+	static char keypem[512];
 	int rc;
 	mbedtls_pk_context key;
 	mbedtls_pk_init(&key);
-	gethostname(host, sizeof host - 1);
-	snprintf(cn, sizeof cn, "CN=%s,O=wafer:host", host);
-	const char *dns[] = { host, "localhost", NULL };
-	struct tls_cert_req r = { .subject = cn, .not_before = "20240101000000",
-				  .not_after = "20491231235959", .server_auth = 1,
-				  .dns = dns, .ip_localhost = 1 };
-	if ((rc = tls_gen_key(&key, keypem, sizeof keypem)) ||
-	    (rc = tls_issue_cert(&r, &key, &key, NULL, crtpem, sizeof crtpem))) {
+	if ((rc = tls_gen_key(&key, keypem, sizeof keypem))) {
 		tls_strerror(rc, err, errlen);
 		mbedtls_pk_free(&key);
 		return -1;
 	}
-	mbedtls_pk_free(&key);
 	/* key first: a cert without its key would be useless */
-	if ((rc = cfgstore_write(agent_cfg.config_dir, "identity/host.key", keypem, strlen(keypem), 0600)) ||
-	    (rc = cfgstore_write(agent_cfg.config_dir, "identity/host.pem", crtpem, strlen(crtpem), 0644))) {
+	if ((rc = cfgstore_write(agent_cfg.config_dir, "identity/host.key", keypem, strlen(keypem), 0600))) {
 		snprintf(err, errlen, "cannot store the host identity in %s/identity: %s",
 			 agent_cfg.config_dir, strerror(-rc));
+		mbedtls_pk_free(&key);
 		return -1;
 	}
-	wlog(WLOG_INFO, "tls", "created host identity %s/identity/host.pem", agent_cfg.config_dir);
-	return 0;
+	rc = issue_host_cert(&key, cert_days(), err, errlen);
+	mbedtls_pk_free(&key);
+	if (rc == 0)
+		wlog(WLOG_INFO, "tls", "created host identity %s/identity/host.pem", agent_cfg.config_dir);
+	return rc;
 }
 
 static int load_identity(char *err, size_t errlen)
@@ -71,24 +109,35 @@ static int load_identity(char *err, size_t errlen)
 	if (access(kp, F_OK) != 0 || access(cp, F_OK) != 0)
 		if (create_identity(err, errlen))
 			return -1;
-	mbedtls_x509_crt_init(&host_crt);
 	mbedtls_pk_init(&host_key);
-	if ((rc = mbedtls_x509_crt_parse_file(&host_crt, cp))) {
-		char e[160];
-		tls_strerror(rc, e, sizeof e);
-		snprintf(err, errlen, "%s: %s", cp, e);
-		return -1;
-	}
-	if ((rc = mbedtls_pk_parse_keyfile(&host_key, kp, NULL, tls_rng, NULL)) ||
-	    (rc = mbedtls_pk_check_pair(&host_crt.pk, &host_key, tls_rng, NULL))) {
+	if ((rc = mbedtls_pk_parse_keyfile(&host_key, kp, NULL, tls_rng, NULL))) {
 		char e[160];
 		tls_strerror(rc, e, sizeof e);
 		snprintf(err, errlen, "%s: %s", kp, e);
 		return -1;
 	}
-	tls_fingerprint(&host_crt, host_fp);
-	size_t len;
-	fs_read_file(cp, 65536, &host_pem, &len);
+	return 0;
+}
+
+/* The host certificate into crt (checked against the key), its fingerprint
+ * into fp. */
+static int load_host_cert(mbedtls_x509_crt *crt, char fp[96], char *err, size_t errlen)
+{
+	char cp[512];
+	int rc;
+	agent_path(cp, sizeof cp, agent_cfg.config_dir, "identity/host.pem");
+	if ((rc = mbedtls_x509_crt_parse_file(crt, cp)) ||
+	    (rc = mbedtls_pk_check_pair(&crt->pk, &host_key, tls_rng, NULL))) {
+		char e[160];
+		tls_strerror(rc, e, sizeof e);
+		snprintf(err, errlen, "%s: %s", cp, e);
+		return -1;
+	}
+	tls_fingerprint(crt, fp);
+	if (mbedtls_x509_time_is_past(&crt->valid_to))
+		wlog(WLOG_ERR, "tls", "the host certificate expired on %04d-%02d-%02d: clients that check it refuse "
+		     "this host; renew it (POST /api/v1/host/certificate/renew)", crt->valid_to.year,
+		     crt->valid_to.mon, crt->valid_to.day);
 	return 0;
 }
 
@@ -174,9 +223,17 @@ static struct tls_ctx *build_ctx(char *err, size_t errlen)
 	t->refs = 1;
 	mbedtls_ssl_config_init(&t->conf);
 	mbedtls_x509_crt_init(&t->ca);
+	mbedtls_x509_crt_init(&t->own);
+	mbedtls_x509_crl_init(&t->crl);
+	if (load_host_cert(&t->own, t->fp, err, errlen)) {
+		mbedtls_ssl_config_free(&t->conf);
+		mbedtls_x509_crt_free(&t->ca);
+		mbedtls_x509_crt_free(&t->own);
+		free(t);
+		return NULL;
+	}
 	agent_path(dir, sizeof dir, agent_cfg.config_dir, "trust");
 	t->nca = tls_load_trust_dir(dir, &t->ca);
-	mbedtls_x509_crl_init(&t->crl);
 	if (t->nca)
 		t->ncrl = load_crl(&t->crl, &t->ca);
 	int rc = mbedtls_ssl_config_defaults(&t->conf, MBEDTLS_SSL_IS_SERVER,
@@ -195,13 +252,14 @@ static struct tls_ctx *build_ctx(char *err, size_t errlen)
 			mbedtls_ssl_conf_ca_chain(&t->conf, &t->ca, t->ncrl ? &t->crl : NULL);
 			mbedtls_ssl_conf_verify(&t->conf, verify_cb, NULL);
 		}
-		rc = mbedtls_ssl_conf_own_cert(&t->conf, &host_crt, &host_key);
+		rc = mbedtls_ssl_conf_own_cert(&t->conf, &t->own, &host_key);
 	}
 	if (rc) {
 		tls_strerror(rc, err, errlen);
 		mbedtls_ssl_config_free(&t->conf);
 		mbedtls_x509_crt_free(&t->ca);
 		mbedtls_x509_crl_free(&t->crl);
+		mbedtls_x509_crt_free(&t->own);
 		free(t);
 		return NULL;
 	}
@@ -228,6 +286,9 @@ int tls_server_reload(char *err, size_t errlen)
 	pthread_mutex_lock(&tls_lock);
 	struct tls_ctx *old = cur;
 	cur = t;
+	int next = 1 - host_fp_cur;
+	memcpy(host_fp[next], t->fp, sizeof host_fp[next]);
+	__atomic_store_n(&host_fp_cur, next, __ATOMIC_RELEASE);
 	pthread_mutex_unlock(&tls_lock);
 	if (old)
 		tls_ctx_put(old);
@@ -256,6 +317,7 @@ void tls_ctx_put(struct tls_ctx *t)
 	mbedtls_ssl_config_free(&t->conf);
 	mbedtls_x509_crt_free(&t->ca);
 	mbedtls_x509_crl_free(&t->crl);
+	mbedtls_x509_crt_free(&t->own);
 	free(t);
 }
 
@@ -267,5 +329,31 @@ int tls_trust_count(void)
 	return n;
 }
 
-const char *tls_host_fingerprint(void) { return host_fp; }
-const char *tls_host_cert_pem(void) { return host_pem ? host_pem : ""; }
+const char *tls_host_fingerprint(void) { return host_fp[__atomic_load_n(&host_fp_cur, __ATOMIC_ACQUIRE)]; }
+
+static void time_iso(const mbedtls_x509_time *t, char *out, size_t n)
+{
+	snprintf(out, n, "%04d-%02d-%02dT%02d:%02d:%02dZ", t->year, t->mon, t->day, t->hour, t->min, t->sec);
+}
+
+void tls_host_validity(char *nb, char *na, size_t n)
+{
+	struct tls_ctx *t = tls_ctx_get();
+	nb[0] = na[0] = '\0';
+	if (t) {
+		time_iso(&t->own.valid_from, nb, n);
+		time_iso(&t->own.valid_to, na, n);
+		tls_ctx_put(t);
+	}
+}
+
+int tls_host_renew(int days, char *err, size_t errlen)
+{
+	static pthread_mutex_t renew_lock = PTHREAD_MUTEX_INITIALIZER;
+	pthread_mutex_lock(&renew_lock);
+	int rc = issue_host_cert(&host_key, days > 0 ? days : cert_days(), err, errlen);
+	if (rc == 0)
+		rc = tls_server_reload(err, errlen);
+	pthread_mutex_unlock(&renew_lock);
+	return rc;
+}

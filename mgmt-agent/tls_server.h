@@ -19,8 +19,15 @@ struct tls_ctx {
 	int nca;                 /* CAs in the trust store */
 	mbedtls_x509_crl crl;    /* <config>/trust/revoked.crl, checked at every handshake */
 	int ncrl;
+	mbedtls_x509_crt own;    /* the host certificate this context presents */
+	char fp[96];
 	int refs;
 };
+
+/* Host certificates live TLS_CERT_DAYS_DEFAULT days (wafer.conf
+ * agent_cert_days, 1-3650) from their issue; renewal issues a new one for
+ * the same key (docs/security.md, "Host certificate"). */
+#define TLS_CERT_DAYS_DEFAULT 365
 
 /* Load or create the identity, load the trust store, build the context. */
 int tls_server_init(char *err, size_t errlen);
@@ -29,7 +36,11 @@ int tls_server_reload(char *err, size_t errlen);
 struct tls_ctx *tls_ctx_get(void);
 void tls_ctx_put(struct tls_ctx *t);
 const char *tls_host_fingerprint(void);
-const char *tls_host_cert_pem(void);
+/* Validity of the certificate in use, "YYYY-MM-DDThh:mm:ssZ". */
+void tls_host_validity(char *not_before, char *not_after, size_t n);
+/* A new host certificate for the same key, valid from now for days; stored
+ * and in use from the next handshake on. 0, or -1 with err. */
+int tls_host_renew(int days, char *err, size_t errlen);
 int tls_trust_count(void);
 /* Load every *.pem of dir into chain; returns the number of certificates,
  * logging files that do not parse. */

@@ -318,7 +318,7 @@ static char *trim(char *s)
  * (update_trial_timeout is init's own: its trial watchdog). */
 static const char *const agent_keys[] = { "update_grace", "agent_max_conns", "agent_max_unauth",
 					   "agent_handshake_ms", "agent_conns_per_cert", "agent_streams_per_cert",
-					   NULL };
+					   "agent_cert_days", NULL };
 
 static int foreign_key(const char *k)
 {

@@ -267,6 +267,15 @@ check "update: a second one while the try is pending: 409" bash -c "test \"\$(po
 check "update: the task host-update succeeded" bash -c "c reader $URL/api/v1/tasks >/dev/null; python3 -c 'import json,sys; t=[x for x in json.load(open(sys.argv[1]))[\"tasks\"] if x[\"kind\"]==\"host-update\" and x[\"state\"]==\"succeeded\"]; sys.exit(0 if t and t[0][\"done\"]==t[0][\"total\"] else 1)' $T/body"
 check "waferctl host update-status: pending" bash -c "${W[*]} --fingerprint $FP host update-status | grep -q 'state        pending; committed A, trying B'"
 
+# --- the host certificate: one year by default, renewed through the API
+days_left() { python3 -c 'import json,sys,datetime as d; a=json.load(open(sys.argv[1]))["certificate"]["not_after"]; print((d.datetime.strptime(a,"%Y-%m-%dT%H:%M:%SZ")-d.datetime.utcnow()).days)' $T/body; }
+export -f days_left
+check "host certificate valid for about a year (GET /host certificate.not_after)" bash -c "test \"\$(c reader $URL/api/v1/host)\" = 200 && d=\$(days_left) && test \$d -ge 363 -a \$d -le 365"
+check "renew by a reader: 403" test "$(c reader -X POST -d '{}' $URL/api/v1/host/certificate/renew)" = 403
+check "renew with a bad days: 400" test "$(c admin -X POST -d '{"days":0}' $URL/api/v1/host/certificate/renew)" = 400
+check "renew for 30 days: 200 with a new fingerprint" bash -c "test \"\$(c admin -X POST -d '{\"days\":30}' $URL/api/v1/host/certificate/renew)\" = 200 && NEWFP=\$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[\"fingerprint\"])' $T/body) && test -n \"\$NEWFP\" -a \"\$NEWFP\" != '$FP' && echo \$NEWFP > $T/newfp"
+check "the next handshake presents the renewed certificate (30 days, same key, status file updated)" bash -c "test \"\$(c reader $URL/api/v1/host)\" = 200 && d=\$(days_left) && test \$d -ge 28 -a \$d -le 30 && grep -q \"fingerprint\\\":\\\"\$(cat $T/newfp)\" $T/body && grep -q \"^fingerprint=\$(cat $T/newfp)\$\" $T/run/status/agent && openssl x509 -in $T/config/identity/host.pem -noout -fingerprint -sha256 | grep -q \"\$(cat $T/newfp)\" && openssl s_client -connect 127.0.0.1:$PORT -cert $PKI/reader.pem -key $PKI/reader.key </dev/null 2>/dev/null | openssl x509 -noout -fingerprint -sha256 | grep -q \"\$(cat $T/newfp)\""
+
 echo "itest: $passes passed, $fails failed"
 [ $fails -eq 0 ] || { echo "--- agent log"; tail -40 $T/agent.log; }
 [ $fails -eq 0 ]

@@ -170,7 +170,7 @@ static void t_empty_resets(void)
 static void t_update_keys(void)
 {
 	parse("update_grace = 30\nupdate_trial_timeout = 90\nagent_max_conns = 100\nagent_max_unauth = 32\n"
-	      "agent_handshake_ms = 5000\nagent_conns_per_cert = 8\nagent_streams_per_cert = 4\n");
+	      "agent_handshake_ms = 5000\nagent_conns_per_cert = 8\nagent_streams_per_cert = 4\nagent_cert_days = 90\n");
 	WT_EQ_INT(e.n, 0);
 	WT_EQ_INT(c.update_trial_timeout, 90);
 	parse("agent_x = 1\nupdate_grase=30\n");
