@@ -2,17 +2,22 @@
 
 # Sources are listed (not globbed) so files being written in parallel do not
 # break the build; add new ones here.
+# The architecture comes from the board (ARCH in board/<board>/board.mk);
+# only hypervisor/arch/$(ARCH)/ is compiled (docs/vmm.md, "Ports").
+VMM_ARCH_DIR := hypervisor/arch/$(ARCH)
+$(if $(wildcard $(VMM_ARCH_DIR)/arch.mk),,$(error wafer-vmm has no port to $(ARCH): $(VMM_ARCH_DIR)/arch.mk is missing (docs/vmm.md, "Ports")))
+include $(VMM_ARCH_DIR)/arch.mk
+
 VMM_SRCS := $(addprefix hypervisor/,main.c config.c log.c mem.c bus.c vm.c vcpu.c machine.c \
               control.c control_cmd.c \
               devices/uart.c devices/console.c devices/pm.c devices/pci.c \
-              x86/boot.c x86/cpu.c x86/acpi.c x86/mptable.c \
               virtio/pci.c virtio/queue.c virtio/blk.c virtio/net.c virtio/rng.c virtio/balloon.c \
-              seccomp.c sandbox.c x86/seccomp_tables.c) \
-            $(LIB_JSON_SRCS) $(LIB_WLOG_SRCS)
+              seccomp.c sandbox.c) \
+            $(VMM_ARCH_SRCS) $(LIB_JSON_SRCS) $(LIB_WLOG_SRCS)
 VMM_OBJS := $(call target_objs,$(VMM_SRCS))
 
-$(B)/obj/target/hypervisor/%.o $(B)/obj/test/hypervisor/%.o: CFLAGS_EXTRA += -Ihypervisor
-$(B)/obj/test/hypervisor/tests/%.o: CFLAGS_EXTRA += -Itests/unit
+$(B)/obj/target/hypervisor/%.o $(B)/obj/test/hypervisor/%.o: CFLAGS_EXTRA += -Ihypervisor -I$(VMM_ARCH_DIR)
+$(B)/obj/test/hypervisor/tests/%.o $(B)/obj/test/$(VMM_ARCH_DIR)/tests/%.o: CFLAGS_EXTRA += -Itests/unit
 $(VMM_OBJS): | $(B)/gen/wafer-version.h
 
 $(B)/bin/wafer-vmm: $(VMM_OBJS) $(TOOLCHAIN)/.stamp
@@ -26,11 +31,9 @@ wafer-vmm: $(B)/bin/wafer-vmm
 include tests/guest/guest.mk
 
 # Unit tests (host, ASan/UBSan). The control test links everything but main.c.
-UNIT_TESTS += vmm_queue vmm_boot vmm_uart vmm_acpi vmm_virtio vmm_control vmm_vmmctl
+UNIT_TESTS += vmm_queue vmm_uart vmm_virtio vmm_control vmm_vmmctl
 UT_vmm_queue_SRCS   := hypervisor/tests/test_queue.c hypervisor/virtio/queue.c hypervisor/mem.c
-UT_vmm_boot_SRCS    := hypervisor/tests/test_boot.c hypervisor/x86/boot.c hypervisor/mem.c
 UT_vmm_uart_SRCS    := hypervisor/tests/test_uart.c hypervisor/devices/uart.c hypervisor/devices/console.c
-UT_vmm_acpi_SRCS    := hypervisor/tests/test_acpi.c hypervisor/x86/acpi.c hypervisor/x86/mptable.c
 UT_vmm_virtio_SRCS  := hypervisor/tests/test_virtio.c hypervisor/virtio/pci.c hypervisor/virtio/queue.c \
                        hypervisor/virtio/blk.c hypervisor/devices/pci.c hypervisor/mem.c hypervisor/log.c \
                        $(LIB_WLOG_SRCS)

@@ -5,9 +5,7 @@
 #include "log.h"
 #include "virtio/devices.h"
 #include "virtio/virtio.h"
-#include "x86/acpi.h"
-#include "x86/boot.h"
-#include "x86/mptable.h"
+#include "arch.h"
 
 #include <errno.h>
 #include <fcntl.h>

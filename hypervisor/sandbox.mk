@@ -20,4 +20,4 @@ wafer-vmm-test: $(B)/bin/wafer-vmm-test
 .PHONY: wafer-vmm-test
 
 UNIT_TESTS += vmm_seccomp
-UT_vmm_seccomp_SRCS := hypervisor/tests/test_seccomp.c hypervisor/seccomp.c hypervisor/x86/seccomp_tables.c
+UT_vmm_seccomp_SRCS := hypervisor/tests/test_seccomp.c hypervisor/seccomp.c hypervisor/arch/$(ARCH)/seccomp_tables.c

@@ -12,7 +12,7 @@ enum seccomp_kind { SECCOMP_KIND_MAIN, SECCOMP_KIND_VCPU, SECCOMP_KINDS };
 
 struct seccomp_sys { int nr; const char *name; };
 
-/* The allow-list of one thread kind (arch tables in x86/seccomp_tables.c). */
+/* The allow-list of one thread kind (arch tables in arch/<ARCH>/seccomp_tables.c). */
 struct seccomp_list {
 	const char *kind;
 	const struct seccomp_sys *sys;

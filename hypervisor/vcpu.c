@@ -3,7 +3,7 @@
 #include "vm.h"
 #include "log.h"
 #include "sandbox.h"
-#include "x86/cpu.h"
+#include "arch.h"
 
 #include <errno.h>
 #include <linux/kvm.h>

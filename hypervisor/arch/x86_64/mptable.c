@@ -1,7 +1,7 @@
 /* mptable.c: builds the MP floating pointer and configuration table with
  * processor, bus, IOAPIC, I/O interrupt and local interrupt entries. */
 #include "mptable.h"
-#include "x86/acpi.h"
+#include "acpi.h"
 
 #include <string.h>
 

@@ -2,8 +2,8 @@
  * lengths, table links, one local APIC per vCPU, the \_S5 package and the PM
  * ports the FADT announces; too small a buffer fails cleanly. */
 #include "wtest.h"
-#include "x86/acpi.h"
-#include "x86/mptable.h"
+#include "acpi.h"
+#include "mptable.h"
 
 #include <stdlib.h>
 #include <string.h>

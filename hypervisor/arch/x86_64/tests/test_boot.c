@@ -1,7 +1,7 @@
 /* test_boot.c: bzImage header parsing of valid, truncated and corrupted
  * images, and loading into a fake guest memory (zero page, e820, initrd). */
 #include "wtest.h"
-#include "x86/boot.h"
+#include "boot.h"
 
 #include <stdlib.h>
 #include <string.h>

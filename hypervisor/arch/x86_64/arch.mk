@@ -1,0 +1,10 @@
+# hypervisor/arch/x86_64/arch.mk: the x86_64 port of wafer-vmm (included by
+# hypervisor/hypervisor.mk for ARCH=x86_64): Linux boot protocol (bzImage,
+# zero page, identity page tables), CPUID and register setup, ACPI and MP
+# tables, the seccomp tables of this architecture's system calls.
+VMM_ARCH_SRCS := $(addprefix hypervisor/arch/x86_64/,boot.c cpu.c acpi.c mptable.c seccomp_tables.c)
+
+UNIT_TESTS += vmm_boot vmm_acpi
+UT_vmm_boot_SRCS := hypervisor/arch/x86_64/tests/test_boot.c hypervisor/arch/x86_64/boot.c hypervisor/mem.c
+UT_vmm_acpi_SRCS := hypervisor/arch/x86_64/tests/test_acpi.c hypervisor/arch/x86_64/acpi.c \
+                    hypervisor/arch/x86_64/mptable.c
