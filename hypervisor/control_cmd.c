@@ -223,7 +223,7 @@ static char *ctl_shutdown(struct vm *vm, const struct json_node *req)
 	if (vm->state == VM_RUNNING)
 		vm->state = VM_SHUTTING_DOWN;
 	pthread_mutex_unlock(&vm->lock);
-	pm_power_button(&vm->pm);
+	arch_power_button(vm);
 	vm_wake_main(vm);
 	return ctl_simple_state(vm);
 }

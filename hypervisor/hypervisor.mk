@@ -10,7 +10,7 @@ include $(VMM_ARCH_DIR)/arch.mk
 
 VMM_SRCS := $(addprefix hypervisor/,main.c config.c log.c mem.c bus.c vm.c vcpu.c machine.c \
               control.c control_cmd.c \
-              devices/uart.c devices/console.c devices/pm.c devices/pci.c \
+              devices/uart.c devices/console.c devices/pci.c \
               virtio/pci.c virtio/queue.c virtio/blk.c virtio/net.c virtio/rng.c virtio/balloon.c \
               seccomp.c sandbox.c) \
             $(VMM_ARCH_SRCS) $(LIB_JSON_SRCS) $(LIB_WLOG_SRCS)

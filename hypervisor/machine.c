@@ -1,6 +1,6 @@
-/* machine.c: builds the machine the guest sees: legacy ports, UART, ACPI
- * PM, PCI with virtio devices, then loads the kernel, initrd and command line
- * and writes the ACPI tables. */
+/* machine.c: builds the machine the guest sees: the console, the PCI bus
+ * with the virtio devices, and through the port's hooks (arch.h) its own
+ * devices, firmware tables and the kernel; then the vCPUs. */
 #include "machine.h"
 #include "log.h"
 #include "virtio/devices.h"
@@ -15,7 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static void machine_uart_out(void *opaque, const uint8_t *buf, size_t len)
+void machine_uart_out(void *opaque, const uint8_t *buf, size_t len)
 {
 	struct vm *vm = opaque;
 	console_put(&vm->console, buf, len);
@@ -30,15 +30,11 @@ static void machine_console_notify(void *opaque)
 		vm_wake_main(vm);
 }
 
-static void machine_uart_irq(void *opaque, int level) { vm_irq_line(opaque, 4, level); }
-static void machine_sci(void *opaque, int level) { vm_irq_line(opaque, ACPI_SCI_IRQ, level); }
-
-static void machine_pm_event(void *opaque, enum pm_event ev)
+void machine_power_event(struct vm *vm, enum machine_event ev)
 {
-	struct vm *vm = opaque;
-	if (ev == PM_EV_POWEROFF) {
+	if (ev == MACHINE_POWEROFF) {
 		vm_request_exit(vm, VMEXIT_POWEROFF);
-	} else if (ev == PM_EV_REBOOT) {
+	} else if (ev == MACHINE_REBOOT) {
 		vm_request_exit(vm, VMEXIT_REBOOT);
 	} else {
 		pthread_mutex_lock(&vm->lock);
@@ -86,30 +82,11 @@ int machine_read_file(const char *path, size_t max, uint8_t **out, size_t *len,
 	return 0;
 }
 
-static int machine_ports(struct vm *vm)
-{
-	static const struct { uint16_t base, len; } quiet[] = {
-		{ 0x80, 1 }, { 0x70, 2 }, { 0x2f8, 8 }, { 0x3e8, 8 }, { 0x2e8, 8 },
-		{ 0x3f1, 7 }, { 0xed, 1 }, { 0x87, 1 }, { 0x2e, 2 }, { 0x4e, 2 },
-	};
-	int r = 0;
-	r |= bus_add(&vm->pio, 0x3f8, 8, uart_bus, &vm->uart, "uart");
-	r |= bus_add(&vm->pio, ACPI_PM1_EVT_PORT, 12, pm_acpi_io, &vm->pm, "acpi-pm");
-	r |= bus_add(&vm->pio, 0xcf8, 8, pci_conf_io, &vm->pci, "pci-conf");
-	r |= bus_add(&vm->pio, 0x60, 5, pm_i8042_io, &vm->pm, "i8042");
-	r |= bus_add(&vm->pio, BOOT_TIMER_PORT, 1, pm_boot_timer_io, &vm->pm, "boot-timer");
-	for (size_t i = 0; i < sizeof(quiet) / sizeof(quiet[0]); i++)
-		r |= bus_add(&vm->pio, quiet[i].base, quiet[i].len, pm_quiet_io, NULL, "absent");
-	r |= bus_add(&vm->mmio, ACPI_PCI_MMIO_BASE, ACPI_PCI_MMIO_END - ACPI_PCI_MMIO_BASE,
-		     pci_mmio, &vm->pci, "pci-mmio");
-	return r ? -1 : 0;
-}
-
 static int machine_plug(struct vm *vm, struct virtio_dev *d, char *err, size_t errlen)
 {
 	if (!d)
 		return -1;
-	if (pci_bus_add(&vm->pci, &d->pci, ACPI_PCI_MMIO_END) < 0) {
+	if (pci_bus_add(&vm->pci, &d->pci, ARCH_PCI_MMIO_END) < 0) {
 		snprintf(err, errlen, "%s: no PCI slot or MMIO space left", d->id);
 		return -1;
 	}
@@ -154,28 +131,6 @@ static int machine_virtio(struct vm *vm, char *err, size_t errlen)
 	return 0;
 }
 
-static int machine_load(struct vm *vm, uint64_t rsdp, struct boot_params_out *bp,
-			char *err, size_t errlen)
-{
-	const struct vmm_config *c = vm->cfg;
-	uint8_t *kernel = NULL, *initrd = NULL;
-	size_t klen = 0, ilen = 0;
-	struct bzimage_info bi;
-	int rc = -1;
-	if (machine_read_file(c->kernel, 512u << 20, &kernel, &klen, err, errlen) < 0)
-		goto out;
-	if (boot_parse_bzimage(kernel, klen, &bi, err, errlen) < 0)
-		goto out;
-	if (c->initrd && machine_read_file(c->initrd, vm->mem.size, &initrd, &ilen, err, errlen) < 0)
-		goto out;
-	rc = boot_load_bzimage(&vm->mem, kernel, klen, &bi, initrd, ilen, c->cmdline, rsdp, bp,
-			       err, errlen);
-out:
-	free(kernel);
-	free(initrd);
-	return rc;
-}
-
 int machine_setup(struct vm *vm, char *err, size_t errlen)
 {
 	if (console_init(&vm->console, vm->cfg->console_ring) < 0) {
@@ -184,34 +139,9 @@ int machine_setup(struct vm *vm, char *err, size_t errlen)
 	}
 	vm->console.notify = machine_console_notify;
 	vm->console.opaque = vm;
-	uart_init(&vm->uart, machine_uart_out, machine_uart_irq, vm);
-	pm_init(&vm->pm, machine_pm_event, machine_sci, vm);
-	pci_bus_init(&vm->pci, ACPI_PCI_MMIO_BASE);
-	vm->pci.reset_cb = pm_reset;
-	vm->pci.reset_opaque = &vm->pm;
-	if (machine_ports(vm) < 0) {
-		snprintf(err, errlen, "port map: overlapping ranges");
+	pci_bus_init(&vm->pci, ARCH_PCI_MMIO_BASE);
+	if (arch_machine_devices(vm, err, errlen) < 0 || machine_virtio(vm, err, errlen) < 0 ||
+	    arch_machine_boot(vm, err, errlen) < 0)
 		return -1;
-	}
-	if (machine_virtio(vm, err, errlen) < 0)
-		return -1;
-	uint8_t *bios = vmm_gpa_ptr(&vm->mem, BOOT_BIOS_START, 0x10000);
-	uint64_t rsdp = bios ? acpi_build(bios, 0x10000, BOOT_BIOS_START, vm->nvcpus) : 0;
-	if (!rsdp) {
-		snprintf(err, errlen, "ACPI tables do not fit");
-		return -1;
-	}
-	uint8_t *mp = vmm_gpa_ptr(&vm->mem, 0xf0000, 0x10000);
-	if (!mp || !mptable_build(mp, 0x10000, 0xf0000, vm->nvcpus)) {
-		snprintf(err, errlen, "MP table does not fit");
-		return -1;
-	}
-	struct boot_params_out bp;
-	if (machine_load(vm, rsdp, &bp, err, errlen) < 0)
-		return -1;
-	if (boot_build_pagetables(&vm->mem) < 0) {
-		snprintf(err, errlen, "page tables: outside guest memory");
-		return -1;
-	}
-	return vcpu_create_all(vm, bp.entry, bp.zeropage, err, errlen);
+	return vcpu_create_all(vm, err, errlen);
 }

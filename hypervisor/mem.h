@@ -5,8 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define MEM_HOLE_START 0xC0000000ULL   /* PCI MMIO, IOAPIC, LAPIC up to 4 GiB */
-#define MEM_HIGH_START 0x100000000ULL
+#include "arch_layout.h" /* MEM_HOLE_START, MEM_HIGH_START of the port */
 
 struct guest_mem {
 	uint8_t *host;      /* one mapping of size bytes */

@@ -9,7 +9,7 @@ VMM_TEST_OBJS  := $(filter-out %/hypervisor/sandbox.o,$(VMM_OBJS)) $(VMM_TH_SAND
 $(VMM_TH_SANDBOX): hypervisor/sandbox.c $(TOOLCHAIN)/.stamp | $(B)/gen/wafer-version.h
 	@mkdir -p $(@D)
 	@echo "  CC      $< (test hooks)"
-	$(Q)$(MUSL_CC) $(TARGET_CFLAGS) $(COMMON_INCLUDES) -Ihypervisor -DWAFER_TEST_HOOKS -MMD -MP -c $< -o $@
+	$(Q)$(MUSL_CC) $(TARGET_CFLAGS) $(COMMON_INCLUDES) -Ihypervisor -I$(VMM_ARCH_DIR) -DWAFER_TEST_HOOKS -MMD -MP -c $< -o $@
 
 $(B)/bin/wafer-vmm-test: $(VMM_TEST_OBJS) $(TOOLCHAIN)/.stamp
 	@mkdir -p $(@D)

@@ -19,15 +19,15 @@
 
 static void vcpu_kick_handler(int sig) { (void)sig; }
 
-int vcpu_create_all(struct vm *vm, uint64_t entry, uint64_t zeropage, char *err, size_t errlen)
+int vcpu_create_all(struct vm *vm, char *err, size_t errlen)
 {
 	int mmap_size = ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
 	if (mmap_size <= 0) {
 		snprintf(err, errlen, "KVM_GET_VCPU_MMAP_SIZE: %s", strerror(errno));
 		return -1;
 	}
-	struct kvm_cpuid2 *base = cpu_supported_cpuid(vm->kvm_fd, err, errlen);
-	if (!base)
+	struct arch_vcpu_common *common = arch_vcpu_common(vm, err, errlen);
+	if (!common)
 		return -1;
 	int rc = 0;
 	for (int i = 0; i < vm->nvcpus && rc == 0; i++) {
@@ -46,14 +46,9 @@ int vcpu_create_all(struct vm *vm, uint64_t entry, uint64_t zeropage, char *err,
 			rc = -1;
 			break;
 		}
-		struct kvm_cpuid2 *cpuid = cpu_cpuid_for(base, i, vm->nvcpus);
-		if (!cpuid || cpu_init_vcpu(c->fd, cpuid, err, errlen) < 0)
-			rc = -1;
-		free(cpuid);
-		if (rc == 0 && i == 0)
-			rc = cpu_set_boot_regs(c->fd, entry, zeropage, err, errlen);
+		rc = arch_vcpu_setup(vm, common, i, c->fd, err, errlen);
 	}
-	free(base);
+	arch_vcpu_common_free(common);
 	return rc;
 }
 
@@ -112,7 +107,7 @@ static int vcpu_exit(struct vcpu *c)
 	case KVM_EXIT_HLT: return 0;
 	case KVM_EXIT_SHUTDOWN: {
 		char st[256];
-		cpu_describe(c->fd, st, sizeof st);
+		arch_vcpu_describe(c->fd, st, sizeof st);
 		vmm_log("vCPU %d: triple fault (shutdown exit) %s", c->index, st);
 		vm_request_exit(vm, VMEXIT_TRIPLE_FAULT);
 		return 1;
@@ -125,7 +120,7 @@ static int vcpu_exit(struct vcpu *c)
 	case KVM_EXIT_FAIL_ENTRY:
 	{
 		char st[256];
-		cpu_describe(c->fd, st, sizeof st);
+		arch_vcpu_describe(c->fd, st, sizeof st);
 		vmm_log("vCPU %d: entry failed, hardware reason 0x%llx; %s", c->index,
 			(unsigned long long)r->fail_entry.hardware_entry_failure_reason, st);
 	}

@@ -85,21 +85,8 @@ int vm_create(struct vm *vm, const struct vmm_config *cfg, char *err, size_t err
 	}
 	if (vm_kvm_open(vm, err, errlen) < 0)
 		return -1;
-	if (ioctl(vm->vm_fd, KVM_SET_TSS_ADDR, 0xfffbd000UL) < 0) {
-		snprintf(err, errlen, "KVM_SET_TSS_ADDR: %s", strerror(errno));
+	if (arch_vm_init(vm, err, errlen) < 0)
 		return -1;
-	}
-	uint64_t idmap = 0xfffbc000;
-	ioctl(vm->vm_fd, KVM_SET_IDENTITY_MAP_ADDR, &idmap);
-	if (ioctl(vm->vm_fd, KVM_CREATE_IRQCHIP, 0) < 0) {
-		snprintf(err, errlen, "KVM_CREATE_IRQCHIP: %s", strerror(errno));
-		return -1;
-	}
-	struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
-	if (ioctl(vm->vm_fd, KVM_CREATE_PIT2, &pit) < 0) {
-		snprintf(err, errlen, "KVM_CREATE_PIT2: %s", strerror(errno));
-		return -1;
-	}
 	if (mem_init(&vm->mem, cfg->memory_mib << 20, err, errlen) < 0)
 		return -1;
 	return vm_memslots(vm, err, errlen);
@@ -117,7 +104,7 @@ void vm_msi(void *opaque, uint64_t addr, uint32_t data)
 	struct vm *vm = opaque;
 	struct kvm_msi m = { .address_lo = (uint32_t)addr, .address_hi = (uint32_t)(addr >> 32),
 			     .data = data };
-	if ((addr & 0xfff00000u) != 0xfee00000u) {
+	if (!arch_msi_address_ok(addr)) {
 		vmm_log_rl(LOGK_MISC, "MSI to bad address 0x%llx ignored", (unsigned long long)addr);
 		return;
 	}

@@ -10,8 +10,8 @@
 #include "mem.h"
 #include "devices/console.h"
 #include "devices/pci.h"
-#include "devices/pm.h"
 #include "devices/uart.h"
+#include "arch.h"
 
 struct kvm_run;
 struct virtio_dev;
@@ -40,8 +40,8 @@ struct vm {
 	struct vcpu vcpus[CFG_MAX_VCPUS];
 	struct uart uart;
 	struct console_ring console;
-	struct pm pm;
 	struct pci_bus pci;
+	struct arch_vm arch;       /* the port's own state (arch_impl.h) */
 	struct virtio_dev *blk[CFG_MAX_DISKS];
 	struct virtio_dev *net[CFG_MAX_NETS];
 	struct virtio_dev *rng, *balloon;
@@ -72,7 +72,7 @@ int vm_exit_code(enum vm_exit e);
 const char *vm_state_name(enum vm_state s);
 
 /* vcpu.c */
-int vcpu_create_all(struct vm *vm, uint64_t entry, uint64_t zeropage, char *err, size_t errlen);
+int vcpu_create_all(struct vm *vm, char *err, size_t errlen);
 int vcpu_start_all(struct vm *vm, char *err, size_t errlen);
 /* Pause/resume all vCPUs (main thread). Pause returns once all are parked. */
 void vm_pause(struct vm *vm);

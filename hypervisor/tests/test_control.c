@@ -33,7 +33,7 @@ static void setup(void)
 	pthread_cond_init(&vm.cond, NULL);
 	console_init(&vm.console, 4096);
 	uart_init(&vm.uart, NULL, NULL, NULL);
-	pm_init(&vm.pm, noev, noirq, NULL);
+	pm_init(&vm.arch.pm, noev, noirq, NULL);
 	memset(&ctl, 0, sizeof(ctl));
 	ctl.vm = &vm;
 	memset(&cl, 0, sizeof(cl));
@@ -107,7 +107,7 @@ static void t_pause_resume_stop(void)
 	WT_CHECK(has("{\"cmd\":\"shutdown\",\"timeout_s\":\"soon\"}", "\"ok\":false"));
 	WT_CHECK(has("{\"cmd\":\"shutdown\",\"timeout_s\":5}", "shutting-down"));
 	WT_CHECK(vm.shutdown_deadline_ns > vm_now_ns());
-	WT_CHECK(vm.pm.pm1_sts & 0x100);                 /* power button pressed */
+	WT_CHECK(vm.arch.pm.pm1_sts & 0x100);            /* power button pressed (x86: ACPI) */
 	WT_CHECK(has("{\"cmd\":\"stop\"}", "\"state\":\"stopped\""));
 	WT_CHECK(ctl.stop_requested);
 	teardown();

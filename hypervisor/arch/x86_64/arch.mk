@@ -2,7 +2,7 @@
 # hypervisor/hypervisor.mk for ARCH=x86_64): Linux boot protocol (bzImage,
 # zero page, identity page tables), CPUID and register setup, ACPI and MP
 # tables, the seccomp tables of this architecture's system calls.
-VMM_ARCH_SRCS := $(addprefix hypervisor/arch/x86_64/,boot.c cpu.c acpi.c mptable.c seccomp_tables.c)
+VMM_ARCH_SRCS := $(addprefix hypervisor/arch/x86_64/,machine_x86.c boot.c cpu.c acpi.c mptable.c pm.c seccomp_tables.c)
 
 UNIT_TESTS += vmm_boot vmm_acpi
 UT_vmm_boot_SRCS := hypervisor/arch/x86_64/tests/test_boot.c hypervisor/arch/x86_64/boot.c hypervisor/mem.c

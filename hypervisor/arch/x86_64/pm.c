@@ -2,7 +2,7 @@
  * power button, S5 poweroff, reset via 0xcf9 and the i8042 reset line, the
  * boot-timer port, and ports Linux probes that we answer with "absent". */
 #include "pm.h"
-#include "arch.h"
+#include "acpi.h"
 
 #include <string.h>
 #include <time.h>
