@@ -8,6 +8,7 @@
 #include "sandbox.h"
 #include "virtio/devices.h"
 #include "vm.h"
+#include "wafer_contract.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -114,7 +115,7 @@ int main(int argc, char **argv)
 	}
 	if (r < 0) {
 		fprintf(stderr, "wafer-vmm: %s\n%s", err, config_usage);
-		return 1;
+		return VMM_EXIT_USAGE;
 	}
 	log_set_id(cfg.id);
 	int sigfd = main_signals();
@@ -125,7 +126,7 @@ int main(int argc, char **argv)
 		vmm_log("setup failed: %s", sigfd < 0 ? "signalfd" : err);
 		if (the_ctl.path)
 			unlink(the_ctl.path);
-		return 2;
+		return VMM_EXIT_SETUP;
 	}
 	vmm_log("started: %d vCPUs, %llu MiB%s, kernel %s", cfg.vcpus,
 		(unsigned long long)cfg.memory_mib, vm->mem.hugetlb ? " (hugetlb)" : "", cfg.kernel);

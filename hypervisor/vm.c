@@ -1,6 +1,7 @@
 /* vm.c: KVM VM creation (irqchip, PIT, memory slots), interrupt delivery,
  * and the VM-wide exit/state bookkeeping. */
 #include "vm.h"
+#include "wafer_contract.h"
 #include "log.h"
 
 #include <errno.h>
@@ -141,15 +142,16 @@ const char *vm_exit_name(enum vm_exit e)
 int vm_exit_code(enum vm_exit e)
 {
 	switch (e) {
-	case VMEXIT_POWEROFF: return 0;
-	case VMEXIT_REBOOT: return 3;
-	case VMEXIT_TRIPLE_FAULT: case VMEXIT_INTERNAL_ERROR: return 4;
-	default: return 5;
+	case VMEXIT_POWEROFF: return VMM_EXIT_POWEROFF;
+	case VMEXIT_REBOOT: return VMM_EXIT_REBOOT;
+	case VMEXIT_TRIPLE_FAULT: case VMEXIT_INTERNAL_ERROR: return VMM_EXIT_CRASH;
+	default: return VMM_EXIT_STOPPED;
 	}
 }
 
 const char *vm_state_name(enum vm_state s)
 {
-	static const char *const names[] = { "running", "paused", "shutting-down", "stopped" };
+	static const char *const names[] = { VMM_STATE_RUNNING, VMM_STATE_PAUSED, VMM_STATE_SHUTTING_DOWN,
+					     VMM_STATE_STOPPED };
 	return (unsigned)s < 4 ? names[s] : "unknown";
 }

@@ -8,6 +8,7 @@
 #include "agent.h"
 #include "fsutil.h"
 #include "vm_internal.h"
+#include "wafer_contract.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -40,8 +41,9 @@ int vm_exit_file_code(const struct vm *v)
 	if (fs_read_file(p, 256, &b, &len) == 0) {
 		char *end;
 		long c = strtol(b, &end, 10);
-		/* the codes of the VMM's contract: 0 poweroff, 3 reboot, 4 crash, 5 stopped */
-		if (end != b && *end == ' ' && (c == 0 || (c >= 3 && c <= 5)))
+		/* what the VMM writes there (wafer_contract.h) */
+		if (end != b && *end == ' ' &&
+		    (c == VMM_EXIT_POWEROFF || c == VMM_EXIT_REBOOT || c == VMM_EXIT_CRASH || c == VMM_EXIT_STOPPED))
 			code = (int)c;
 		free(b);
 	}

@@ -237,14 +237,16 @@ static enum vm_state exit_state(struct vm *v, int status, char *reason, size_t l
 		return v->stop_requested ? VM_STOPPED : VM_CRASHED;
 	}
 	switch (WEXITSTATUS(status)) {
-	case 0: snprintf(reason, len, "poweroff"); return VM_STOPPED;
-	case 5:
+	case VMM_EXIT_POWEROFF: snprintf(reason, len, "poweroff"); return VM_STOPPED;
+	case VMM_EXIT_STOPPED:
 		snprintf(reason, len, "%s", v->shutdown_requested ?
 			 "shutdown-timeout: the guest did not power off in time and was stopped" : "stopped");
 		return VM_STOPPED;
-	case 1: snprintf(reason, len, "wafer-vmm rejected its command line (exit 1)"); return VM_CRASHED;
-	case 2: snprintf(reason, len, "wafer-vmm setup failed (exit 2; see host logs)"); return VM_CRASHED;
-	case 4: snprintf(reason, len, "guest crashed: triple fault or KVM error (exit 4)"); return VM_CRASHED;
+	case VMM_EXIT_USAGE: snprintf(reason, len, "wafer-vmm rejected its command line (exit 1)"); return VM_CRASHED;
+	case VMM_EXIT_SETUP: snprintf(reason, len, "wafer-vmm setup failed (exit 2; see host logs)"); return VM_CRASHED;
+	case VMM_EXIT_CRASH:
+		snprintf(reason, len, "guest crashed: triple fault or KVM error (exit 4)");
+		return VM_CRASHED;
 	default: snprintf(reason, len, "wafer-vmm exited with code %d", WEXITSTATUS(status)); return VM_CRASHED;
 	}
 }
@@ -262,7 +264,7 @@ static void vm_exited(struct vm *v, int status, bool known)
 	if (jr[0]) {
 		st = VM_CRASHED;
 		snprintf(reason, sizeof reason, "%s", jr);
-	} else if (known && WIFEXITED(status) && WEXITSTATUS(status) == 3 && !v->stop_requested) {
+	} else if (known && WIFEXITED(status) && WEXITSTATUS(status) == VMM_EXIT_REBOOT && !v->stop_requested) {
 		char err[256];
 		v->pid = 0;
 		v->restarts++;
@@ -302,7 +304,7 @@ static void check_started(struct vm *v)
 	if (vmmctl_connect(&c, path) == 0) {
 		struct vmmctl_status st;
 		if (vmmctl_status(&c, &st) == 0)
-			vm_set_state(v, !strcmp(st.state, "paused") ? VM_PAUSED : VM_RUNNING, NULL);
+			vm_set_state(v, !strcmp(st.state, VMM_STATE_PAUSED) ? VM_PAUSED : VM_RUNNING, NULL);
 		vmmctl_close(&c);
 	}
 }
@@ -391,8 +393,8 @@ void vm_reattach_all(void)
 		v->attached_ms = wall_ms();
 		v->started_ms = 0;
 		v->jailed = proc_uid(pid) >= JAIL_UID_BASE;
-		vm_set_state(v, !strcmp(st.state, "paused") ? VM_PAUSED :
-			     !strcmp(st.state, "shutting-down") ? VM_SHUTTING_DOWN : VM_RUNNING, NULL);
+		vm_set_state(v, !strcmp(st.state, VMM_STATE_PAUSED) ? VM_PAUSED :
+			     !strcmp(st.state, VMM_STATE_SHUTTING_DOWN) ? VM_SHUTTING_DOWN : VM_RUNNING, NULL);
 		wlog(WLOG_INFO, "vm", "%s: re-attached to wafer-vmm pid %d", v->spec.name, pid);
 	}
 	pthread_mutex_unlock(&vm_lock);
