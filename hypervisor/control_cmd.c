@@ -6,6 +6,7 @@
 #include "virtio/devices.h"
 #include "virtio/virtio.h"
 #include "vm.h"
+#include "devtab/kinds.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -63,17 +64,11 @@ static void ctl_kstate(struct json_w *w, struct vm *vm)
 
 static void ctl_broken_list(struct json_w *w, struct vm *vm)
 {
-	struct virtio_dev *all[CFG_MAX_DISKS + CFG_MAX_NETS + 2];
-	int n = 0;
-	for (int i = 0; i < vm->nblk; i++) all[n++] = vm->blk[i];
-	for (int i = 0; i < vm->nnet; i++) all[n++] = vm->net[i];
-	if (vm->rng) all[n++] = vm->rng;
-	if (vm->balloon) all[n++] = vm->balloon;
 	json_w_key(w, "broken");
 	json_w_arr_begin(w);
-	for (int i = 0; i < n; i++)
-		if (__atomic_load_n(&all[i]->broken, __ATOMIC_RELAXED))
-			json_w_str(w, all[i]->id);
+	for (int i = 0; i < vm->ndevices; i++)
+		if (__atomic_load_n(&vm->devices[i].vdev->broken, __ATOMIC_RELAXED))
+			json_w_str(w, vm->devices[i].vdev->id);
 	json_w_arr_end(w);
 }
 
@@ -112,70 +107,6 @@ static char *ctl_status(struct vm *vm)
 	return ctl_finish(&w);
 }
 
-static void ctl_stats_disks(struct json_w *w, struct vm *vm)
-{
-	json_w_key(w, "disks");
-	json_w_arr_begin(w);
-	for (int i = 0; i < vm->nblk; i++) {
-		struct blk_stats s;
-		virtio_blk_get_stats(vm->blk[i], &s);
-		json_w_obj_begin(w);
-		json_w_kstr(w, "id", vm->blk[i]->id);
-		json_w_kuint(w, "rd_bytes", s.rd_bytes);
-		json_w_kuint(w, "wr_bytes", s.wr_bytes);
-		json_w_kuint(w, "rd_ops", s.rd_ops);
-		json_w_kuint(w, "wr_ops", s.wr_ops);
-		json_w_kuint(w, "flush_ops", s.flush_ops);
-		json_w_kuint(w, "discard_ops", s.discard_ops);
-		json_w_kuint(w, "errors", s.errors);
-		json_w_kbool(w, "broken", vm->blk[i]->broken);
-		json_w_obj_end(w);
-	}
-	json_w_arr_end(w);
-}
-
-static void ctl_stats_nets(struct json_w *w, struct vm *vm)
-{
-	json_w_key(w, "nets");
-	json_w_arr_begin(w);
-	for (int i = 0; i < vm->nnet; i++) {
-		struct net_stats s;
-		virtio_net_get_stats(vm->net[i], &s);
-		json_w_obj_begin(w);
-		json_w_kstr(w, "id", vm->net[i]->id);
-		json_w_kuint(w, "rx_bytes", s.rx_bytes);
-		json_w_kuint(w, "tx_bytes", s.tx_bytes);
-		json_w_kuint(w, "rx_packets", s.rx_packets);
-		json_w_kuint(w, "tx_packets", s.tx_packets);
-		json_w_kuint(w, "rx_dropped", s.rx_dropped);
-		json_w_kbool(w, "broken", vm->net[i]->broken);
-		json_w_obj_end(w);
-	}
-	json_w_arr_end(w);
-}
-
-static void ctl_stats_balloon(struct json_w *w, struct vm *vm)
-{
-	struct balloon_stats b;
-	virtio_balloon_get_stats(vm->balloon, &b);
-	json_w_key(w, "balloon");
-	json_w_obj_begin(w);
-	json_w_kuint(w, "target_mib", b.target_pages >> 8);
-	json_w_kuint(w, "actual_mib", b.actual_pages >> 8);
-	json_w_key(w, "guest");
-	json_w_obj_begin(w);
-	json_w_kuint(w, "swap_in", b.swap_in);
-	json_w_kuint(w, "swap_out", b.swap_out);
-	json_w_kuint(w, "major_faults", b.major_faults);
-	json_w_kuint(w, "minor_faults", b.minor_faults);
-	json_w_kuint(w, "free_memory", b.free_memory);
-	json_w_kuint(w, "total_memory", b.total_memory);
-	json_w_kuint(w, "available_memory", b.available_memory);
-	json_w_kuint(w, "disk_caches", b.disk_caches);
-	json_w_obj_end(w);
-	json_w_obj_end(w);
-}
-
 static char *ctl_stats(struct vm *vm)
 {
 	struct json_w w;
@@ -191,10 +122,7 @@ static char *ctl_stats(struct vm *vm)
 	json_w_kuint(&w, "exits_io", io);
 	json_w_kuint(&w, "exits_mmio", mmio);
 	ctl_times(&w, vm);
-	ctl_stats_disks(&w, vm);
-	ctl_stats_nets(&w, vm);
-	if (vm->balloon)
-		ctl_stats_balloon(&w, vm);
+	device_stats_all(vm, &w);
 	json_w_key(&w, "console");
 	json_w_obj_begin(&w);
 	json_w_kuint(&w, "bytes", console_end(&vm->console));
@@ -232,11 +160,12 @@ static char *ctl_balloon(struct vm *vm, const struct json_node *req)
 {
 	int64_t t;
 	char err[160];
-	if (!vm->balloon)
+	struct vm_device *b = device_find(vm, &virtio_balloon_kind);
+	if (!b)
 		return ctl_error("no balloon device (start the VMM with --balloon)");
 	if (json_get_int_range(req, "target_mib", 0, (int64_t)vm->cfg->memory_mib, &t, err, sizeof(err)) < 0)
 		return ctl_error("%s", err);
-	virtio_balloon_set_target(vm->balloon, (uint64_t)t);
+	virtio_balloon_set_target(b->vdev, (uint64_t)t);
 	struct json_w w;
 	ctl_ok(&w);
 	json_w_kint(&w, "target_mib", t);

@@ -3,8 +3,8 @@
  * devices, firmware tables and the kernel; then the vCPUs. */
 #include "machine.h"
 #include "log.h"
+#include "device.h"
 #include "virtio/devices.h"
-#include "virtio/virtio.h"
 #include "arch.h"
 
 #include <errno.h>
@@ -82,55 +82,6 @@ int machine_read_file(const char *path, size_t max, uint8_t **out, size_t *len,
 	return 0;
 }
 
-static int machine_plug(struct vm *vm, struct virtio_dev *d, char *err, size_t errlen)
-{
-	if (!d)
-		return -1;
-	if (pci_bus_add(&vm->pci, &d->pci, ARCH_PCI_MMIO_END) < 0) {
-		snprintf(err, errlen, "%s: no PCI slot or MMIO space left", d->id);
-		return -1;
-	}
-	return 0;
-}
-
-static int machine_open_disk(const struct cfg_disk *d, char *err, size_t errlen)
-{
-	if (d->fd >= 0)
-		return d->fd;
-	int fd = open(d->path, (d->readonly ? O_RDONLY : O_RDWR) | O_CLOEXEC);
-	if (fd < 0)
-		snprintf(err, errlen, "disk %s: %s: %s", d->id, d->path, strerror(errno));
-	return fd;
-}
-
-static int machine_virtio(struct vm *vm, char *err, size_t errlen)
-{
-	const struct vmm_config *c = vm->cfg;
-	struct virtio_env env = { &vm->mem, vm_msi, (void (*)(void *))vm_wake_main, vm };
-	for (int i = 0; i < c->ndisks; i++) {
-		int fd = machine_open_disk(&c->disks[i], err, errlen);
-		if (fd < 0)
-			return -1;
-		vm->blk[vm->nblk] = virtio_blk_create(&env, &c->disks[i], fd, err, errlen);
-		if (machine_plug(vm, vm->blk[vm->nblk++], err, errlen) < 0)
-			return -1;
-	}
-	for (int i = 0; i < c->nnets; i++) {
-		int fd = c->nets[i].fd >= 0 ? c->nets[i].fd : virtio_net_open_tap(c->nets[i].tap, err, errlen);
-		if (fd < 0)
-			return -1;
-		vm->net[vm->nnet] = virtio_net_create(&env, &c->nets[i], fd, err, errlen);
-		if (machine_plug(vm, vm->net[vm->nnet++], err, errlen) < 0)
-			return -1;
-	}
-	if (c->rng && machine_plug(vm, vm->rng = virtio_rng_create(&env, err, errlen), err, errlen) < 0)
-		return -1;
-	if (c->balloon && machine_plug(vm, vm->balloon = virtio_balloon_create(&env, vm->mem.size, err, errlen),
-				       err, errlen) < 0)
-		return -1;
-	return 0;
-}
-
 int machine_setup(struct vm *vm, char *err, size_t errlen)
 {
 	if (console_init(&vm->console, vm->cfg->console_ring) < 0) {
@@ -140,7 +91,8 @@ int machine_setup(struct vm *vm, char *err, size_t errlen)
 	vm->console.notify = machine_console_notify;
 	vm->console.opaque = vm;
 	pci_bus_init(&vm->pci, ARCH_PCI_MMIO_BASE);
-	if (arch_machine_devices(vm, err, errlen) < 0 || machine_virtio(vm, err, errlen) < 0 ||
+	struct virtio_env env = { &vm->mem, vm_msi, (void (*)(void *))vm_wake_main, vm };
+	if (arch_machine_devices(vm, err, errlen) < 0 || device_create_all(vm, &env, err, errlen) < 0 ||
 	    arch_machine_boot(vm, err, errlen) < 0)
 		return -1;
 	return vcpu_create_all(vm, err, errlen);

@@ -61,16 +61,17 @@ static enum vm_exit main_exit_reason(struct vm *vm)
 static void main_loop(struct vm *vm, struct control *ctl, int sigfd)
 {
 	struct pollfd fds[MAIN_MAX_FDS];
-	int net_of[MAIN_MAX_FDS];
+	int dev_of[MAIN_MAX_FDS];
 	while (main_exit_reason(vm) == VMEXIT_NONE) {
 		int n = 0;
 		fds[n++] = (struct pollfd){ .fd = sigfd, .events = POLLIN };
 		fds[n++] = (struct pollfd){ .fd = vm->event_fd, .events = POLLIN };
-		int net_first = n;
-		for (int i = 0; i < vm->nnet; i++) {
-			int fd = virtio_net_rx_fd(vm->net[i]);
+		int dev_first = n;
+		for (int i = 0; i < vm->ndevices && n < MAIN_MAX_FDS; i++) {
+			const struct device_kind *k = vm->devices[i].kind;
+			int fd = k->poll_fd ? k->poll_fd(&vm->devices[i]) : -1;
 			if (fd >= 0) {
-				net_of[n] = i;
+				dev_of[n] = i;
 				fds[n++] = (struct pollfd){ .fd = fd, .events = POLLIN };
 			}
 		}
@@ -93,9 +94,9 @@ static void main_loop(struct vm *vm, struct control *ctl, int sigfd)
 			ssize_t rr = read(vm->event_fd, &v, sizeof(v));
 			(void)rr;
 		}
-		for (int k = net_first; k < ctl_first; k++)
+		for (int k = dev_first; k < ctl_first; k++)
 			if (fds[k].revents & (POLLIN | POLLERR | POLLHUP))
-				virtio_net_rx(vm->net[net_of[k]]);
+				vm->devices[dev_of[k]].kind->poll_in(&vm->devices[dev_of[k]]);
 		control_handle(ctl, fds + ctl_first, n - ctl_first);
 		control_pump_console(ctl);
 		main_check_deadline(vm);

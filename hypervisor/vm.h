@@ -12,6 +12,7 @@
 #include "devices/pci.h"
 #include "devices/uart.h"
 #include "arch.h"
+#include "device.h"
 
 struct kvm_run;
 struct virtio_dev;
@@ -42,10 +43,8 @@ struct vm {
 	struct console_ring console;
 	struct pci_bus pci;
 	struct arch_vm arch;       /* the port's own state (arch_impl.h) */
-	struct virtio_dev *blk[CFG_MAX_DISKS];
-	struct virtio_dev *net[CFG_MAX_NETS];
-	struct virtio_dev *rng, *balloon;
-	int nblk, nnet;
+	struct vm_device devices[VM_MAX_DEVICES]; /* device.h: the device table's instances */
+	int ndevices;
 
 	pthread_mutex_t lock;      /* state below */
 	pthread_cond_t cond;

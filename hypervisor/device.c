@@ -1,0 +1,81 @@
+/* device.c: the device table's mechanics (device.h). */
+#include "device.h"
+#include "arch.h"
+#include "vm.h"
+#include "json.h"
+#include "virtio/virtio.h"
+
+#include <stdio.h>
+
+int device_add(struct vm *vm, const struct device_kind *k, struct virtio_dev *vdev, char *err, size_t errlen)
+{
+	if (!vdev)
+		return -1; /* the constructor said why */
+	if (vm->ndevices >= VM_MAX_DEVICES) {
+		snprintf(err, errlen, "%s: more than %d devices", vdev->id, VM_MAX_DEVICES);
+		return -1;
+	}
+	if (pci_bus_add(&vm->pci, &vdev->pci, ARCH_PCI_MMIO_END) < 0) {
+		snprintf(err, errlen, "%s: no PCI slot or MMIO space left", vdev->id);
+		return -1;
+	}
+	vm->devices[vm->ndevices++] = (struct vm_device){ .kind = k, .vdev = vdev };
+	return 0;
+}
+
+int device_create_all(struct vm *vm, const struct virtio_env *env, char *err, size_t errlen)
+{
+	for (const struct device_kind *const *k = device_kinds; *k; k++)
+		if ((*k)->create(vm, env, err, errlen) < 0)
+			return -1;
+	return 0;
+}
+
+struct vm_device *device_find(struct vm *vm, const struct device_kind *k)
+{
+	for (int i = 0; i < vm->ndevices; i++)
+		if (vm->devices[i].kind == k)
+			return &vm->devices[i];
+	return NULL;
+}
+
+void device_stats_all(struct vm *vm, struct json_w *w)
+{
+	for (const struct device_kind *const *k = device_kinds; *k; k++) {
+		if (!(*k)->stats_key || !(*k)->stats)
+			continue;
+		if ((*k)->stats_single) {
+			struct vm_device *d = device_find(vm, *k);
+			if (d) {
+				json_w_key(w, (*k)->stats_key);
+				json_w_obj_begin(w);
+				(*k)->stats(d, w);
+				json_w_obj_end(w);
+			}
+			continue;
+		}
+		json_w_key(w, (*k)->stats_key);
+		json_w_arr_begin(w);
+		for (int i = 0; i < vm->ndevices; i++)
+			if (vm->devices[i].kind == *k) {
+				json_w_obj_begin(w);
+				(*k)->stats(&vm->devices[i], w);
+				json_w_obj_end(w);
+			}
+		json_w_arr_end(w);
+	}
+}
+
+int device_save_unsupported(const struct vm_device *d, void *stream)
+{
+	(void)d;
+	(void)stream;
+	return -ENOTSUP;
+}
+
+int device_load_unsupported(struct vm_device *d, void *stream)
+{
+	(void)d;
+	(void)stream;
+	return -ENOTSUP;
+}
