@@ -32,7 +32,7 @@ UNIT_TESTS += init_dnsname
 UT_init_dnsname_SRCS := initramfs/init/tests/test_dnsname.c initramfs/init/init_dnsname.c
 
 UNIT_TESTS += init_mediuminfo
-UT_init_mediuminfo_SRCS := initramfs/init/tests/test_mediuminfo.c initramfs/init/init_mediuminfo.c
+UT_init_mediuminfo_SRCS := initramfs/init/tests/test_mediuminfo.c initramfs/init/init_mediuminfo.c $(LIB_FSUTIL_SRCS)
 
 UNIT_TESTS += init_trial
 UT_init_trial_SRCS := initramfs/init/tests/test_trial.c initramfs/init/init_trial.c $(LIB_ABSTATE_SRCS) $(LIB_FSUTIL_SRCS)

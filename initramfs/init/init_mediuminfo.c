@@ -1,8 +1,9 @@
 /* init_mediuminfo.c: the boot medium's bus, model and size from sysfs. */
 #include "init_mediuminfo.h"
+#include "fsutil.h"
 #include <ctype.h>
-#include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -49,19 +50,13 @@ void medium_size_str(uint64_t bytes, char *out, size_t n)
 /* One sysfs attribute, spaces collapsed and trimmed; "" if absent. */
 static void attr(const char *sysblock, const char *disk, const char *name, char *out, size_t n)
 {
-	char p[256], raw[128];
+	char p[256], *raw;
+	size_t r, o = 0;
 	out[0] = '\0';
 	snprintf(p, sizeof p, "%s/%s/device/%s", sysblock, disk, name);
-	int fd = open(p, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (fs_read_file(p, 4096, &raw, &r) != 0)
 		return;
-	ssize_t r = read(fd, raw, sizeof raw - 1);
-	close(fd);
-	if (r <= 0)
-		return;
-	raw[r] = '\0';
-	size_t o = 0;
-	for (ssize_t i = 0; i < r && o + 1 < n; i++) {
+	for (size_t i = 0; i < r && o + 1 < n; i++) {
 		unsigned char c = (unsigned char)raw[i];
 		if (isspace(c)) {
 			if (o && out[o - 1] != ' ')
@@ -70,6 +65,7 @@ static void attr(const char *sysblock, const char *disk, const char *name, char 
 			out[o++] = (char)c;
 		}
 	}
+	free(raw);
 	while (o && out[o - 1] == ' ')
 		o--;
 	out[o] = '\0';
