@@ -3,6 +3,7 @@
  * and pids to the VM cgroups below it. */
 #include "cgroup.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -141,4 +142,26 @@ int cg_usage(const char *path, struct cg_usage *u)
 void cg_remove(const char *path)
 {
 	rmdir(path);
+}
+
+int cg_census(const char *root, int *groups, int *procs)
+{
+	char dir[512], b[4096];
+	snprintf(dir, sizeof dir, "%s/%s", root, CG_PARENT);
+	*groups = *procs = 0;
+	DIR *d = opendir(dir);
+	if (!d)
+		return -1;
+	for (struct dirent *e; (e = readdir(d)) != NULL;) {
+		char sub[800];
+		if (e->d_name[0] == '.' || e->d_type != DT_DIR)
+			continue;
+		snprintf(sub, sizeof sub, "%s/%s", dir, e->d_name);
+		cg_read(sub, "cgroup.procs", b, sizeof b);
+		(*groups)++;
+		for (const char *q = b; *q; q++)
+			*procs += (q == b || q[-1] == '\n') && *q != '\n';
+	}
+	closedir(d);
+	return 0;
 }

@@ -43,4 +43,7 @@ int cg_usage(const char *path, struct cg_usage *u);
 void cg_remove(const char *path);
 /* "memory.max" etc. read back as text (trimmed), or "" when unreadable. */
 void cg_read(const char *path, const char *file, char *out, size_t n);
+/* VM cgroups under <root>/wafer and the processes in them (a VMM outlives
+ * nothing: after its VM stops both counts drop). 0, or -1 without <root>/wafer. */
+int cg_census(const char *root, int *groups, int *procs);
 #endif

@@ -3,6 +3,7 @@
 #include "agent.h"
 #include "agent_privs.h"
 #include "api.h"
+#include "cgroup.h"
 #include "conn_pool.h"
 #include "enroll.h"
 #include "events.h"
@@ -109,6 +110,11 @@ void h_host(struct api_ctx *x)
 	json_w_kstr(&w, "enrollment", enroll_open() ? "open" : "closed");
 	json_w_kint(&w, "vms", nvms);
 	json_w_kint(&w, "vms_running", running);
+	int cgroups, vmms;
+	if (cg_census(CG_ROOT, &cgroups, &vmms) == 0) {
+		json_w_kint(&w, "vmm_processes", vmms);
+		json_w_kint(&w, "vm_cgroups", cgroups);
+	}
 	write_medium(&w);
 	agent_privs_json(&w);
 	agent_path(p, sizeof p, agent_cfg.etc_dir, "manifest.json");

@@ -38,6 +38,22 @@ static struct vm *lock_vm(struct api_ctx *x)
 	return v;
 }
 
+/* One request at a time per VM: while one waits outside the lock (VMM
+ * control, boot check, disk preparation), others on the same VM are refused
+ * with 409 busy, so every reply matches one serial order of the accepted
+ * requests. With the lock held; true (unlocked, answered) when busy. */
+static bool refuse_busy(struct api_ctx *x, struct vm *v)
+{
+	if (!v->busy)
+		return false;
+	char name[WAFER_NAME_SIZE];
+	const char *op = v->busy;
+	snprintf(name, sizeof name, "%s", v->spec.name);
+	pthread_mutex_unlock(&vm_lock);
+	api_error(x, 409, "busy", "VM '%s' is busy: a %s request is in progress; try again", name, op);
+	return true;
+}
+
 void h_vms_list(struct api_ctx *x)
 {
 	struct json_w w;
@@ -120,12 +136,12 @@ void h_vms_create(struct api_ctx *x)
 	v->spec = spec;
 	v->created_ms = wall_ms();
 	v->used = true;
-	v->busy = true;
+	v->busy = "create";
 	pthread_mutex_unlock(&vm_lock);
 	/* disks may take a while (image clone): outside the lock */
 	rc = vm_prepare_disks(v, err, sizeof err);
 	pthread_mutex_lock(&vm_lock);
-	v->busy = false;
+	v->busy = NULL;
 	if (rc == 0 && (rc = vm_save(v)) != 0)
 		snprintf(err, sizeof err, "cannot store the VM definition: %s", strerror(-rc));
 	if (rc) {
@@ -184,7 +200,9 @@ void h_vm_patch(struct api_ctx *x)
 		api_error(x, 400, "invalid_spec", "'disks' cannot be changed by PATCH; create a new VM");
 		return;
 	}
-	if (!only_meta && (v->pid || v->busy)) {
+	if (refuse_busy(x, v))
+		return;
+	if (!only_meta && v->pid) {
 		pthread_mutex_unlock(&vm_lock);
 		api_error(x, 409, "conflict", "VM '%s' is %s: only 'name' and 'autostart' can change while it runs",
 			  v->spec.name, vm_state_name(v->state));
@@ -217,9 +235,9 @@ void h_vm_delete(struct api_ctx *x)
 {
 	struct vm *v = lock_vm(x);
 	char p[512];
-	if (!v)
+	if (!v || refuse_busy(x, v))
 		return;
-	if (v->pid || v->busy) {
+	if (v->pid) {
 		pthread_mutex_unlock(&vm_lock);
 		api_error(x, 409, "conflict", "VM '%s' is %s: stop it first", v->spec.name, vm_state_name(v->state));
 		return;
@@ -256,9 +274,9 @@ void h_vm_start(struct api_ctx *x)
 {
 	char err[256];
 	struct vm *v = lock_vm(x);
-	if (!v)
+	if (!v || refuse_busy(x, v))
 		return;
-	if (v->pid || v->busy) {
+	if (v->pid) {
 		pthread_mutex_unlock(&vm_lock);
 		api_error(x, 409, "conflict", "VM '%s' is already %s", v->spec.name, vm_state_name(v->state));
 		return;
@@ -268,7 +286,9 @@ void h_vm_start(struct api_ctx *x)
 		api_error(x, 409, "start_failed", "cannot start VM '%s': %s", v->spec.name, err);
 		return;
 	}
+	v->busy = "start";
 	wait_started(v, 10000);
+	v->busy = NULL;
 	if (v->used && v->state == VM_CRASHED) {
 		char reason[128];
 		snprintf(reason, sizeof reason, "%s", v->exit_reason);
@@ -279,11 +299,16 @@ void h_vm_start(struct api_ctx *x)
 	reply_vm(x, 200, v);
 }
 
-/* Run one control request on a running VM (lock held on entry, released). */
+/* Run one control request on a running VM (lock held on entry, released).
+ * The VM is marked busy while the VMM is asked outside the lock, so the
+ * record stays this VM's (delete refuses a busy VM) and no other request
+ * interleaves; the state is set only if the VMM is still there. */
 static void control_action(struct api_ctx *x, struct vm *v, const char *what)
 {
 	char path[512], name[WAFER_NAME_SIZE];
 	struct vmmctl c;
+	if (refuse_busy(x, v))
+		return;
 	if (!v->pid || v->state == VM_STARTING) {
 		pthread_mutex_unlock(&vm_lock);
 		api_error(x, 409, "conflict", "VM '%s' is %s", v->spec.name, vm_state_name(v->state));
@@ -301,6 +326,7 @@ static void control_action(struct api_ctx *x, struct vm *v, const char *what)
 		v->stop_requested = true;
 	if (!strcmp(what, "shutdown"))
 		v->shutdown_requested = true;
+	v->busy = what;
 	pthread_mutex_unlock(&vm_lock);
 	memset(&c, 0, sizeof c);
 	c.timeout_ms = 5000;
@@ -315,28 +341,37 @@ static void control_action(struct api_ctx *x, struct vm *v, const char *what)
 	snprintf(cerr, sizeof cerr, "%s", c.err);
 	vmmctl_close(&c);
 	pthread_mutex_lock(&vm_lock);
-	v = vm_find(route_param(x->m, "id"));
-	if (rc) {
+	bool stop = !strcmp(what, "stop");
+	for (int t = 0; stop && t < 5000 && v->pid; t += 50) {
+		/* the supervisor reaps the VMM; an answer lost as it exits is fine */
+		pthread_mutex_unlock(&vm_lock);
+		usleep(50000);
+		pthread_mutex_lock(&vm_lock);
+	}
+	v->busy = NULL;
+	if (stop && v->pid) {
+		pthread_mutex_unlock(&vm_lock);
+		api_error(x, 502, "vmm_error", "VM '%s': wafer-vmm did not exit within 5 s of stop%s%s", name,
+			  rc ? ": " : "", rc ? cerr : "");
+		return;
+	}
+	if (rc && v->pid) {
 		pthread_mutex_unlock(&vm_lock);
 		api_error(x, 502, "vmm_error", "VM '%s': %s failed: %s", name, what, cerr);
 		return;
 	}
-	if (v) {
-		if (!strcmp(what, "pause")) vm_set_state(v, VM_PAUSED, NULL);
-		else if (!strcmp(what, "resume")) vm_set_state(v, VM_RUNNING, NULL);
-		else if (!strcmp(what, "shutdown") && v->pid) vm_set_state(v, VM_SHUTTING_DOWN, NULL);
-		else if (!strcmp(what, "stop"))
-			for (int t = 0; t < 3000 && v->pid; t += 50) {
-				pthread_mutex_unlock(&vm_lock);
-				usleep(50000);
-				pthread_mutex_lock(&vm_lock);
-			}
-	}
-	if (!v) {
+	if (!stop && !v->pid) {
+		/* the VMM ended meanwhile by itself (guest poweroff, crash): say so */
+		char st[32];
+		snprintf(st, sizeof st, "%s", vm_state_name(v->state));
 		pthread_mutex_unlock(&vm_lock);
-		api_error(x, 404, "not_found", "VM '%s' disappeared", name);
+		api_error(x, 409, "conflict", "VM '%s' is %s: its VMM ended before the %s took effect", name,
+			  st, what);
 		return;
 	}
+	if (!strcmp(what, "pause")) vm_set_state(v, VM_PAUSED, NULL);
+	else if (!strcmp(what, "resume")) vm_set_state(v, VM_RUNNING, NULL);
+	else if (!strcmp(what, "shutdown")) vm_set_state(v, VM_SHUTTING_DOWN, NULL);
 	reply_vm(x, 200, v);
 }
 
@@ -350,7 +385,7 @@ void h_vm_reboot(struct api_ctx *x)
 	/* hard reset: stop the VMM and start it again with the same definition */
 	char err[256];
 	struct vm *v = lock_vm(x);
-	if (!v)
+	if (!v || refuse_busy(x, v))
 		return;
 	if (!v->pid || v->state == VM_STARTING) {
 		pthread_mutex_unlock(&vm_lock);
@@ -360,25 +395,27 @@ void h_vm_reboot(struct api_ctx *x)
 	v->stop_requested = true;
 	pid_t pid = v->pid;
 	bool own = v->own_child;
-	v->busy = true;
+	v->busy = "reboot";
 	kill(pid, SIGTERM);
 	for (int t = 0; t < 5000 && v->pid; t += 50) {
 		pthread_mutex_unlock(&vm_lock);
 		usleep(50000);
 		pthread_mutex_lock(&vm_lock);
 	}
-	v->busy = false;
 	if (v->pid) {
+		v->busy = NULL;
 		pthread_mutex_unlock(&vm_lock);
 		api_error(x, 500, "reboot_failed", "wafer-vmm pid %d did not stop (own child: %d)", (int)pid, own);
 		return;
 	}
 	v->restarts++;
 	if (vm_start(v, err, sizeof err)) {
+		v->busy = NULL;
 		pthread_mutex_unlock(&vm_lock);
 		api_error(x, 500, "start_failed", "VM stopped but did not start again: %s", err);
 		return;
 	}
 	wait_started(v, 10000);
+	v->busy = NULL;
 	reply_vm(x, 200, v);
 }

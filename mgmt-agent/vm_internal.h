@@ -18,7 +18,8 @@ struct vm {
 	bool own_child;           /* started by this agent process (else re-attached) */
 	bool stop_requested;      /* stop/shutdown asked: an exit is not a crash */
 	bool shutdown_requested;  /* graceful shutdown asked (exit 5 = shutdown timeout) */
-	bool busy;                /* a start/stop/delete is in progress */
+	const char *busy;         /* the request in progress on it (create, start, stop, pause,
+	                           * ...: a static string), NULL when none; others get 409 busy */
 	char exit_reason[96];
 	uint64_t started_ms;      /* wall clock ms */
 	uint64_t attached_ms;     /* wall clock ms of the re-attach (own_child false) */
