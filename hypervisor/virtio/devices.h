@@ -34,6 +34,11 @@ void virtio_blk_destroy(struct virtio_dev *d);
 /* net.c: fd is an attached tap (IFF_TAP|IFF_NO_PI|IFF_VNET_HDR). */
 struct virtio_dev *virtio_net_create(const struct virtio_env *env, const struct cfg_net *n,
 				     int fd, char *err, size_t errlen);
+/* The same on any fd that carries one frame, with its 12-byte virtio-net
+ * header, per read and write (the tap after the checks above; a datagram
+ * socket in the fuzz harness). */
+struct virtio_dev *virtio_net_create_frames(const struct virtio_env *env, const struct cfg_net *n,
+					    int fd, char *err, size_t errlen);
 /* Open /dev/net/tun and attach to ifname with the flags above. */
 int virtio_net_open_tap(const char *ifname, char *err, size_t errlen);
 /* Main loop: the tap fd to poll for input, or -1 while the guest has no

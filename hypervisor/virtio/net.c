@@ -44,14 +44,17 @@ struct net {
 
 static int net_vhost_setup(struct net *n, const struct guest_mem *m, char *err, size_t errlen)
 {
-	struct { struct vhost_memory h; struct vhost_memory_region r[2]; } mt;
-	memset(&mt, 0, sizeof(mt));
-	mt.r[0] = (struct vhost_memory_region){ 0, m->low_size, (uint64_t)(uintptr_t)m->host, 0 };
-	mt.h.nregions = 1;
+	struct vhost_memory *mt = calloc(1, sizeof(*mt) + 2 * sizeof(mt->regions[0]));
+	if (!mt) {
+		snprintf(err, errlen, "vhost-net setup: out of memory");
+		return -1;
+	}
+	mt->regions[0] = (struct vhost_memory_region){ 0, m->low_size, (uint64_t)(uintptr_t)m->host, 0 };
+	mt->nregions = 1;
 	if (m->size > m->low_size) {
-		mt.r[1] = (struct vhost_memory_region){ MEM_HIGH_START, m->size - m->low_size,
+		mt->regions[1] = (struct vhost_memory_region){ MEM_HIGH_START, m->size - m->low_size,
 			(uint64_t)(uintptr_t)(m->host + m->low_size), 0 };
-		mt.h.nregions = 2;
+		mt->nregions = 2;
 	}
 	n->kick_fd[0] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	n->kick_fd[1] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -59,10 +62,12 @@ static int net_vhost_setup(struct net *n, const struct guest_mem *m, char *err, 
 	if (n->kick_fd[0] < 0 || n->kick_fd[1] < 0 || n->call_fd < 0 ||
 	    ioctl(n->vhost_fd, VHOST_SET_OWNER, NULL) < 0 ||
 	    ioctl(n->vhost_fd, VHOST_GET_FEATURES, &n->vhost_features) < 0 ||
-	    ioctl(n->vhost_fd, VHOST_SET_MEM_TABLE, &mt) < 0) {
+	    ioctl(n->vhost_fd, VHOST_SET_MEM_TABLE, mt) < 0) {
 		snprintf(err, errlen, "vhost-net setup: %s", strerror(errno));
+		free(mt);
 		return -1;
 	}
+	free(mt);
 	return 0;
 }
 
@@ -270,6 +275,12 @@ struct virtio_dev *virtio_net_create(const struct virtio_env *env, const struct 
 			 strerror(errno));
 		return NULL;
 	}
+	return virtio_net_create_frames(env, cn, fd, err, errlen);
+}
+
+struct virtio_dev *virtio_net_create_frames(const struct virtio_env *env, const struct cfg_net *cn,
+					    int fd, char *err, size_t errlen)
+{
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 	struct net *n = calloc(1, sizeof(*n));
 	if (!n) {

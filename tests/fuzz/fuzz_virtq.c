@@ -1,7 +1,9 @@
 /* fuzz_virtq: a hostile guest's virtqueues, through the virtio-pci
  * transport into each device model (hypervisor/virtio: the descriptor walk
  * of queue.c, then virtio-blk's, virtio-rng's and virtio-balloon's request
- * handling). The input is the guest: its first bytes choose the device, the
+ * handling, virtio-net's transmit and receive paths over a datagram socket
+ * standing in for the tap, with frames the fuzzer also chooses). The input
+ * is the guest: its first bytes choose the device, the
  * queue and the feature bits; the rest is guest memory from the descriptor
  * table on (rings, descriptors, request headers, data), so every address,
  * length, flag, index and chain is the fuzzer's. A broken device is fine
@@ -13,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #define MEMSZ (256u << 10)
@@ -23,6 +26,7 @@
 static uint8_t *ram;
 static struct guest_mem mem;
 static int disk = -1;
+static int wire[2] = { -1, -1 };
 static void msi(void *o, uint64_t a, uint32_t d) { (void)o; (void)a; (void)d; }
 static void wake(void *o) { (void)o; }
 
@@ -45,7 +49,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	memset(ram, 0, MEMSZ);
 	mem_init_buffer(&mem, ram, MEMSZ);
-	unsigned which = data[0] % 3, queue = data[1] % 3, kicks = 1 + data[2] % 4;
+	unsigned which = data[0] % 4, queue = data[1] % 3, kicks = 1 + data[2] % 4;
 	uint64_t feat = VIRTIO_F_VERSION_1 | ((uint64_t)data[3] << 24) | data[4];
 	uint16_t qsize = (uint16_t)(1u << (data[5] % 9)); /* 1..256 */
 	int ro = data[5] & 0x80;
@@ -62,6 +66,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct cfg_disk cd = { .path = "fuzz", .fd = -1, .readonly = ro != 0 };
 		memcpy(cd.id, "fuzzdisk", 9);
 		d = virtio_blk_create(&env, &cd, dup(disk), err, sizeof err);
+	} else if (which == 3) {
+		struct cfg_net cn = { .fd = -1, .mac = { 2, 0, 0, 0, 0, 1 } };
+		memcpy(cn.id, "fuzznet", 8);
+		if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, wire) != 0)
+			abort();
+		d = virtio_net_create_frames(&env, &cn, wire[0], err, sizeof err);
+		queue &= 1;
 	} else if (which == 1) {
 		d = virtio_rng_create(&env, err, sizeof err);
 	} else {
@@ -86,10 +97,27 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	bar_w(d, 0x30, USED, 8);
 	bar_w(d, 0x1c, 1, 2);
 	bar_w(d, 0x14, 3 | 8 | 4, 1);
-	for (unsigned k = 0; k < kicks; k++)
+	for (unsigned k = 0; k < kicks; k++) {
 		bar_w(d, VIRTIO_OFF_NOTIFY + VIRTIO_NOTIFY_MULT * queue, queue, 2);
+		if (which == 3 && queue == 0) {
+			/* frames from the wire: sizes and bytes from the input's tail */
+			size_t len = size > 64 ? (size_t)data[size - 1 - k] * 8 % 2048 : 0;
+			if (len >= size)
+				len = size;
+			if (send(wire[1], data + size - len, len, MSG_DONTWAIT) < 0 && k == 0)
+				abort();
+			virtio_net_rx(d);
+		}
+	}
 	bar_w(d, 0x14, 0, 1); /* reset with requests in flight */
-	if (which == 0)
+	if (which == 3) {
+		char drain[4096];
+		while (recv(wire[1], drain, sizeof drain, MSG_DONTWAIT) > 0)
+			;
+		close(wire[0]);
+		close(wire[1]);
+		free(d); /* virtio-net has no destructor: the VMM frees it as it exits */
+	} else if (which == 0)
 		virtio_blk_destroy(d);
 	else
 		free(d); /* rng and balloon have no destructor: their state is one allocation */
