@@ -3,7 +3,7 @@
 #include "arch.h"
 #include "vm.h"
 #include "json.h"
-#include "virtio/virtio.h"
+#include "virtio/virtio_pci.h"
 
 #include <stdio.h>
 
@@ -15,7 +15,14 @@ int device_add(struct vm *vm, const struct device_kind *k, struct virtio_dev *vd
 		snprintf(err, errlen, "%s: more than %d devices", vdev->id, VM_MAX_DEVICES);
 		return -1;
 	}
-	if (pci_bus_add(&vm->pci, &vdev->pci, ARCH_PCI_MMIO_END) < 0) {
+	/* the transport: virtio-pci on every machine so far (virtio-mmio would
+	 * attach here for machines without PCI; no device changes) */
+	struct pci_dev *fn = virtio_pci_attach(vdev, vm_msi, vm);
+	if (!fn) {
+		snprintf(err, errlen, "%s: out of memory", vdev->id);
+		return -1;
+	}
+	if (pci_bus_add(&vm->pci, fn, ARCH_PCI_MMIO_END) < 0) {
 		snprintf(err, errlen, "%s: no PCI slot or MMIO space left", vdev->id);
 		return -1;
 	}

@@ -12,7 +12,7 @@ VMM_SRCS := $(addprefix hypervisor/,main.c config.c log.c mem.c bus.c vm.c vcpu.
               control.c control_cmd.c device.c device_table.c \
               devtab/blk.c devtab/net.c devtab/rng.c devtab/balloon.c \
               devices/uart.c devices/console.c devices/pci.c \
-              virtio/pci.c virtio/queue.c virtio/blk.c virtio/net.c virtio/rng.c virtio/balloon.c \
+              virtio/core.c virtio/pci.c virtio/queue.c virtio/blk.c virtio/net.c virtio/rng.c virtio/balloon.c \
               seccomp.c sandbox.c) \
             $(VMM_ARCH_SRCS) $(LIB_JSON_SRCS) $(LIB_WLOG_SRCS)
 VMM_OBJS := $(call target_objs,$(VMM_SRCS))
@@ -35,7 +35,7 @@ include tests/guest/guest.mk
 UNIT_TESTS += vmm_queue vmm_uart vmm_virtio vmm_control vmm_vmmctl
 UT_vmm_queue_SRCS   := hypervisor/tests/test_queue.c hypervisor/virtio/queue.c hypervisor/mem.c
 UT_vmm_uart_SRCS    := hypervisor/tests/test_uart.c hypervisor/devices/uart.c hypervisor/devices/console.c
-UT_vmm_virtio_SRCS  := hypervisor/tests/test_virtio.c hypervisor/virtio/pci.c hypervisor/virtio/queue.c \
+UT_vmm_virtio_SRCS  := hypervisor/tests/test_virtio.c hypervisor/virtio/core.c hypervisor/virtio/pci.c hypervisor/virtio/queue.c \
                        hypervisor/virtio/blk.c hypervisor/devices/pci.c hypervisor/mem.c hypervisor/log.c \
                        $(LIB_WLOG_SRCS)
 UT_vmm_control_SRCS := hypervisor/tests/test_control.c $(filter-out hypervisor/main.c,$(VMM_SRCS))

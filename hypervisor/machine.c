@@ -91,7 +91,7 @@ int machine_setup(struct vm *vm, char *err, size_t errlen)
 	vm->console.notify = machine_console_notify;
 	vm->console.opaque = vm;
 	pci_bus_init(&vm->pci, ARCH_PCI_MMIO_BASE);
-	struct virtio_env env = { &vm->mem, vm_msi, (void (*)(void *))vm_wake_main, vm };
+	struct virtio_env env = { &vm->mem, (void (*)(void *))vm_wake_main, vm };
 	if (arch_machine_devices(vm, err, errlen) < 0 || device_create_all(vm, &env, err, errlen) < 0 ||
 	    arch_machine_boot(vm, err, errlen) < 0)
 		return -1;

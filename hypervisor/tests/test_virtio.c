@@ -5,7 +5,7 @@
  * read-only images, requests without a status byte, hostile notifications. */
 #include "wtest.h"
 #include "virtio/devices.h"
-#include "virtio/virtio.h"
+#include "virtio/virtio_pci.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,13 +30,13 @@ static void bar_w(struct virtio_dev *d, unsigned off, uint64_t v, unsigned len)
 {
 	uint8_t b[8];
 	memcpy(b, &v, 8);
-	d->pci.bar_access(&d->pci, 0, off, b, len, 1);
+	virtio_pci_function(d)->bar_access(virtio_pci_function(d), 0, off, b, len, 1);
 }
 
 static uint64_t bar_r(struct virtio_dev *d, unsigned off, unsigned len)
 {
 	uint8_t b[8] = { 0 };
-	d->pci.bar_access(&d->pci, 0, off, b, len, 0);
+	virtio_pci_function(d)->bar_access(virtio_pci_function(d), 0, off, b, len, 0);
 	uint64_t v = 0;
 	memcpy(&v, b, len);
 	return v;
@@ -44,13 +44,13 @@ static uint64_t bar_r(struct virtio_dev *d, unsigned off, unsigned len)
 
 static struct virtio_dev *make_blk(const char *path, int ro)
 {
-	struct virtio_env env = { &mem, msi, wake, NULL };
+	struct virtio_env env = { &mem, wake, NULL };
 	struct cfg_disk cd = { .path = path, .fd = -1, .readonly = ro };
 	snprintf(cd.id, sizeof(cd.id), "testdisk");
 	char err[160];
 	int fd = open(path, ro ? O_RDONLY : O_RDWR);
 	struct virtio_dev *d = virtio_blk_create(&env, &cd, fd, err, sizeof(err));
-	d->pci.cfg[0x04] |= 0x02;
+	virtio_pci_attach(d, msi, NULL)->cfg[0x04] |= 0x02;
 	return d;
 }
 
@@ -134,6 +134,7 @@ static void t_features(void)
 	WT_EQ_INT(d->broken, 0);
 	WT_EQ_INT(bar_r(d, 0x12, 2), 1);                        /* num_queues */
 	WT_EQ_INT(bar_r(d, VIRTIO_OFF_DEVCFG, 8), 2048);        /* capacity in sectors */
+	virtio_pci_detach(d);
 	virtio_blk_destroy(d);
 	unlink(path);
 }
@@ -148,6 +149,7 @@ static void t_bad_ring_enable(void)
 	bar_w(d, 0x14, 0, 1);                                   /* reset clears it */
 	WT_CHECK(!d->broken);
 	WT_EQ_INT(bring_up(d, VIRTIO_F_VERSION_1, DESC), 0x0f);
+	virtio_pci_detach(d);
 	virtio_blk_destroy(d);
 	unlink(path);
 }
@@ -173,6 +175,7 @@ static void t_blk_io(void)
 	WT_EQ_INT(s.rd_ops, 1);
 	WT_EQ_INT(s.rd_bytes, 512);
 	WT_EQ_INT(msis, 0);                                     /* MSI-X not enabled */
+	virtio_pci_detach(d);
 	virtio_blk_destroy(d);
 	unlink(path);
 }
@@ -186,7 +189,7 @@ static void t_msix_mask(void)
 	blk_req(d, 4, 0, 0, 0);
 	WT_EQ_INT(msis, 0);
 	/* enable MSI-X with vector 1 masked: pending bit set, sent on unmask */
-	d->pci.cfg[0x87] = 0x80;
+	virtio_pci_function(d)->cfg[0x87] = 0x80;
 	bar_w(d, VIRTIO_OFF_MSIX + 16, 0xfee00000, 4);
 	bar_w(d, VIRTIO_OFF_MSIX + 24, 0x4041, 4);
 	blk_req(d, 4, 0, 0, 0);
@@ -198,6 +201,7 @@ static void t_msix_mask(void)
 	WT_EQ_INT(bar_r(d, VIRTIO_OFF_PBA, 4), 0);
 	blk_req(d, 4, 0, 0, 0);
 	WT_EQ_INT(msis, 2);
+	virtio_pci_detach(d);
 	virtio_blk_destroy(d);
 	unlink(path);
 }
@@ -209,6 +213,7 @@ static void t_readonly(void)
 	bring_up(d, VIRTIO_F_VERSION_1 | (1ULL << 5), DESC);
 	WT_EQ_INT(blk_req(d, 1, 0, 512, 1), 1);                 /* write refused */
 	WT_EQ_INT(blk_req(d, 0, 0, 512, 0), 0);
+	virtio_pci_detach(d);
 	virtio_blk_destroy(d);
 	unlink(path);
 }
@@ -245,6 +250,7 @@ static void t_hostile(void)
 		bar_w(d, VIRTIO_OFF_NOTIFY, 0, 2);
 	}
 	WT_CHECK(1);
+	virtio_pci_detach(d);
 	virtio_blk_destroy(d);
 	unlink(path);
 }

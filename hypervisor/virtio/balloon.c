@@ -122,8 +122,7 @@ struct virtio_dev *virtio_balloon_create(const struct virtio_env *env, uint64_t 
 		return NULL;
 	}
 	b->mem_pages = mem_bytes >> 12;
-	virtio_dev_init(&b->vd, &balloon_ops, b, "balloon0", env->mem, BALLOON_F_STATS_VQ, 3, 128,
-			env->msi, env->opaque);
+	virtio_dev_init(&b->vd, &balloon_ops, b, "balloon0", env->mem, BALLOON_F_STATS_VQ, 3, 128);
 	return &b->vd;
 }
 

@@ -206,7 +206,7 @@ struct virtio_dev *virtio_blk_create(const struct virtio_env *env, const struct 
 	b->capacity = (uint64_t)size & ~511ULL;
 	uint64_t f = BLK_F_SEG_MAX | BLK_F_BLK_SIZE | BLK_F_FLUSH |
 		     (b->ro ? BLK_F_RO : BLK_F_DISCARD);
-	virtio_dev_init(&b->vd, &blk_ops, b, cd->id, env->mem, f, 1, BLK_QSIZE, env->msi, env->opaque);
+	virtio_dev_init(&b->vd, &blk_ops, b, cd->id, env->mem, f, 1, BLK_QSIZE);
 	return &b->vd;
 }
 

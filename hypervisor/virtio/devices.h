@@ -8,10 +8,10 @@
 
 struct virtio_dev;
 
-/* What a device needs from the VM: memory, MSI delivery, main-loop wakeup. */
+/* What a device needs from the VM: memory and main-loop wakeup (interrupts go
+ * through the transport that attaches it: virtio_pci.h). */
 struct virtio_env {
 	const struct guest_mem *mem;
-	void (*msi)(void *opaque, uint64_t addr, uint32_t data);
 	void (*wake)(void *opaque);
 	void *opaque;
 };

@@ -298,7 +298,7 @@ struct virtio_dev *virtio_net_create_frames(const struct virtio_env *env, const 
 	}
 	vmm_log("net %s: %s datapath", cn->id, n->vhost_fd >= 0 ? "vhost-net" : "userspace");
 	virtio_dev_init(&n->vd, &net_ops, n, cn->id, env->mem, NET_F_MAC | NET_F_STATUS, 2,
-			NET_QSIZE, env->msi, env->opaque);
+			NET_QSIZE);
 	return &n->vd;
 }
 

@@ -1,12 +1,13 @@
-/* pci.c (virtio): the modern virtio-pci transport. Config space carries the
- * vendor capabilities and MSI-X; BAR 0 holds common config, ISR, device
- * config, notify and the MSI-X table/PBA. Guest writes are validated: feature
- * negotiation, queue sizes and ring addresses, vector numbers. */
-#include "virtio/virtio.h"
+/* pci.c (virtio): the modern virtio-pci transport (virtio_pci.h). Config
+ * space carries the vendor capabilities and MSI-X; BAR 0 holds common
+ * config, ISR, device config, notify and the MSI-X table/PBA. The registers
+ * that select (feature words, queue) and the MSI-X state are the
+ * transport's; everything else goes to the device through virtio.h, which
+ * validates it. */
+#include "virtio/virtio_pci.h"
 #include "log.h"
 
-#include <stdarg.h>
-#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define CAP_COMMON 1
@@ -14,6 +15,19 @@
 #define CAP_ISR 3
 #define CAP_DEVICE 4
 #define MSIX_CAP 0x84
+#define NO_VECTOR 0xffff
+
+struct vpci {
+	struct pci_dev pci;
+	struct virtio_dev *d;
+	uint32_t dfsel, gfsel;
+	uint16_t qsel, msix_config;
+	uint16_t qvec[VIRTIO_MAX_Q];
+	uint32_t msix[VIRTIO_MSIX_VECS][4];
+	uint32_t pba;
+	void (*msi)(void *opaque, uint64_t addr, uint32_t data);
+	void *msi_opaque;
+};
 
 static void vpci_cap(uint8_t *c, uint8_t at, uint8_t next, uint8_t type, uint32_t off,
 		     uint32_t len, uint8_t caplen)
@@ -27,116 +41,67 @@ static void vpci_cap(uint8_t *c, uint8_t at, uint8_t next, uint8_t type, uint32_
 	pci_put32(c + at + 12, len);
 }
 
-static void vpci_msix_send(struct virtio_dev *d, unsigned vec)
+static void vpci_msix_send(struct vpci *t, unsigned vec)
 {
-	uint16_t ctrl = pci_get16(d->pci.cfg + MSIX_CAP + 2);
+	uint16_t ctrl = pci_get16(t->pci.cfg + MSIX_CAP + 2);
 	if (vec >= VIRTIO_MSIX_VECS || !(ctrl & 0x8000))
 		return;
-	if ((ctrl & 0x4000) || (d->msix[vec][3] & 1)) {
-		d->pba |= 1u << vec;
+	if ((ctrl & 0x4000) || (t->msix[vec][3] & 1)) {
+		t->pba |= 1u << vec;
 		return;
 	}
-	d->pba &= ~(1u << vec);
-	uint64_t addr = d->msix[vec][0] | (uint64_t)d->msix[vec][1] << 32;
-	d->msi(d->msi_opaque, addr, d->msix[vec][2]);
+	t->pba &= ~(1u << vec);
+	uint64_t addr = t->msix[vec][0] | (uint64_t)t->msix[vec][1] << 32;
+	t->msi(t->msi_opaque, addr, t->msix[vec][2]);
 }
 
-static void vpci_flush_pending(struct virtio_dev *d)
+static void vpci_flush_pending(struct vpci *t)
 {
 	for (unsigned v = 0; v < VIRTIO_MSIX_VECS; v++)
-		if (d->pba & (1u << v))
-			vpci_msix_send(d, v);
+		if (t->pba & (1u << v))
+			vpci_msix_send(t, v);
 }
 
-void virtio_signal(struct virtio_dev *d, int q)
+static void vpci_interrupt(struct virtio_dev *d, int q)
 {
-	if (!vq_should_notify(d->mem, &d->vq[q]))
-		return;
-	d->isr |= 1;
-	vpci_msix_send(d, d->vq[q].msix_vector);
-}
-
-void virtio_interrupt(struct virtio_dev *d, int q)
-{
-	d->isr |= 1;
-	vpci_msix_send(d, d->vq[q].msix_vector);
-}
-
-void virtio_config_changed(struct virtio_dev *d)
-{
-	d->cfg_gen++;
-	d->isr |= 2;
-	vpci_msix_send(d, d->msix_config);
-}
-
-void virtio_broken(struct virtio_dev *d, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(d->broken_reason, sizeof(d->broken_reason), fmt, ap);
-	va_end(ap);
-	if (!d->broken)
-		d->broken_count++;
-	d->broken = true;
-	vmm_log_rl(LOGK_VIRTIO, "%s %s: broken: %s", d->ops->kind, d->id, d->broken_reason);
-	d->status |= VIRTIO_STATUS_NEEDS_RESET;
-	if (d->status & VIRTIO_STATUS_DRIVER_OK)
-		virtio_config_changed(d);
-}
-
-bool virtio_queue_live(const struct virtio_dev *d, int q)
-{
-	return q >= 0 && q < d->nq && !d->broken && d->vq[q].ready &&
-	       (d->status & VIRTIO_STATUS_DRIVER_OK);
-}
-
-int virtio_pop(struct virtio_dev *d, int q, struct vq_chain *c)
-{
-	char err[160];
-	if (!virtio_queue_live(d, q))
-		return 0;
-	int r = vq_pop(d->mem, &d->vq[q], c, err, sizeof(err));
-	if (r < 0)
-		virtio_broken(d, "queue %d: %s", q, err);
-	return r;
+	struct vpci *t = d->tr_priv;
+	vpci_msix_send(t, q == VIRTIO_IRQ_CONFIG ? t->msix_config : t->qvec[q]);
 }
 
 static void vpci_reset(struct virtio_dev *d)
 {
-	d->status = 0;
-	d->drv_features = 0;
-	d->dfsel = d->gfsel = 0;
-	d->isr = 0;
-	d->msix_config = 0xffff;
-	d->qsel = 0;
-	d->broken = false;
-	d->pba = 0;
-	for (int i = 0; i < d->nq; i++)
-		vq_reset(&d->vq[i], d->vq[i].max_size);
-	if (d->ops->reset)
-		d->ops->reset(d);
+	struct vpci *t = d->tr_priv;
+	t->dfsel = t->gfsel = 0;
+	t->msix_config = NO_VECTOR;
+	t->qsel = 0;
+	t->pba = 0;
+	for (int i = 0; i < VIRTIO_MAX_Q; i++)
+		t->qvec[i] = NO_VECTOR;
 }
 
-static void vpci_common_snapshot(struct virtio_dev *d, uint8_t *s)
+static const struct virtio_transport vpci_transport = {
+	.name = "virtio-pci", .interrupt = vpci_interrupt, .reset = vpci_reset,
+};
+
+static void vpci_common_snapshot(struct vpci *t, uint8_t *s)
 {
+	struct virtio_dev *d = t->d;
 	memset(s, 0, 0x40);
-	pci_put32(s + 0x00, d->dfsel);
-	pci_put32(s + 0x04, d->dfsel == 0 ? (uint32_t)d->features :
-			     d->dfsel == 1 ? (uint32_t)(d->features >> 32) : 0);
-	pci_put32(s + 0x08, d->gfsel);
-	pci_put32(s + 0x0c, d->gfsel == 0 ? (uint32_t)d->drv_features :
-			     d->gfsel == 1 ? (uint32_t)(d->drv_features >> 32) : 0);
-	pci_put16(s + 0x10, d->msix_config);
+	pci_put32(s + 0x00, t->dfsel);
+	pci_put32(s + 0x04, virtio_features_get(d, t->dfsel, false));
+	pci_put32(s + 0x08, t->gfsel);
+	pci_put32(s + 0x0c, virtio_features_get(d, t->gfsel, true));
+	pci_put16(s + 0x10, t->msix_config);
 	pci_put16(s + 0x12, (uint16_t)d->nq);
 	s[0x14] = d->status;
 	s[0x15] = d->cfg_gen;
-	pci_put16(s + 0x16, d->qsel);
-	if (d->qsel < d->nq) {
-		const struct virtq *q = &d->vq[d->qsel];
+	pci_put16(s + 0x16, t->qsel);
+	if (t->qsel < d->nq) {
+		const struct virtq *q = &d->vq[t->qsel];
 		pci_put16(s + 0x18, q->size);
-		pci_put16(s + 0x1a, q->msix_vector);
+		pci_put16(s + 0x1a, t->qvec[t->qsel]);
 		pci_put16(s + 0x1c, q->ready);
-		pci_put16(s + 0x1e, d->qsel);
+		pci_put16(s + 0x1e, t->qsel);
 		pci_put32(s + 0x20, (uint32_t)q->desc_gpa);
 		pci_put32(s + 0x24, (uint32_t)(q->desc_gpa >> 32));
 		pci_put32(s + 0x28, (uint32_t)q->avail_gpa);
@@ -146,119 +111,65 @@ static void vpci_common_snapshot(struct virtio_dev *d, uint8_t *s)
 	}
 }
 
-static void vpci_set_status(struct virtio_dev *d, uint8_t v)
+/* One 32-bit half of a ring address at common-config offset off (0x20..0x37). */
+static void vpci_queue_addr(struct vpci *t, unsigned off, uint32_t v)
 {
-	if (v == 0) {
-		vpci_reset(d);
-		return;
-	}
-	if ((v & VIRTIO_STATUS_FEATURES_OK) && !(d->status & VIRTIO_STATUS_FEATURES_OK)) {
-		if ((d->drv_features & ~d->features) || !(d->drv_features & VIRTIO_F_VERSION_1)) {
-			vmm_log_rl(LOGK_VIRTIO, "%s %s: driver features 0x%llx refused (offered 0x%llx)",
-				   d->ops->kind, d->id, (unsigned long long)d->drv_features,
-				   (unsigned long long)d->features);
-			v &= (uint8_t)~VIRTIO_STATUS_FEATURES_OK;
-		}
-	}
-	uint8_t old = d->status;
-	d->status = (uint8_t)(v | (old & VIRTIO_STATUS_NEEDS_RESET));
-	if ((v & VIRTIO_STATUS_DRIVER_OK) && !(old & VIRTIO_STATUS_DRIVER_OK)) {
-		if (d->ops->driver_ok)
-			d->ops->driver_ok(d);
-		/* Linux may queue buffers and kick before DRIVER_OK (balloon stats) */
-		for (int q = 0; q < d->nq; q++)
-			if (virtio_queue_live(d, q))
-				d->ops->notify(d, q);
-	}
-}
-
-static void vpci_queue_enable(struct virtio_dev *d, struct virtq *q, uint16_t v)
-{
-	char err[160];
-	if (v != 1 || q->ready)
-		return;
-	if (vq_validate(d->mem, q, err, sizeof(err)) < 0) {
-		virtio_broken(d, "queue %u enable: %s", d->qsel, err);
-		return;
-	}
-	q->last_avail = 0;
-	q->used_idx = 0;
-	q->ready = true;
-}
-
-static void vpci_set_addr(uint64_t *a, unsigned off, uint32_t v, unsigned len)
-{
-	if (len == 8 && off == 0)
-		return;   /* handled by caller as two halves */
-	if (off == 0)
-		*a = (*a & 0xffffffff00000000ULL) | v;
+	const struct virtq *q = &t->d->vq[t->qsel];
+	int which = (int)(off - 0x20) / 8;
+	uint64_t cur = which == 0 ? q->desc_gpa : which == 1 ? q->avail_gpa : q->used_gpa;
+	if ((off - 0x20) % 8 == 0)
+		cur = (cur & 0xffffffff00000000ULL) | v;
 	else
-		*a = (*a & 0xffffffffULL) | (uint64_t)v << 32;
+		cur = (cur & 0xffffffffULL) | (uint64_t)v << 32;
+	virtio_queue_set_addr(t->d, t->qsel, which, cur);
 }
 
-static void vpci_queue_write(struct virtio_dev *d, unsigned off, uint32_t v, unsigned len)
+static void vpci_queue_write(struct vpci *t, unsigned off, uint32_t v)
 {
-	if (d->qsel >= d->nq)
+	if (t->qsel >= t->d->nq)
 		return;
-	struct virtq *q = &d->vq[d->qsel];
-	if (off == 0x1a) {
-		q->msix_vector = v < VIRTIO_MSIX_VECS ? (uint16_t)v : 0xffff;
-		return;
-	}
-	if (off == 0x1c) {
-		vpci_queue_enable(d, q, (uint16_t)v);
-		return;
-	}
-	if (q->ready)
-		return;   /* size and addresses are frozen while enabled */
-	if (off == 0x18)
-		q->size = (uint16_t)v;
-	else if (off >= 0x20 && off < 0x28)
-		vpci_set_addr(&q->desc_gpa, (off - 0x20) / 4, v, len);
-	else if (off >= 0x28 && off < 0x30)
-		vpci_set_addr(&q->avail_gpa, (off - 0x28) / 4, v, len);
-	else if (off >= 0x30 && off < 0x38)
-		vpci_set_addr(&q->used_gpa, (off - 0x30) / 4, v, len);
+	if (off == 0x1a)
+		t->qvec[t->qsel] = v < VIRTIO_MSIX_VECS ? (uint16_t)v : NO_VECTOR;
+	else if (off == 0x1c)
+		virtio_queue_enable(t->d, (uint16_t)v == 1 ? t->qsel : -1);
+	else if (off == 0x18)
+		virtio_queue_set_size(t->d, t->qsel, (uint16_t)v);
+	else if (off >= 0x20 && off < 0x38)
+		vpci_queue_addr(t, off & ~3u, v);
 }
 
-static void vpci_common_write(struct virtio_dev *d, unsigned off, uint64_t v, unsigned len)
+static void vpci_common_write(struct vpci *t, unsigned off, uint64_t v, unsigned len)
 {
+	struct virtio_dev *d = t->d;
 	if (len == 8 && off >= 0x20 && off < 0x38 && off % 8 == 0) {
-		vpci_queue_write(d, off, (uint32_t)v, 4);
-		vpci_queue_write(d, off + 4, (uint32_t)(v >> 32), 4);
+		vpci_queue_write(t, off, (uint32_t)v);
+		vpci_queue_write(t, off + 4, (uint32_t)(v >> 32));
 		return;
 	}
 	uint32_t w = (uint32_t)v;
 	switch (off) {
-	case 0x00: d->dfsel = w; break;
-	case 0x08: d->gfsel = w; break;
-	case 0x0c:
-		if (d->status & VIRTIO_STATUS_FEATURES_OK)
-			break;
-		if (d->gfsel == 0)
-			d->drv_features = (d->drv_features & ~0xffffffffULL) | w;
-		else if (d->gfsel == 1)
-			d->drv_features = (d->drv_features & 0xffffffffULL) | (uint64_t)w << 32;
-		break;
-	case 0x10: d->msix_config = w < VIRTIO_MSIX_VECS ? (uint16_t)w : 0xffff; break;
-	case 0x14: vpci_set_status(d, (uint8_t)w); break;
-	case 0x16: d->qsel = (uint16_t)w; break;
+	case 0x00: t->dfsel = w; break;
+	case 0x08: t->gfsel = w; break;
+	case 0x0c: virtio_driver_features_set(d, t->gfsel, w); break;
+	case 0x10: t->msix_config = w < VIRTIO_MSIX_VECS ? (uint16_t)w : NO_VECTOR; break;
+	case 0x14: virtio_set_status(d, (uint8_t)w); break;
+	case 0x16: t->qsel = (uint16_t)w; break;
 	default:
 		if (off >= 0x18 && off < 0x38)
-			vpci_queue_write(d, off, w, len);
+			vpci_queue_write(t, off, w);
 		else
 			vmm_log_rl(LOGK_VIRTIO, "%s %s: write to read-only common config 0x%x",
 				   d->ops->kind, d->id, off);
 	}
 }
 
-static void vpci_msix_access(struct virtio_dev *d, uint64_t off, uint8_t *data, unsigned len,
+static void vpci_msix_access(struct vpci *t, uint64_t off, uint8_t *data, unsigned len,
 			     int is_write)
 {
 	uint8_t tbl[VIRTIO_MSIX_VECS * 16];
 	for (unsigned v = 0; v < VIRTIO_MSIX_VECS; v++)
 		for (unsigned k = 0; k < 4; k++)
-			pci_put32(tbl + 16 * v + 4 * k, d->msix[v][k]);
+			pci_put32(tbl + 16 * v + 4 * k, t->msix[v][k]);
 	if (off + len > sizeof(tbl)) {
 		if (!is_write)
 			memset(data, 0, len);
@@ -271,14 +182,15 @@ static void vpci_msix_access(struct virtio_dev *d, uint64_t off, uint8_t *data, 
 	memcpy(tbl + off, data, len);
 	for (unsigned v = 0; v < VIRTIO_MSIX_VECS; v++)
 		for (unsigned k = 0; k < 4; k++)
-			d->msix[v][k] = pci_get32(tbl + 16 * v + 4 * k);
-	vpci_flush_pending(d);
+			t->msix[v][k] = pci_get32(tbl + 16 * v + 4 * k);
+	vpci_flush_pending(t);
 }
 
 static void vpci_bar(struct pci_dev *pd, int bar, uint64_t off, uint8_t *data, unsigned len,
 		     int is_write)
 {
-	struct virtio_dev *d = pd->opaque;
+	struct vpci *t = pd->opaque;
+	struct virtio_dev *d = t->d;
 	uint64_t v = 0;
 	(void)bar;
 	for (unsigned i = 0; i < len; i++)
@@ -288,77 +200,66 @@ static void vpci_bar(struct pci_dev *pd, int bar, uint64_t off, uint8_t *data, u
 		if (off + len > 0x38) {
 			if (!is_write) memset(data, 0, len);
 		} else if (is_write) {
-			vpci_common_write(d, (unsigned)off, v, len);
+			vpci_common_write(t, (unsigned)off, v, len);
 		} else {
 			uint8_t s[0x40];
-			vpci_common_snapshot(d, s);
+			vpci_common_snapshot(t, s);
 			memcpy(data, s + off, len);
 		}
 	} else if (off < VIRTIO_OFF_DEVCFG) {
 		if (!is_write) {
+			uint8_t isr = virtio_isr_take(d);
 			memset(data, 0, len);
 			if (off == VIRTIO_OFF_ISR)
-				data[0] = d->isr;
-			d->isr = 0;
+				data[0] = isr;
 		}
 	} else if (off < VIRTIO_OFF_NOTIFY) {
-		unsigned o = (unsigned)(off - VIRTIO_OFF_DEVCFG);
-		if (o + len > d->ops->cfg_size) {
-			if (!is_write) memset(data, 0, len);
-		} else if (is_write) {
-			if (d->ops->cfg_write) d->ops->cfg_write(d, o, data, len);
-		} else {
-			d->ops->cfg_read(d, o, data, len);
-		}
+		virtio_cfg_access(d, (unsigned)(off - VIRTIO_OFF_DEVCFG), data, len, is_write);
 	} else if (off < VIRTIO_OFF_MSIX) {
-		int q = (int)((off - VIRTIO_OFF_NOTIFY) / VIRTIO_NOTIFY_MULT);
-		if (is_write && virtio_queue_live(d, q))
-			d->ops->notify(d, q);
-		else if (!is_write)
+		if (is_write)
+			virtio_notify(d, (int)((off - VIRTIO_OFF_NOTIFY) / VIRTIO_NOTIFY_MULT));
+		else
 			memset(data, 0, len);
 	} else if (off < VIRTIO_OFF_PBA) {
-		vpci_msix_access(d, off - VIRTIO_OFF_MSIX, data, len, is_write);
+		vpci_msix_access(t, off - VIRTIO_OFF_MSIX, data, len, is_write);
 	} else if (!is_write) {
 		memset(data, 0, len);
 		if (off == VIRTIO_OFF_PBA)
 			for (unsigned i = 0; i < len && i < 4; i++)
-				data[i] = (uint8_t)(d->pba >> (8 * i));
+				data[i] = (uint8_t)(t->pba >> (8 * i));
 	}
 	pthread_mutex_unlock(&d->lock);
 }
 
 static void vpci_cfg_written(struct pci_dev *pd, unsigned off, unsigned len)
 {
-	struct virtio_dev *d = pd->opaque;
+	struct vpci *t = pd->opaque;
 	if (off + len > MSIX_CAP + 2 && off <= MSIX_CAP + 3) {
-		pthread_mutex_lock(&d->lock);
-		vpci_flush_pending(d);
-		pthread_mutex_unlock(&d->lock);
+		pthread_mutex_lock(&t->d->lock);
+		vpci_flush_pending(t);
+		pthread_mutex_unlock(&t->d->lock);
 	}
 }
 
-void virtio_dev_init(struct virtio_dev *d, const struct virtio_ops *ops, void *priv,
-		     const char *id, const struct guest_mem *mem, uint64_t features,
-		     int nq, uint16_t qsize,
-		     void (*msi)(void *, uint64_t, uint32_t), void *msi_opaque)
+struct pci_dev *virtio_pci_attach(struct virtio_dev *d, void (*msi)(void *, uint64_t, uint32_t),
+				  void *opaque)
 {
-	memset(d, 0, sizeof(*d));
-	pthread_mutex_init(&d->lock, NULL);
-	d->ops = ops;
-	d->priv = priv;
-	snprintf(d->id, sizeof(d->id), "%s", id);
-	d->mem = mem;
-	d->features = features | VIRTIO_F_VERSION_1;
-	d->nq = nq;
-	d->msi = msi;
-	d->msi_opaque = msi_opaque;
-	for (int i = 0; i < nq; i++)
-		vq_reset(&d->vq[i], qsize);
-	d->msix_config = 0xffff;
+	struct vpci *t = calloc(1, sizeof(*t));
+	if (!t)
+		return NULL;
+	t->d = d;
+	t->msi = msi;
+	t->msi_opaque = opaque;
 	for (unsigned v = 0; v < VIRTIO_MSIX_VECS; v++)
-		d->msix[v][3] = 1;   /* masked at reset */
+		t->msix[v][3] = 1;   /* masked at reset */
+	pthread_mutex_lock(&d->lock);
+	d->tr = &vpci_transport;
+	d->tr_priv = t;
+	vpci_reset(d);
+	pthread_mutex_unlock(&d->lock);
 
-	struct pci_dev *p = &d->pci;
+	const struct virtio_ops *ops = d->ops;
+	struct pci_dev *p = &t->pci;
 	pci_dev_init(p, 0x1af4, (uint16_t)(0x1040 + ops->type), 1, ops->class_code, 0x1af4, 0x40);
 	p->cfg[0x06] = 0x10;     /* status: capability list */
 	p->cfg[0x34] = 0x40;
@@ -366,7 +267,7 @@ void virtio_dev_init(struct virtio_dev *d, const struct virtio_ops *ops, void *p
 	vpci_cap(c, 0x40, 0x50, CAP_COMMON, VIRTIO_OFF_COMMON, 0x38, 16);
 	vpci_cap(c, 0x50, 0x60, CAP_ISR, VIRTIO_OFF_ISR, 4, 16);
 	vpci_cap(c, 0x60, 0x70, CAP_DEVICE, VIRTIO_OFF_DEVCFG, ops->cfg_size ? ops->cfg_size : 4, 16);
-	vpci_cap(c, 0x70, MSIX_CAP, CAP_NOTIFY, VIRTIO_OFF_NOTIFY, VIRTIO_NOTIFY_MULT * (uint32_t)nq, 20);
+	vpci_cap(c, 0x70, MSIX_CAP, CAP_NOTIFY, VIRTIO_OFF_NOTIFY, VIRTIO_NOTIFY_MULT * (uint32_t)d->nq, 20);
 	pci_put32(c + 0x80, VIRTIO_NOTIFY_MULT);
 	c[MSIX_CAP] = 0x11;
 	c[MSIX_CAP + 1] = 0;
@@ -377,6 +278,20 @@ void virtio_dev_init(struct virtio_dev *d, const struct virtio_ops *ops, void *p
 	pci_dev_add_bar(p, 0, VIRTIO_BAR_SIZE);
 	p->bar_access = vpci_bar;
 	p->cfg_written = vpci_cfg_written;
-	p->opaque = d;
+	p->opaque = t;
 	p->name = d->id;
+	return p;
+}
+
+struct pci_dev *virtio_pci_function(struct virtio_dev *d)
+{
+	struct vpci *t = d->tr_priv;
+	return &t->pci;
+}
+
+void virtio_pci_detach(struct virtio_dev *d)
+{
+	free(d->tr_priv);
+	d->tr_priv = NULL;
+	d->tr = NULL;
 }

@@ -17,7 +17,6 @@ void vq_reset(struct virtq *q, uint16_t max_size)
 	memset(q, 0, sizeof(*q));
 	q->max_size = max_size;
 	q->size = max_size;
-	q->msix_vector = 0xffff;
 }
 
 int vq_validate(const struct guest_mem *m, const struct virtq *q, char *err, size_t errlen)

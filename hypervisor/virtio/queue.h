@@ -17,7 +17,6 @@ struct virtq {
 	uint16_t size;        /* set by the driver (power of two <= max_size) */
 	uint16_t max_size;
 	bool ready;
-	uint16_t msix_vector;
 	uint64_t desc_gpa, avail_gpa, used_gpa;
 	uint16_t last_avail;  /* next avail ring entry to consume */
 	uint16_t used_idx;    /* our copy of used->idx */

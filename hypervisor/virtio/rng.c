@@ -52,6 +52,6 @@ struct virtio_dev *virtio_rng_create(const struct virtio_env *env, char *err, si
 		snprintf(err, errlen, "virtio-rng: out of memory");
 		return NULL;
 	}
-	virtio_dev_init(d, &rng_ops, NULL, "rng0", env->mem, 0, 1, 64, env->msi, env->opaque);
+	virtio_dev_init(d, &rng_ops, NULL, "rng0", env->mem, 0, 1, 64);
 	return d;
 }

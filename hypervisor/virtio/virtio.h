@@ -1,17 +1,19 @@
-/* virtio.h: the virtio 1.x PCI transport (modern only): common
- * configuration, ISR, notifications, device configuration and MSI-X in BAR 0,
- * and the interface device models (blk, net, rng, balloon) implement. */
+/* virtio.h: a virtio 1.x device, independent of its transport: feature
+ * negotiation, device status, virtqueues, the broken state, and the
+ * interface device models (blk, net, rng, balloon) implement. A transport
+ * (virtio_pci.h: virtio-pci now; virtio-mmio for arm64 and PVH-style
+ * machines later) maps the guest's register accesses onto the functions
+ * below and delivers the interrupts the core raises. No device model
+ * includes a transport header. */
 #ifndef VMM_VIRTIO_H
 #define VMM_VIRTIO_H
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
-#include "devices/pci.h"
 #include "mem.h"
 #include "virtio/queue.h"
 
 #define VIRTIO_MAX_Q 4
-#define VIRTIO_MSIX_VECS 8
 #define VIRTIO_F_VERSION_1 (1ULL << 32)
 
 #define VIRTIO_STATUS_ACK 1
@@ -21,22 +23,26 @@
 #define VIRTIO_STATUS_NEEDS_RESET 0x40
 #define VIRTIO_STATUS_FAILED 0x80
 
-/* BAR 0 layout */
-#define VIRTIO_BAR_SIZE 0x8000
-#define VIRTIO_OFF_COMMON 0x0000
-#define VIRTIO_OFF_ISR 0x1000
-#define VIRTIO_OFF_DEVCFG 0x2000
-#define VIRTIO_OFF_NOTIFY 0x3000
-#define VIRTIO_OFF_MSIX 0x4000
-#define VIRTIO_OFF_PBA 0x5000
-#define VIRTIO_NOTIFY_MULT 4
+#define VIRTIO_ISR_QUEUE 1
+#define VIRTIO_ISR_CONFIG 2
 
 struct virtio_dev;
+
+/* What a transport provides to the core. Called with d->lock held. */
+struct virtio_transport {
+	const char *name;        /* "virtio-pci" */
+	/* Interrupt the driver for queue q, or for a configuration change
+	 * (q = VIRTIO_IRQ_CONFIG); d->isr already says why. */
+	void (*interrupt)(struct virtio_dev *d, int q);
+	/* The driver reset the device: forget the transport's own state. */
+	void (*reset)(struct virtio_dev *d);
+};
+#define VIRTIO_IRQ_CONFIG (-1)
 
 struct virtio_ops {
 	const char *kind;        /* "virtio-blk" */
 	uint16_t type;           /* virtio device id: 1 net, 2 blk, 4 rng, 5 balloon */
-	uint32_t class_code;
+	uint32_t class_code;     /* for transports that announce one (PCI) */
 	unsigned cfg_size;
 	/* All callbacks run with d->lock held. */
 	void (*cfg_read)(struct virtio_dev *d, unsigned off, uint8_t *data, unsigned len);
@@ -47,32 +53,26 @@ struct virtio_ops {
 };
 
 struct virtio_dev {
-	struct pci_dev pci;
 	pthread_mutex_t lock;
 	const struct virtio_ops *ops;
 	void *priv;
 	char id[65];
 	const struct guest_mem *mem;
 	uint64_t features, drv_features;
-	uint32_t dfsel, gfsel;
 	uint8_t status, cfg_gen, isr;
-	uint16_t msix_config, qsel;
 	int nq;
 	struct virtq vq[VIRTIO_MAX_Q];
-	uint32_t msix[VIRTIO_MSIX_VECS][4];
-	uint32_t pba;
 	bool broken;
 	uint64_t broken_count;
 	char broken_reason[160];
-	void (*msi)(void *opaque, uint64_t addr, uint32_t data);
-	void *msi_opaque;
 	struct vq_chain chain;   /* scratch for the device, used under lock */
+	const struct virtio_transport *tr;  /* set when a transport attaches it */
+	void *tr_priv;
 };
 
 void virtio_dev_init(struct virtio_dev *d, const struct virtio_ops *ops, void *priv,
 		     const char *id, const struct guest_mem *mem, uint64_t features,
-		     int nq, uint16_t qsize,
-		     void (*msi)(void *, uint64_t, uint32_t), void *msi_opaque);
+		     int nq, uint16_t qsize);
 /* Signal the driver that queue q has new used entries (respects NO_INTERRUPT). */
 void virtio_signal(struct virtio_dev *d, int q);
 /* Interrupt for queue q regardless of the ring's flags (vhost checked them). */
@@ -85,4 +85,22 @@ void virtio_broken(struct virtio_dev *d, const char *fmt, ...) __attribute__((fo
 bool virtio_queue_live(const struct virtio_dev *d, int q);
 /* Pop with broken-marking on malformed rings: 1 chain, 0 empty, -1 broken. */
 int virtio_pop(struct virtio_dev *d, int q, struct vq_chain *c);
+
+/* For transports, with d->lock held: the driver's side of the device. */
+/* Write the status register (0 resets; FEATURES_OK checks the features). */
+void virtio_set_status(struct virtio_dev *d, uint8_t v);
+/* Half (sel 0 or 1) of the device's / the driver's feature bits. */
+uint32_t virtio_features_get(const struct virtio_dev *d, uint32_t sel, bool driver);
+void virtio_driver_features_set(struct virtio_dev *d, uint32_t sel, uint32_t v);
+/* Queue q's size and ring addresses (frozen while the queue is enabled). */
+void virtio_queue_set_size(struct virtio_dev *d, int q, uint16_t size);
+void virtio_queue_set_addr(struct virtio_dev *d, int q, int which, uint64_t gpa); /* 0 desc, 1 avail, 2 used */
+/* Enable queue q (after checking its rings; a bad ring breaks the device). */
+void virtio_queue_enable(struct virtio_dev *d, int q);
+/* Device configuration space access (bounds checked against cfg_size). */
+void virtio_cfg_access(struct virtio_dev *d, unsigned off, uint8_t *data, unsigned len, int is_write);
+/* The driver notified queue q. */
+void virtio_notify(struct virtio_dev *d, int q);
+/* The interrupt status register: read and clear. */
+uint8_t virtio_isr_take(struct virtio_dev *d);
 #endif

@@ -25,7 +25,7 @@ FZ_log_SRCS     := initramfs/init/init_logring.c lib/initctl.c
 FZ_gpt_SRCS     := initramfs/init/init_gpt.c
 FZ_bundle_SRCS  := $(LIB_UPDATE_SRCS) $(LIB_UPDATE_SIGN_SRCS)
 FZ_bundle_LIBS  := $(MBEDTLS_HOST_LIBS)
-FZ_virtq_SRCS   := $(addprefix hypervisor/,virtio/pci.c virtio/queue.c virtio/blk.c virtio/rng.c virtio/balloon.c \
+FZ_virtq_SRCS   := $(addprefix hypervisor/,virtio/core.c virtio/pci.c virtio/queue.c virtio/blk.c virtio/rng.c virtio/balloon.c \
 	virtio/net.c devices/pci.c mem.c log.c) $(LIB_WLOG_SRCS)
 $(B)/obj/fuzz/hypervisor/%.o $(B)/obj/fuzz/tests/fuzz/fuzz_virtq.o: FUZZ_EXTRA += -Ihypervisor -I$(VMM_ARCH_DIR)
 

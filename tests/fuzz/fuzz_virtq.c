@@ -1,5 +1,5 @@
 /* fuzz_virtq: a hostile guest's virtqueues, through the virtio-pci
- * transport into each device model (hypervisor/virtio: the descriptor walk
+ * transport (virtio/pci.c on virtio/core.c) into each device model (hypervisor/virtio: the descriptor walk
  * of queue.c, then virtio-blk's, virtio-rng's and virtio-balloon's request
  * handling, virtio-net's transmit and receive paths over a datagram socket
  * standing in for the tap, with frames the fuzzer also chooses). The input
@@ -9,7 +9,7 @@
  * length, flag, index and chain is the fuzzer's. A broken device is fine
  * (that is the defence); a crash or a sanitizer report is not. */
 #include "virtio/devices.h"
-#include "virtio/virtio.h"
+#include "virtio/virtio_pci.h"
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -34,7 +34,7 @@ static void bar_w(struct virtio_dev *d, unsigned off, uint64_t v, unsigned len)
 {
 	uint8_t b[8];
 	memcpy(b, &v, 8);
-	d->pci.bar_access(&d->pci, 0, off, b, len, 1);
+	virtio_pci_function(d)->bar_access(virtio_pci_function(d), 0, off, b, len, 1);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -59,7 +59,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		size = MEMSZ - DESC;
 	memcpy(ram + DESC, data, size);
 
-	struct virtio_env env = { &mem, msi, wake, NULL };
+	struct virtio_env env = { &mem, wake, NULL };
 	char err[160];
 	struct virtio_dev *d = NULL;
 	if (which == 0) {
@@ -80,7 +80,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (!d)
 		abort();
-	d->pci.cfg[0x04] |= 0x02; /* memory space enabled */
+	struct pci_dev *fn = virtio_pci_attach(d, msi, NULL);
+	if (!fn)
+		abort();
+	fn->cfg[0x04] |= 0x02; /* memory space enabled */
 	bar_w(d, 0x14, 0, 1);
 	bar_w(d, 0x14, 3, 1);
 	bar_w(d, 0x08, 0, 4);
@@ -110,6 +113,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 	}
 	bar_w(d, 0x14, 0, 1); /* reset with requests in flight */
+	virtio_pci_detach(d);
 	if (which == 3) {
 		char drain[4096];
 		while (recv(wire[1], drain, sizeof drain, MSG_DONTWAIT) > 0)
