@@ -112,9 +112,10 @@ static int net_item(void *obj, char *k, char *v, char *err, size_t errlen)
 
 static int config_check(struct vmm_config *c, char *err, size_t errlen)
 {
-	if (!c->id || !c->vcpus || !c->memory_mib || !c->kernel) {
+	if (!c->id || !c->vcpus || !c->memory_mib || c->boot.kind == BOOT_NONE) {
 		snprintf(err, errlen, "missing required option: %s",
-			 !c->id ? "--id" : !c->vcpus ? "--vcpus" : !c->memory_mib ? "--memory-mib" : "--kernel");
+			 !c->id ? "--id" : !c->vcpus ? "--vcpus" : !c->memory_mib ? "--memory-mib" :
+			 "--kernel (the boot source)");
 		return -1;
 	}
 	if (!c->control_path && c->control_fd < 0) {
@@ -162,11 +163,12 @@ static int config_opt(struct vmm_config *c, const char *o, char *v, char *err, s
 		if (parse_u64(v, 16, 1048576, &n)) goto bad;
 		c->memory_mib = n;
 	} else if (!strcmp(o, "--kernel")) {
-		c->kernel = v;
+		c->boot.kind = BOOT_KERNEL;
+		c->boot.kernel = v;
 	} else if (!strcmp(o, "--initrd")) {
-		c->initrd = v;
+		c->boot.initrd = v;
 	} else if (!strcmp(o, "--cmdline")) {
-		c->cmdline = v;
+		c->boot.cmdline = v;
 	} else if (!strcmp(o, "--console-ring")) {
 		if (parse_u64(v, 4096, 64u << 20, &n)) goto bad;
 		c->console_ring = (size_t)n;
@@ -211,7 +213,7 @@ int config_parse(struct vmm_config *c, int argc, char **argv, char *err, size_t 
 	c->control_fd = -1;
 	c->exit_fd = -1;
 	c->console_ring = 1u << 20;
-	c->cmdline = "console=ttyS0";
+	c->boot.cmdline = "console=ttyS0";
 	for (int i = 1; i < argc; i++) {
 		const char *o = argv[i];
 		if (!strcmp(o, "--help") || !strcmp(o, "-h"))

@@ -25,11 +25,24 @@ struct cfg_net {
 	char id[65];
 };
 
+/* How the VM boots. One kind today; firmware (SeaBIOS/OVMF loading the
+ * guest's own bootloader from its disk) is the next case, not a rewrite:
+ * a new kind, its options, and its case in the port's arch_machine_boot. */
+enum boot_kind {
+	BOOT_NONE = 0,      /* not given: refused by config_parse */
+	BOOT_KERNEL,        /* --kernel [--initrd] [--cmdline]: the VMM loads Linux directly */
+};
+
+struct cfg_boot {
+	enum boot_kind kind;
+	const char *kernel, *initrd, *cmdline;   /* BOOT_KERNEL */
+};
+
 struct vmm_config {
 	const char *id;
 	int vcpus;
 	uint64_t memory_mib;
-	const char *kernel, *initrd, *cmdline;
+	struct cfg_boot boot;
 	struct cfg_disk disks[CFG_MAX_DISKS];
 	int ndisks;
 	struct cfg_net nets[CFG_MAX_NETS];

@@ -130,7 +130,7 @@ int main(int argc, char **argv)
 		return VMM_EXIT_SETUP;
 	}
 	vmm_log("started: %d vCPUs, %llu MiB%s, kernel %s", cfg.vcpus,
-		(unsigned long long)cfg.memory_mib, vm->mem.hugetlb ? " (hugetlb)" : "", cfg.kernel);
+		(unsigned long long)cfg.memory_mib, vm->mem.hugetlb ? " (hugetlb)" : "", cfg.boot.kernel);
 	main_loop(vm, &the_ctl, sigfd);
 	vcpu_stop_all(vm);
 	pthread_mutex_lock(&vm->lock);

@@ -24,7 +24,7 @@ static int gate_state;   /* 0 closed, 1 open, -1 main thread failed */
 
 static bool test_hook(const struct vcpu *c, const char *name)
 {
-	const char *cl = c->vm->cfg->cmdline;
+	const char *cl = c->vm->cfg->boot.cmdline;
 	char want[64];
 	snprintf(want, sizeof want, "wafer_test=%s", name);
 	return c->index == 0 && cl && strstr(cl, want);

@@ -165,7 +165,8 @@ static void t_config(void)
 	WT_CHECK(!cfg.nets[1].vhost);
 	WT_EQ_INT(cfg.nets[1].mac[0], 0x52);              /* default: locally administered */
 	WT_CHECK(cfg.rng && cfg.balloon);
-	WT_EQ_STR(cfg.cmdline, "console=ttyS0");
+	WT_EQ_STR(cfg.boot.cmdline, "console=ttyS0");
+	WT_EQ_INT(cfg.boot.kind, BOOT_KERNEL);
 	WT_EQ_INT(parse("--help"), 1);
 }
 

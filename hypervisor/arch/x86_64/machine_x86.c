@@ -79,7 +79,7 @@ int arch_machine_devices(struct vm *vm, char *err, size_t errlen)
 
 static int load_kernel(struct vm *vm, uint64_t rsdp, struct boot_params_out *bp, char *err, size_t errlen)
 {
-	const struct vmm_config *c = vm->cfg;
+	const struct cfg_boot *c = &vm->cfg->boot;
 	uint8_t *kernel = NULL, *initrd = NULL;
 	size_t klen = 0, ilen = 0;
 	struct bzimage_info bi;
@@ -111,8 +111,15 @@ int arch_machine_boot(struct vm *vm, char *err, size_t errlen)
 		return -1;
 	}
 	struct boot_params_out bp;
-	if (load_kernel(vm, rsdp, &bp, err, errlen) < 0)
+	switch (vm->cfg->boot.kind) {
+	case BOOT_KERNEL:
+		if (load_kernel(vm, rsdp, &bp, err, errlen) < 0)
+			return -1;
+		break;
+	default:
+		snprintf(err, errlen, "boot source %d: not supported on x86_64", (int)vm->cfg->boot.kind);
 		return -1;
+	}
 	if (boot_build_pagetables(&vm->mem) < 0) {
 		snprintf(err, errlen, "page tables: outside guest memory");
 		return -1;
