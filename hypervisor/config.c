@@ -1,6 +1,7 @@
 /* config.c: command-line parsing and validation for wafer-vmm. Every value
  * is range-checked; errors name the option and the offending value. */
 #include "config.h"
+#include "wafer_contract.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -31,7 +32,7 @@ static int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 static int valid_id(const char *s)
 {
 	size_t n = strlen(s);
-	if (n == 0 || n > 64)
+	if (n == 0 || n > WAFER_NAME_MAX)
 		return 0;
 	for (size_t i = 0; i < n; i++) {
 		char ch = s[i];
@@ -153,34 +154,38 @@ static int config_check(struct vmm_config *c, char *err, size_t errlen)
 static int config_opt(struct vmm_config *c, const char *o, char *v, char *err, size_t errlen)
 {
 	uint64_t n;
-	if (!strcmp(o, "--id")) {
+	if (!strcmp(o, VMM_OPT_ID)) {
 		if (!valid_id(v)) goto bad;
 		c->id = v;
-	} else if (!strcmp(o, "--vcpus")) {
-		if (parse_u64(v, 1, CFG_MAX_VCPUS, &n)) goto bad;
+	} else if (!strcmp(o, VMM_OPT_VCPUS)) {
+		if (parse_u64(v, 1, WAFER_VM_VCPUS_MAX, &n)) goto bad;
 		c->vcpus = (int)n;
-	} else if (!strcmp(o, "--memory-mib")) {
-		if (parse_u64(v, 16, 1048576, &n)) goto bad;
+	} else if (!strcmp(o, VMM_OPT_MEMORY_MIB)) {
+		if (parse_u64(v, WAFER_VM_MEMORY_MIB_MIN, WAFER_VM_MEMORY_MIB_MAX, &n)) goto bad;
 		c->memory_mib = n;
-	} else if (!strcmp(o, "--kernel")) {
+	} else if (!strcmp(o, VMM_OPT_KERNEL)) {
 		c->boot.kind = BOOT_KERNEL;
 		c->boot.kernel = v;
-	} else if (!strcmp(o, "--initrd")) {
+	} else if (!strcmp(o, VMM_OPT_INITRD)) {
 		c->boot.initrd = v;
-	} else if (!strcmp(o, "--cmdline")) {
+	} else if (!strcmp(o, VMM_OPT_CMDLINE)) {
+		if (strlen(v) > WAFER_CMDLINE_MAX) {
+			snprintf(err, errlen, "%s: longer than %d bytes", o, WAFER_CMDLINE_MAX);
+			return -1;
+		}
 		c->boot.cmdline = v;
-	} else if (!strcmp(o, "--console-ring")) {
+	} else if (!strcmp(o, VMM_OPT_CONSOLE_RING)) {
 		if (parse_u64(v, 4096, 64u << 20, &n)) goto bad;
 		c->console_ring = (size_t)n;
-	} else if (!strcmp(o, "--control")) {
+	} else if (!strcmp(o, VMM_OPT_CONTROL)) {
 		c->control_path = v;
-	} else if (!strcmp(o, "--control-fd")) {
+	} else if (!strcmp(o, VMM_OPT_CONTROL_FD)) {
 		if (parse_u64(v, 0, 65535, &n)) goto bad;
 		c->control_fd = (int)n;
-	} else if (!strcmp(o, "--exit-fd")) {
+	} else if (!strcmp(o, VMM_OPT_EXIT_FD)) {
 		if (parse_u64(v, 3, 65535, &n)) goto bad;
 		c->exit_fd = (int)n;
-	} else if (!strcmp(o, "--disk")) {
+	} else if (!strcmp(o, VMM_OPT_DISK)) {
 		if (c->ndisks == CFG_MAX_DISKS) {
 			snprintf(err, errlen, "--disk: at most %d disks", CFG_MAX_DISKS);
 			return -1;
@@ -188,7 +193,7 @@ static int config_opt(struct vmm_config *c, const char *o, char *v, char *err, s
 		struct cfg_disk *d = &c->disks[c->ndisks++];
 		d->fd = -1;
 		return parse_items(v, disk_item, d, err, errlen);
-	} else if (!strcmp(o, "--net")) {
+	} else if (!strcmp(o, VMM_OPT_NET)) {
 		if (c->nnets == CFG_MAX_NETS) {
 			snprintf(err, errlen, "--net: at most %d interfaces", CFG_MAX_NETS);
 			return -1;
@@ -218,8 +223,8 @@ int config_parse(struct vmm_config *c, int argc, char **argv, char *err, size_t 
 		const char *o = argv[i];
 		if (!strcmp(o, "--help") || !strcmp(o, "-h"))
 			return 1;
-		if (!strcmp(o, "--rng")) { c->rng = true; continue; }
-		if (!strcmp(o, "--balloon")) { c->balloon = true; continue; }
+		if (!strcmp(o, VMM_OPT_RNG)) { c->rng = true; continue; }
+		if (!strcmp(o, VMM_OPT_BALLOON)) { c->balloon = true; continue; }
 		if (i + 1 >= argc) {
 			snprintf(err, errlen, "option '%s' needs a value (or is unknown)", o);
 			return -1;

@@ -5,15 +5,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CFG_MAX_DISKS 8
-#define CFG_MAX_NETS 8
-#define CFG_MAX_VCPUS 64
+#include "wafer_contract.h"
+
+#define CFG_MAX_DISKS WAFER_VM_DISKS_MAX
+#define CFG_MAX_NETS WAFER_VM_NICS_MAX
+#define CFG_MAX_VCPUS WAFER_VM_VCPUS_MAX
 
 struct cfg_disk {
 	const char *path;   /* NULL when fd given */
 	int fd;             /* -1 when path given */
 	bool readonly;
-	char id[65];
+	char id[WAFER_NAME_SIZE];
 };
 
 struct cfg_net {
@@ -22,7 +24,7 @@ struct cfg_net {
 	uint8_t mac[6];
 	bool mac_set;
 	bool vhost;         /* vhost=auto (true) / off */
-	char id[65];
+	char id[WAFER_NAME_SIZE];
 };
 
 /* How the VM boots. One kind today; firmware (SeaBIOS/OVMF loading the

@@ -7,6 +7,7 @@
 #include "virtio/virtio.h"
 #include "vm.h"
 #include "devtab/kinds.h"
+#include "wafer_contract.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -143,8 +144,8 @@ static char *ctl_shutdown(struct vm *vm, const struct json_node *req)
 {
 	int64_t t = 60;
 	char err[160];
-	if (json_get(req, "timeout_s") &&
-	    json_get_int_range(req, "timeout_s", 1, 86400, &t, err, sizeof(err)) < 0)
+	if (json_get(req, VMMCTL_ARG_TIMEOUT_S) &&
+	    json_get_int_range(req, VMMCTL_ARG_TIMEOUT_S, 1, 86400, &t, err, sizeof(err)) < 0)
 		return ctl_error("%s", err);
 	pthread_mutex_lock(&vm->lock);
 	vm->shutdown_deadline_ns = vm_now_ns() + (uint64_t)t * 1000000000ull;
@@ -163,18 +164,18 @@ static char *ctl_balloon(struct vm *vm, const struct json_node *req)
 	struct vm_device *b = device_find(vm, &virtio_balloon_kind);
 	if (!b)
 		return ctl_error("no balloon device (start the VMM with --balloon)");
-	if (json_get_int_range(req, "target_mib", 0, (int64_t)vm->cfg->memory_mib, &t, err, sizeof(err)) < 0)
+	if (json_get_int_range(req, VMMCTL_ARG_TARGET_MIB, 0, (int64_t)vm->cfg->memory_mib, &t, err, sizeof(err)) < 0)
 		return ctl_error("%s", err);
 	virtio_balloon_set_target(b->vdev, (uint64_t)t);
 	struct json_w w;
 	ctl_ok(&w);
-	json_w_kint(&w, "target_mib", t);
+	json_w_kint(&w, VMMCTL_ARG_TARGET_MIB, t);
 	return ctl_finish(&w);
 }
 
 static char *ctl_console_write(struct vm *vm, const struct json_node *req)
 {
-	const struct json_node *d = json_get(req, "data");
+	const struct json_node *d = json_get(req, VMMCTL_ARG_DATA);
 	if (!json_is(d, JSON_STRING))
 		return ctl_error("'data' must be a string");
 	if (d->len > 4096)
@@ -189,8 +190,8 @@ static char *ctl_console_write(struct vm *vm, const struct json_node *req)
 static char *ctl_console(struct control *c, struct ctl_client *cl, const struct json_node *req)
 {
 	struct console_ring *con = &c->vm->console;
-	const struct json_node *from = json_get(req, "from");
-	const struct json_node *f = json_get(req, "follow"), *in = json_get(req, "input");
+	const struct json_node *from = json_get(req, VMMCTL_ARG_FROM);
+	const struct json_node *f = json_get(req, VMMCTL_ARG_FOLLOW), *in = json_get(req, VMMCTL_ARG_INPUT);
 	if ((f && !json_is(f, JSON_BOOL)) || (in && !json_is(in, JSON_BOOL)))
 		return ctl_error("'follow' and 'input' must be booleans");
 	uint64_t start = console_start(con), end = console_end(con), pos = start;
@@ -217,30 +218,31 @@ static char *ctl_console(struct control *c, struct ctl_client *cl, const struct 
 	return ctl_finish(&w);
 }
 
-static const char *const ctl_keys[] = { "cmd", "timeout_s", "target_mib", "data", "from",
-					"follow", "input", NULL };
+static const char *const ctl_keys[] = { VMMCTL_ARG_CMD, VMMCTL_ARG_TIMEOUT_S, VMMCTL_ARG_TARGET_MIB,
+					VMMCTL_ARG_DATA, VMMCTL_ARG_FROM, VMMCTL_ARG_FOLLOW,
+					VMMCTL_ARG_INPUT, NULL };
 
 static char *ctl_dispatch(struct control *c, struct ctl_client *cl, const struct json_node *req)
 {
 	struct vm *vm = c->vm;
-	const char *cmd = json_get_str(req, "cmd");
+	const char *cmd = json_get_str(req, VMMCTL_ARG_CMD);
 	if (!cmd)
 		return ctl_error("missing string member 'cmd'");
-	if (!strcmp(cmd, "status")) return ctl_status(vm);
-	if (!strcmp(cmd, "stats")) return ctl_stats(vm);
-	if (!strcmp(cmd, "pause")) { vm_pause(vm); return ctl_simple_state(vm); }
-	if (!strcmp(cmd, "resume")) { vm_resume(vm); return ctl_simple_state(vm); }
-	if (!strcmp(cmd, "shutdown")) return ctl_shutdown(vm, req);
-	if (!strcmp(cmd, "stop")) {
+	if (!strcmp(cmd, VMMCTL_CMD_STATUS)) return ctl_status(vm);
+	if (!strcmp(cmd, VMMCTL_CMD_STATS)) return ctl_stats(vm);
+	if (!strcmp(cmd, VMMCTL_CMD_PAUSE)) { vm_pause(vm); return ctl_simple_state(vm); }
+	if (!strcmp(cmd, VMMCTL_CMD_RESUME)) { vm_resume(vm); return ctl_simple_state(vm); }
+	if (!strcmp(cmd, VMMCTL_CMD_SHUTDOWN)) return ctl_shutdown(vm, req);
+	if (!strcmp(cmd, VMMCTL_CMD_STOP)) {
 		c->stop_requested = true;
 		struct json_w w;
 		ctl_ok(&w);
-		json_w_kstr(&w, "state", "stopped");
+		json_w_kstr(&w, "state", VMM_STATE_STOPPED);
 		return ctl_finish(&w);
 	}
-	if (!strcmp(cmd, "balloon")) return ctl_balloon(vm, req);
-	if (!strcmp(cmd, "console-write")) return ctl_console_write(vm, req);
-	if (!strcmp(cmd, "console")) return ctl_console(c, cl, req);
+	if (!strcmp(cmd, VMMCTL_CMD_BALLOON)) return ctl_balloon(vm, req);
+	if (!strcmp(cmd, VMMCTL_CMD_CONSOLE_WRITE)) return ctl_console_write(vm, req);
+	if (!strcmp(cmd, VMMCTL_CMD_CONSOLE)) return ctl_console(c, cl, req);
 	return ctl_error("unknown cmd '%s'", cmd);
 }
 

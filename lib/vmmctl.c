@@ -3,6 +3,7 @@
  * status/stats into structs; console streaming (docs/vmm.md). */
 #include "vmmctl.h"
 #include "json.h"
+#include "wafer_contract.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -174,6 +175,43 @@ static int vc_simple(struct vmmctl *c, const char *json)
 	return 0;
 }
 
+/* A request (wafer_contract.h): {"cmd":CMD}, plus "KEY":VAL when key is
+ * given, written by the one JSON writer. NULL when out of memory. */
+static char *vc_req(const char *cmd, const char *key, uint64_t val)
+{
+	struct json_w w;
+	json_w_init(&w);
+	json_w_obj_begin(&w);
+	json_w_kstr(&w, VMMCTL_ARG_CMD, cmd);
+	if (key)
+		json_w_kuint(&w, key, val);
+	json_w_obj_end(&w);
+	size_t n;
+	return json_w_finish(&w, &n);
+}
+
+/* Send CMD (KEY VAL) and expect "ok"; for commands whose reply is not read. */
+static int vc_cmd(struct vmmctl *c, const char *cmd, const char *key, uint64_t val)
+{
+	char *req = vc_req(cmd, key, val);
+	if (!req)
+		return vc_fail(c, "%s: out of memory", cmd);
+	int r = vc_simple(c, req);
+	free(req);
+	return r;
+}
+
+/* The same, keeping the reply in doc. */
+static int vc_cmd_doc(struct vmmctl *c, const char *cmd, struct json_doc *doc)
+{
+	char *req = vc_req(cmd, NULL, 0);
+	if (!req)
+		return vc_fail(c, "%s: out of memory", cmd);
+	int r = vc_call(c, req, doc);
+	free(req);
+	return r;
+}
+
 static uint64_t vc_u64(const struct json_node *o, const char *k)
 {
 	const struct json_node *n = json_get(o, k);
@@ -189,7 +227,7 @@ static void vc_str(char *dst, size_t len, const struct json_node *o, const char 
 int vmmctl_status(struct vmmctl *c, struct vmmctl_status *st)
 {
 	struct json_doc doc;
-	if (vc_call(c, "{\"cmd\":\"status\"}", &doc) < 0)
+	if (vc_cmd_doc(c, VMMCTL_CMD_STATUS, &doc) < 0)
 		return -1;
 	const struct json_node *r = json_root(&doc);
 	memset(st, 0, sizeof(*st));
@@ -211,22 +249,18 @@ int vmmctl_status(struct vmmctl *c, struct vmmctl_status *st)
 	return 0;
 }
 
-int vmmctl_pause(struct vmmctl *c) { return vc_simple(c, "{\"cmd\":\"pause\"}"); }
-int vmmctl_resume(struct vmmctl *c) { return vc_simple(c, "{\"cmd\":\"resume\"}"); }
-int vmmctl_stop(struct vmmctl *c) { return vc_simple(c, "{\"cmd\":\"stop\"}"); }
+int vmmctl_pause(struct vmmctl *c) { return vc_cmd(c, VMMCTL_CMD_PAUSE, NULL, 0); }
+int vmmctl_resume(struct vmmctl *c) { return vc_cmd(c, VMMCTL_CMD_RESUME, NULL, 0); }
+int vmmctl_stop(struct vmmctl *c) { return vc_cmd(c, VMMCTL_CMD_STOP, NULL, 0); }
 
 int vmmctl_shutdown(struct vmmctl *c, unsigned timeout_s)
 {
-	char req[96];
-	snprintf(req, sizeof(req), "{\"cmd\":\"shutdown\",\"timeout_s\":%u}", timeout_s ? timeout_s : 60);
-	return vc_simple(c, req);
+	return vc_cmd(c, VMMCTL_CMD_SHUTDOWN, VMMCTL_ARG_TIMEOUT_S, timeout_s ? timeout_s : 60);
 }
 
 int vmmctl_balloon(struct vmmctl *c, uint64_t target_mib)
 {
-	char req[96];
-	snprintf(req, sizeof(req), "{\"cmd\":\"balloon\",\"target_mib\":%llu}", (unsigned long long)target_mib);
-	return vc_simple(c, req);
+	return vc_cmd(c, VMMCTL_CMD_BALLOON, VMMCTL_ARG_TARGET_MIB, target_mib);
 }
 
 static void vc_stats_devs(struct vmmctl_stats *st, const struct json_node *r)
@@ -257,7 +291,7 @@ static void vc_stats_devs(struct vmmctl_stats *st, const struct json_node *r)
 int vmmctl_stats(struct vmmctl *c, struct vmmctl_stats *st)
 {
 	struct json_doc doc;
-	if (vc_call(c, "{\"cmd\":\"stats\"}", &doc) < 0)
+	if (vc_cmd_doc(c, VMMCTL_CMD_STATS, &doc) < 0)
 		return -1;
 	const struct json_node *r = json_root(&doc);
 	memset(st, 0, sizeof(*st));
@@ -297,8 +331,8 @@ int vmmctl_console_write(struct vmmctl *c, const void *data, size_t len)
 	struct json_w w;
 	json_w_init(&w);
 	json_w_obj_begin(&w);
-	json_w_kstr(&w, "cmd", "console-write");
-	json_w_key(&w, "data");
+	json_w_kstr(&w, VMMCTL_ARG_CMD, VMMCTL_CMD_CONSOLE_WRITE);
+	json_w_key(&w, VMMCTL_ARG_DATA);
 	json_w_strn(&w, data, len);
 	json_w_obj_end(&w);
 	size_t n;
@@ -313,17 +347,27 @@ int vmmctl_console_write(struct vmmctl *c, const void *data, size_t len)
 int vmmctl_console_open(struct vmmctl *c, uint64_t from, bool follow, bool input,
 			uint64_t *offset, uint64_t *lost)
 {
-	char req[160], fromstr[32];
+	struct json_w w;
+	json_w_init(&w);
+	json_w_obj_begin(&w);
+	json_w_kstr(&w, VMMCTL_ARG_CMD, VMMCTL_CMD_CONSOLE);
 	if (from == VMMCTL_FROM_START)
-		snprintf(fromstr, sizeof(fromstr), "\"start\"");
+		json_w_kstr(&w, VMMCTL_ARG_FROM, "start");
 	else if (from == VMMCTL_FROM_END)
-		snprintf(fromstr, sizeof(fromstr), "\"end\"");
+		json_w_kstr(&w, VMMCTL_ARG_FROM, "end");
 	else
-		snprintf(fromstr, sizeof(fromstr), "%llu", (unsigned long long)from);
-	snprintf(req, sizeof(req), "{\"cmd\":\"console\",\"from\":%s,\"follow\":%s,\"input\":%s}",
-		 fromstr, follow ? "true" : "false", input ? "true" : "false");
+		json_w_kuint(&w, VMMCTL_ARG_FROM, from);
+	json_w_kbool(&w, VMMCTL_ARG_FOLLOW, follow);
+	json_w_kbool(&w, VMMCTL_ARG_INPUT, input);
+	json_w_obj_end(&w);
+	size_t rn;
+	char *req = json_w_finish(&w, &rn);
+	if (!req)
+		return vc_fail(c, "console: out of memory");
 	struct json_doc doc;
-	if (vc_call(c, req, &doc) < 0)
+	int cr = vc_call(c, req, &doc);
+	free(req);
+	if (cr < 0)
 		return -1;
 	const struct json_node *r = json_root(&doc);
 	if (offset)

@@ -1,8 +1,10 @@
 /* wafer_contract.h: what wafer-vmm, wafer-agent and waferctl share and must
  * agree on, defined once: the limits of names (a VM, an image, a disk image
- * reference), the VMM's exit codes and the run states its control socket
- * reports. Control commands and their arguments move here with the
- * agent-layers issue (docs/architecture.md). */
+ * reference), the shape of a VM both sides accept, the VMM's command-line
+ * options, its exit codes, its control socket's commands, their arguments
+ * and the run states it reports. The agent builds the VMM's command line
+ * from these (mgmt-agent/vm_argv.c) and a unit test parses what it builds
+ * with the VMM's own parser (mgmt-agent/tests/test_vmm_argv.c). */
 #ifndef WAFER_CONTRACT_H
 #define WAFER_CONTRACT_H
 
@@ -15,6 +17,33 @@
 #define WAFER_NAME_SIZE (WAFER_NAME_MAX + 1)
 #define WAFER_NAME_CHARS "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-"
 
+/* The shape of a VM: what the agent's spec accepts is what wafer-vmm's
+ * command line accepts. */
+#define WAFER_VM_VCPUS_MAX 64
+#define WAFER_VM_MEMORY_MIB_MIN 16
+#define WAFER_VM_MEMORY_MIB_MAX 1048576
+#define WAFER_VM_DISKS_MAX 8
+#define WAFER_VM_NICS_MAX 8
+/* The kernel command line, without its NUL (the Linux boot protocol's usual
+ * cmdline_size). */
+#define WAFER_CMDLINE_MAX 2047
+
+/* wafer-vmm's command-line options (docs/vmm.md, "Command line"). */
+#define VMM_OPT_ID "--id"                /* 1-64 of WAFER_NAME_CHARS */
+#define VMM_OPT_VCPUS "--vcpus"
+#define VMM_OPT_MEMORY_MIB "--memory-mib"
+#define VMM_OPT_KERNEL "--kernel"        /* the boot source: Linux, loaded directly */
+#define VMM_OPT_INITRD "--initrd"
+#define VMM_OPT_CMDLINE "--cmdline"
+#define VMM_OPT_DISK "--disk"            /* path=FILE|fd=N[,readonly][,id=NAME] */
+#define VMM_OPT_NET "--net"              /* tap=IF|fd=N[,mac=MAC][,id=NAME][,vhost=auto|off] */
+#define VMM_OPT_RNG "--rng"
+#define VMM_OPT_BALLOON "--balloon"
+#define VMM_OPT_CONSOLE_RING "--console-ring"
+#define VMM_OPT_CONTROL "--control"
+#define VMM_OPT_CONTROL_FD "--control-fd"
+#define VMM_OPT_EXIT_FD "--exit-fd"
+
 /* wafer-vmm's exit status (also written as "CODE REASON" to its --exit-fd;
  * docs/vmm.md, "Exit codes"). */
 enum vmm_exit_code {
@@ -26,7 +55,26 @@ enum vmm_exit_code {
 	VMM_EXIT_STOPPED = 5,  /* stopped: control socket, shutdown timeout, signal */
 };
 
-/* The run states of the control socket's "state" (lib/vmmctl.h). */
+/* The control socket (one JSON object per line; docs/vmm.md, "Control
+ * socket protocol"; the client is lib/vmmctl.c): the commands, */
+#define VMMCTL_CMD_STATUS "status"
+#define VMMCTL_CMD_STATS "stats"
+#define VMMCTL_CMD_PAUSE "pause"
+#define VMMCTL_CMD_RESUME "resume"
+#define VMMCTL_CMD_SHUTDOWN "shutdown"
+#define VMMCTL_CMD_STOP "stop"
+#define VMMCTL_CMD_BALLOON "balloon"
+#define VMMCTL_CMD_CONSOLE_WRITE "console-write"
+#define VMMCTL_CMD_CONSOLE "console"
+/* their arguments, */
+#define VMMCTL_ARG_CMD "cmd"
+#define VMMCTL_ARG_TIMEOUT_S "timeout_s"       /* shutdown */
+#define VMMCTL_ARG_TARGET_MIB "target_mib"     /* balloon */
+#define VMMCTL_ARG_DATA "data"                 /* console-write */
+#define VMMCTL_ARG_FROM "from"                 /* console: an offset, "start" or "end" */
+#define VMMCTL_ARG_FOLLOW "follow"             /* console */
+#define VMMCTL_ARG_INPUT "input"               /* console */
+/* and the run states of a status reply's "state". */
 #define VMM_STATE_RUNNING "running"
 #define VMM_STATE_PAUSED "paused"
 #define VMM_STATE_SHUTTING_DOWN "shutting-down"

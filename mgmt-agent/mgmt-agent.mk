@@ -7,7 +7,7 @@
 
 AGENT_CORE_SRCS := $(addprefix mgmt-agent/, agent_config.c api.c api_routes.c conn.c conn_pool.c enroll.c enroll_limit.c events.c \
 	h_console.c h_host.c h_images.c h_listeners.c h_metrics.c h_trust.c h_vms.c hostinfo.c http_parse.c metrics_label.c netlisten.c \
-	router.c server.c tap.c tasks.c tls_server.c tls_x509.c vm_exitfile.c vm_registry.c vm_run.c vm_spec.c ws_frame.c \
+	router.c server.c tap.c tasks.c tls_server.c tls_x509.c vm_argv.c vm_exitfile.c vm_registry.c vm_run.c vm_spec.c ws_frame.c \
 	audit.c cgroup.c jail.c vm_isolation.c vm_jail.c agent_privs.c \
 	agent_conf.c h_update.c update_esp.c update_health.c update_policy.c update_probe.c update_run.c update_view.c)
 LIB_VMMCTL_SRCS ?= $(wildcard lib/vmmctl.c)
@@ -70,6 +70,11 @@ agent-itest: agent-host $(B)/bin/host/wafer-sign
 
 UNIT_TESTS += agent_http agent_router agent_spec agent_openapi agent_netlisten agent_wsframe agent_metrics_label
 UT_agent_metrics_label_SRCS := mgmt-agent/tests/test_metrics_label.c mgmt-agent/metrics_label.c
+# The contract: the agent's VMM command line parsed by the VMM's own parser.
+UNIT_TESTS += agent_vmm_argv
+UT_agent_vmm_argv_SRCS := mgmt-agent/tests/test_vmm_argv.c mgmt-agent/vm_argv.c mgmt-agent/vm_spec.c \
+	mgmt-agent/router.c hypervisor/config.c $(LIB_JSON_SRCS)
+$(B)/obj/test/mgmt-agent/tests/test_vmm_argv.o: CFLAGS_EXTRA += -Ihypervisor
 UNIT_TESTS += agent_enroll_limit
 UT_agent_enroll_limit_SRCS := mgmt-agent/tests/test_enroll_limit.c mgmt-agent/enroll_limit.c
 UT_agent_http_SRCS    := mgmt-agent/tests/test_http.c mgmt-agent/http_parse.c

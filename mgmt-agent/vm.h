@@ -9,8 +9,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define VM_MAX_DISKS 8
-#define VM_MAX_NICS 8
+#define VM_MAX_DISKS WAFER_VM_DISKS_MAX
+#define VM_MAX_NICS WAFER_VM_NICS_MAX
 #define VM_ID_LEN 12
 #define VM_CPUS_MAX 64      /* "0-3,8" host CPU list for pinning */
 
@@ -30,7 +30,7 @@ struct vm_spec {
 	int vcpus;
 	uint64_t memory_mib;
 	char kernel[WAFER_NAME_SIZE], initrd[WAFER_NAME_SIZE];
-	char cmdline[2048];
+	char cmdline[WAFER_CMDLINE_MAX + 1];
 	int ndisks, nnics;
 	struct vm_disk disks[VM_MAX_DISKS];
 	struct vm_nic nics[VM_MAX_NICS];
@@ -54,6 +54,24 @@ struct vm_limits {
 int vm_spec_parse(const struct json_node *obj, const struct vm_spec *base,
 		  const struct vm_limits *lim, struct vm_spec *out, char *err, size_t errlen);
 void vm_spec_write(struct json_w *w, const struct vm_spec *s);
+/* wafer-vmm's command line for a VM (vm_argv.c). The descriptor numbers
+ * are those the VMM will have (the jail passes disks, NICs, the control
+ * socket and the exit file in that order from 3). */
+#define VMM_ARGV_MAX 64
+struct vmm_argv {
+	char *v[VMM_ARGV_MAX + 1]; /* NULL-terminated; point into store */
+	int n;
+	char store[8192];
+	size_t used;
+	bool overflow;
+};
+struct vmm_fds {
+	int disk[VM_MAX_DISKS], nic[VM_MAX_NICS], control, exit;
+};
+/* Kernel and initrd are the jail's paths (/boot/kernel, /boot/initrd). 0, or
+ * -1 when the line does not fit (never for a spec vm_spec_parse accepted). */
+int vm_vmm_argv(const struct vm_spec *s, const char *id, const struct vmm_fds *fds,
+		struct vmm_argv *out);
 /* Generate a locally administered unicast MAC from random bytes. */
 void vm_mac_from_bytes(const unsigned char b[3], char out[18]);
 bool vm_mac_valid(const char *mac);

@@ -15,7 +15,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,29 +24,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define ARGS_MAX 64
 struct jail_args {
-	char *v[ARGS_MAX + 1];
-	int n;
-	char store[8192];
-	size_t used;
+	struct vmm_argv av;
+	char image_path[2][512];  /* kernel, initrd on the datastore */
 	struct jail_spec js;
 };
-
-static void jarg(struct jail_args *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void jarg(struct jail_args *a, const char *fmt, ...)
-{
-	va_list ap;
-	if (a->n >= ARGS_MAX || a->used >= sizeof a->store)
-		return;
-	va_start(ap, fmt);
-	int k = vsnprintf(a->store + a->used, sizeof a->store - a->used, fmt, ap);
-	va_end(ap);
-	if (k < 0 || (size_t)k >= sizeof a->store - a->used)
-		return;
-	a->v[a->n++] = a->store + a->used;
-	a->used += (size_t)k + 1;
-}
 
 /* Pass fd to the VMM; returns the number it will have there. */
 static int jpass(struct jail_args *a, int fd)
@@ -110,35 +91,20 @@ static int vm_jail_ctl_socket(struct vm *v, char *err, size_t errlen)
 }
 
 /* Images are root's; the VMM reads its kernel/initrd through the image group. */
-static void vm_jail_image(struct jail_args *a, const char *name, const char **out)
+static void vm_jail_image(char *p, size_t room, const char *name, const char **out)
 {
-	char *p = a->store + a->used;
-	size_t room = sizeof a->store - a->used;
 	vm_image_path(name, p, room);
-	a->used += strlen(p) + 1;
 	if (chown(p, 0, JAIL_IMAGE_GID) < 0 || chmod(p, 0640) < 0)
 		wlog(WLOG_WARN, "vm", "image %s: cannot give the VMM group read access: %s", name,
 		     strerror(errno));
 	*out = p;
 }
 
+/* The descriptors the VMM gets (disks, taps, control socket, exit file),
+ * then its command line from vm_argv.c. */
 static int vm_jail_args(struct vm *v, struct jail_args *a, char *err, size_t errlen)
 {
-	jarg(a, "wafer-vmm");
-	jarg(a, "--id");
-	jarg(a, "%s", v->id);
-	jarg(a, "--vcpus");
-	jarg(a, "%d", v->spec.vcpus);
-	jarg(a, "--memory-mib");
-	jarg(a, "%llu", (unsigned long long)v->spec.memory_mib);
-	jarg(a, "--kernel");
-	jarg(a, "/boot/kernel");
-	if (v->spec.initrd[0]) {
-		jarg(a, "--initrd");
-		jarg(a, "/boot/initrd");
-	}
-	jarg(a, "--cmdline");
-	jarg(a, "%s", v->spec.cmdline);
+	struct vmm_fds fds;
 	for (int i = 0; i < v->spec.ndisks; i++) {
 		char p[512];
 		const struct vm_disk *d = &v->spec.disks[i];
@@ -151,8 +117,7 @@ static int vm_jail_args(struct vm *v, struct jail_args *a, char *err, size_t err
 			snprintf(err, errlen, "disk %d: %s: %s", i, p, strerror(errno));
 			return -1;
 		}
-		jarg(a, "--disk");
-		jarg(a, "fd=%d%s,id=disk%d", jpass(a, fd), d->readonly ? ",readonly" : "", i);
+		fds.disk[i] = jpass(a, fd);
 	}
 	for (int i = 0; i < v->spec.nnics; i++) {
 		char t[16];
@@ -160,21 +125,17 @@ static int vm_jail_args(struct vm *v, struct jail_args *a, char *err, size_t err
 		int fd = tap_open(t, err, errlen);
 		if (fd < 0)
 			return -1;
-		jarg(a, "--net");
-		jarg(a, "fd=%d,mac=%s,id=net%d", jpass(a, fd), v->spec.nics[i].mac, i);
+		fds.nic[i] = jpass(a, fd);
 	}
-	jarg(a, "--rng");
 	int cfd = vm_jail_ctl_socket(v, err, errlen);
 	if (cfd < 0)
 		return -1;
-	jarg(a, "--control-fd");
-	jarg(a, "%d", jpass(a, cfd));
+	fds.control = jpass(a, cfd);
 	int efd = vm_exit_file_open(v, err, errlen);
 	if (efd < 0)
 		return -1;
-	jarg(a, "--exit-fd");
-	jarg(a, "%d", jpass(a, efd));
-	if (a->n >= ARGS_MAX) {
+	fds.exit = jpass(a, efd);
+	if (vm_vmm_argv(&v->spec, v->id, &fds, &a->av) < 0) {
 		snprintf(err, errlen, "VMM command line too long");
 		return -1;
 	}
@@ -206,13 +167,13 @@ int vm_jail_spawn(struct vm *v, int logfd, char *err, size_t errlen)
 		a->js.root = root;
 		a->js.cgroup_procs = procs;
 		a->js.vmm = agent_cfg.vmm_path;
-		vm_jail_image(a, v->spec.kernel, &a->js.kernel);
+		vm_jail_image(a->image_path[0], sizeof a->image_path[0], v->spec.kernel, &a->js.kernel);
 		if (v->spec.initrd[0])
-			vm_jail_image(a, v->spec.initrd, &a->js.initrd);
+			vm_jail_image(a->image_path[1], sizeof a->image_path[1], v->spec.initrd, &a->js.initrd);
 		a->js.uid = v->jail_uid;
 		a->js.gid = v->jail_uid;
 		a->js.log_fd = logfd;
-		a->js.argv = a->v;
+		a->js.argv = a->av.v;
 		pid_t pid = jail_spawn(&a->js, err, errlen);
 		rc = pid < 0 ? -1 : 0;
 		if (pid > 0)
