@@ -73,6 +73,18 @@ void device_stats_all(struct vm *vm, struct json_w *w)
 	}
 }
 
+void device_reset_all(struct vm *vm)
+{
+	for (int i = 0; i < vm->ndevices; i++)
+		if (vm->devices[i].kind->reset)
+			vm->devices[i].kind->reset(&vm->devices[i]);
+}
+
+void device_reset_virtio(struct vm_device *d)
+{
+	virtio_dev_reset(d->vdev);
+}
+
 int device_save_unsupported(const struct vm_device *d, void *stream)
 {
 	(void)d;

@@ -24,6 +24,10 @@ struct device_kind {
 	/* Create every device of this kind the VM's configuration asks for,
 	 * each added with device_add(). 0, or -1 with err. */
 	int (*create)(struct vm *vm, const struct virtio_env *env, char *err, size_t errlen);
+	/* Back to the state right after create, as at a machine reset: the
+	 * guest's driver must set the device up again (NULL: nothing to do).
+	 * device_reset_virtio does it for any virtio device. */
+	void (*reset)(struct vm_device *d);
 	/* The members of one device's stats object (NULL: none). */
 	void (*stats)(const struct vm_device *d, struct json_w *w);
 	/* Saved state (the saved-state issue fills these in): 0, or -ENOTSUP. */
@@ -55,6 +59,9 @@ int device_add(struct vm *vm, const struct device_kind *k, struct virtio_dev *vd
 struct vm_device *device_find(struct vm *vm, const struct device_kind *k);
 /* Every device's stats, grouped by kind, into w (an open object). */
 void device_stats_all(struct vm *vm, struct json_w *w);
+/* Reset every device (kind->reset), e.g. before loading saved state. */
+void device_reset_all(struct vm *vm);
+void device_reset_virtio(struct vm_device *d);
 /* For kinds without saved state yet. */
 int device_save_unsupported(const struct vm_device *d, void *stream);
 int device_load_unsupported(struct vm_device *d, void *stream);

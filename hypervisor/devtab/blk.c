@@ -55,5 +55,6 @@ static void blk_destroy(struct vm_device *d)
 
 const struct device_kind virtio_blk_kind = {
 	.name = "virtio-blk", .stats_key = "disks", .create = blk_create, .stats = blk_stats,
-	.save = device_save_unsupported, .load = device_load_unsupported, .destroy = blk_destroy,
+	.reset = device_reset_virtio, .save = device_save_unsupported, .load = device_load_unsupported,
+	.destroy = blk_destroy,
 };

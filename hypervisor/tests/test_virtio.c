@@ -154,6 +154,25 @@ static void t_bad_ring_enable(void)
 	unlink(path);
 }
 
+/* A machine reset (the device table's reset: virtio_dev_reset) undoes what
+ * the driver set up, the transport's MSI-X vectors included. */
+static void t_device_reset(void)
+{
+	struct virtio_dev *d = setup(0);
+	WT_EQ_INT(bring_up(d, VIRTIO_F_VERSION_1, DESC), 0x0f);
+	WT_EQ_INT(bar_r(d, 0x1a, 2), 1);                        /* queue 0's vector */
+	virtio_dev_reset(d);
+	WT_EQ_INT(bar_r(d, 0x14, 1), 0);                        /* status */
+	WT_EQ_INT(d->drv_features, 0);
+	WT_CHECK(!d->vq[0].ready);
+	WT_EQ_INT(bar_r(d, 0x1a, 2), 0xffff);
+	WT_EQ_INT(bar_r(d, 0x1c, 2), 0);                        /* queue_enable */
+	WT_EQ_INT(bring_up(d, VIRTIO_F_VERSION_1, DESC), 0x0f);  /* and it comes up again */
+	virtio_pci_detach(d);
+	virtio_blk_destroy(d);
+	unlink(path);
+}
+
 static void t_blk_io(void)
 {
 	struct virtio_dev *d = setup(0);
@@ -259,7 +278,7 @@ int main(void)
 {
 	ram = malloc(MEMSZ);
 	static const struct wtest_case c[] = {
-		WT_CASE(t_features), WT_CASE(t_bad_ring_enable), WT_CASE(t_blk_io),
+		WT_CASE(t_features), WT_CASE(t_bad_ring_enable), WT_CASE(t_device_reset), WT_CASE(t_blk_io),
 		WT_CASE(t_msix_mask), WT_CASE(t_readonly), WT_CASE(t_hostile),
 	};
 	int r = wtest_run("vmm_virtio", c, sizeof(c) / sizeof(c[0]));

@@ -83,6 +83,13 @@ static void virtio_reset(struct virtio_dev *d)
 		d->ops->reset(d);
 }
 
+void virtio_dev_reset(struct virtio_dev *d)
+{
+	pthread_mutex_lock(&d->lock);
+	virtio_reset(d);
+	pthread_mutex_unlock(&d->lock);
+}
+
 void virtio_set_status(struct virtio_dev *d, uint8_t v)
 {
 	if (v == 0) {

@@ -73,6 +73,9 @@ struct virtio_dev {
 void virtio_dev_init(struct virtio_dev *d, const struct virtio_ops *ops, void *priv,
 		     const char *id, const struct guest_mem *mem, uint64_t features,
 		     int nq, uint16_t qsize);
+/* Reset the device as the driver's status write of 0 does (takes d->lock):
+ * features, status, queues, the transport's state, the model's own. */
+void virtio_dev_reset(struct virtio_dev *d);
 /* Signal the driver that queue q has new used entries (respects NO_INTERRUPT). */
 void virtio_signal(struct virtio_dev *d, int q);
 /* Interrupt for queue q regardless of the ring's flags (vhost checked them). */
