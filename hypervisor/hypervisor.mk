@@ -9,12 +9,12 @@ $(if $(wildcard $(VMM_ARCH_DIR)/arch.mk),,$(error wafer-vmm has no port to $(ARC
 include $(VMM_ARCH_DIR)/arch.mk
 
 VMM_SRCS := $(addprefix hypervisor/,main.c config.c log.c mem.c bus.c vm.c vcpu.c machine.c \
-              control.c control_cmd.c device.c device_table.c \
+              control.c control_cmd.c device.c device_table.c state.c \
               devtab/blk.c devtab/net.c devtab/rng.c devtab/balloon.c \
               devices/uart.c devices/console.c devices/pci.c \
               virtio/core.c virtio/pci.c virtio/queue.c virtio/blk.c virtio/net.c virtio/rng.c virtio/balloon.c \
               seccomp.c sandbox.c) \
-            $(VMM_ARCH_SRCS) $(LIB_JSON_SRCS) $(LIB_WLOG_SRCS)
+            $(VMM_ARCH_SRCS) $(LIB_JSON_SRCS) $(LIB_WLOG_SRCS) $(LIB_CRC32_SRCS)
 VMM_OBJS := $(call target_objs,$(VMM_SRCS))
 
 $(B)/obj/target/hypervisor/%.o $(B)/obj/test/hypervisor/%.o: CFLAGS_EXTRA += -Ihypervisor -I$(VMM_ARCH_DIR)
@@ -33,6 +33,8 @@ include tests/guest/guest.mk
 
 # Unit tests (host, ASan/UBSan). The control test links everything but main.c.
 UNIT_TESTS += vmm_queue vmm_uart vmm_virtio vmm_control vmm_vmmctl
+UNIT_TESTS += vmm_state
+UT_vmm_state_SRCS   := hypervisor/tests/test_state.c hypervisor/state.c $(LIB_CRC32_SRCS)
 UT_vmm_queue_SRCS   := hypervisor/tests/test_queue.c hypervisor/virtio/queue.c hypervisor/mem.c
 UT_vmm_uart_SRCS    := hypervisor/tests/test_uart.c hypervisor/devices/uart.c hypervisor/devices/console.c
 UT_vmm_virtio_SRCS  := hypervisor/tests/test_virtio.c hypervisor/virtio/core.c hypervisor/virtio/pci.c hypervisor/virtio/queue.c \

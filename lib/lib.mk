@@ -6,6 +6,7 @@
 LIB_JSON_SRCS     := lib/json.c lib/json_write.c
 LIB_WLOG_SRCS     := lib/wlog.c
 LIB_FSUTIL_SRCS   := lib/fsutil.c
+LIB_CRC32_SRCS    := lib/crc32.c
 LIB_CFGSTORE_SRCS := lib/cfgstore.c lib/fsutil.c
 
 # Helpers: object paths for a list of sources.

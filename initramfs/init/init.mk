@@ -5,7 +5,7 @@ INIT_OBJS := $(patsubst %.c,$(B)/obj/target/%.o,$(INIT_SRCS))
 
 $(INIT_OBJS): $(B)/gen/wafer-version.h
 
-INIT_LIB_SRCS := $(LIB_FSUTIL_SRCS) $(LIB_ABSTATE_SRCS) $(LIB_FATCHECK_SRCS)
+INIT_LIB_SRCS := $(LIB_FSUTIL_SRCS) $(LIB_ABSTATE_SRCS) $(LIB_FATCHECK_SRCS) $(LIB_CRC32_SRCS)
 $(B)/bin/wafer-init: $(INIT_OBJS) $(call target_objs,$(INIT_LIB_SRCS)) $(TOOLCHAIN)/.stamp
 	@mkdir -p $(@D)
 	@echo "  LINK    $@"
@@ -26,7 +26,7 @@ UNIT_TESTS += init_modalias
 UT_init_modalias_SRCS := initramfs/init/tests/test_modalias.c initramfs/init/init_modalias.c
 
 UNIT_TESTS += init_gpt
-UT_init_gpt_SRCS := initramfs/init/tests/test_gpt.c initramfs/init/init_gpt.c
+UT_init_gpt_SRCS := initramfs/init/tests/test_gpt.c initramfs/init/init_gpt.c $(LIB_CRC32_SRCS)
 
 UNIT_TESTS += init_dnsname
 UT_init_dnsname_SRCS := initramfs/init/tests/test_dnsname.c initramfs/init/init_dnsname.c

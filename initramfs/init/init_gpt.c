@@ -17,18 +17,6 @@ static uint32_t le32(const uint8_t *p) { return (uint32_t)p[0] | (uint32_t)p[1] 
 static void put64(uint8_t *p, uint64_t v) { for (int i = 0; i < 8; i++) p[i] = (uint8_t)(v >> (8 * i)); }
 static void put32(uint8_t *p, uint32_t v) { for (int i = 0; i < 4; i++) p[i] = (uint8_t)(v >> (8 * i)); }
 
-uint32_t gpt_crc32(const void *data, size_t len)
-{
-	const uint8_t *p = data;
-	uint32_t c = 0xffffffffu;
-	for (size_t i = 0; i < len; i++) {
-		c ^= p[i];
-		for (int k = 0; k < 8; k++)
-			c = (c >> 1) ^ (0xedb88320u & (0u - (c & 1)));
-	}
-	return ~c;
-}
-
 static int pread_all(int fd, void *buf, size_t n, uint64_t off)
 {
 	size_t got = 0;
@@ -70,7 +58,7 @@ static int read_table(int fd, unsigned sector, uint64_t lba, uint8_t *hdr, uint8
 	uint8_t tmp[512];
 	memcpy(tmp, hdr, hsize);
 	memset(tmp + 16, 0, 4);
-	if (gpt_crc32(tmp, hsize) != le32(hdr + 16)) {
+	if (crc32_ieee(tmp, hsize) != le32(hdr + 16)) {
 		snprintf(why, wl, "GPT header CRC mismatch at LBA %llu", (unsigned long long)lba);
 		return -1;
 	}
@@ -81,7 +69,7 @@ static int read_table(int fd, unsigned sector, uint64_t lba, uint8_t *hdr, uint8
 	}
 	*ents = malloc((size_t)n * esz);
 	if (!*ents || pread_all(fd, *ents, (size_t)n * esz, le64(hdr + 72) * sector) != 0 ||
-	    gpt_crc32(*ents, (size_t)n * esz) != le32(hdr + 88)) {
+	    crc32_ieee(*ents, (size_t)n * esz) != le32(hdr + 88)) {
 		snprintf(why, wl, "GPT entries unreadable or CRC mismatch (LBA %llu)", (unsigned long long)lba);
 		free(*ents);
 		*ents = NULL;
@@ -162,7 +150,7 @@ static void make_header(uint8_t *h, const uint8_t *old, int primary, uint64_t la
 	put64(h + 72, entries_lba);
 	put32(h + 88, ents_crc);
 	put32(h + 16, 0);
-	put32(h + 16, gpt_crc32(h, hsize));
+	put32(h + 16, crc32_ieee(h, hsize));
 }
 
 static int grow_plan(const struct gpt *g, const char *name, uint64_t disk_sectors,
@@ -207,7 +195,7 @@ int gpt_grow(int fd, unsigned sector, uint64_t disk_bytes, const char *name,
 	}
 	size_t esz = (size_t)g->nentries * g->entry_size;
 	put64(ents + (size_t)slot * g->entry_size + 40, *new_last);
-	uint32_t crc = gpt_crc32(ents, esz);
+	uint32_t crc = crc32_ieee(ents, esz);
 	uint64_t last = g->disk_sectors - 1, bent = last - (esz + sector - 1) / sector;
 	/* 1: backup entries + header at the new end of the disk */
 	make_header(hdr, old, 0, last, last_usable, bent, crc);

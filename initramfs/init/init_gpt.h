@@ -4,6 +4,7 @@
 #define INIT_GPT_H
 #include <stddef.h>
 #include <stdint.h>
+#include "crc32.h"
 
 #define GPT_MAX_PARTS 128
 #define GPT_ALIGN_BYTES (1024 * 1024)
@@ -26,7 +27,6 @@ struct gpt {
 	int nparts;             /* used entries */
 };
 
-uint32_t gpt_crc32(const void *data, size_t len);
 /* Read the primary GPT (falling back to the backup at the last sector).
  * Returns 0, or -1 with a reason in why. */
 int gpt_read(int fd, unsigned sector, uint64_t disk_bytes, struct gpt *g, char *why, size_t wl);

@@ -34,7 +34,7 @@ static int make_disk(uint64_t bytes, int nparts, const char *const *names, const
 		for (int c = 0; names[i][c]; c++)
 			e[56 + 2 * c] = (uint8_t)names[i][c];
 	}
-	uint32_t crc = gpt_crc32(ents, sizeof ents);
+	uint32_t crc = crc32_ieee(ents, sizeof ents);
 	for (int primary = 0; primary < 2; primary++) {
 		memset(hdr, 0, sizeof hdr);
 		memcpy(hdr, "EFI PART", 8);
@@ -49,7 +49,7 @@ static int make_disk(uint64_t bytes, int nparts, const char *const *names, const
 		p32(hdr + 80, 128);
 		p32(hdr + 84, 128);
 		p32(hdr + 88, crc);
-		p32(hdr + 16, gpt_crc32(hdr, 92));
+		p32(hdr + 16, crc32_ieee(hdr, 92));
 		pwrite(fd, hdr, 512, (off_t)(primary ? 512 : last * 512));
 		pwrite(fd, ents, sizeof ents, (off_t)((primary ? 2 : last - 32) * 512));
 	}
@@ -217,7 +217,7 @@ static void t_ext4_sb(void)
 	WT_EQ_INT(blocks, (1ull << 32) + 4608);
 	p32(sb + 24, 40);
 	WT_EQ_INT(ext4_sb_size(sb, &blocks, &bs), -1);
-	WT_EQ_INT(gpt_crc32("123456789", 9), 0xcbf43926u);
+	WT_EQ_INT(crc32_ieee("123456789", 9), 0xcbf43926u);
 }
 
 WTEST_MAIN("init_gpt", WT_CASE(t_read), WT_CASE(t_corrupt_entries), WT_CASE(t_grow),
