@@ -85,16 +85,39 @@ void device_reset_virtio(struct vm_device *d)
 	virtio_dev_reset(d->vdev);
 }
 
-int device_save_unsupported(const struct vm_device *d, void *stream)
+void device_save_all(struct vm *vm, struct state_w *w)
 {
-	(void)d;
-	(void)stream;
-	return -ENOTSUP;
+	for (int i = 0; i < vm->ndevices; i++)
+		vm->devices[i].kind->save(&vm->devices[i], w, (uint32_t)i);
 }
 
-int device_load_unsupported(struct vm_device *d, void *stream)
+int device_load_all(struct vm *vm, struct state_r *r)
 {
-	(void)d;
-	(void)stream;
-	return -ENOTSUP;
+	for (int i = 0; i < vm->ndevices; i++)
+		if (vm->devices[i].kind->load(&vm->devices[i], r, (uint32_t)i))
+			return -1;
+	return 0;
+}
+
+void device_list(const struct vm *vm, char *out, size_t n)
+{
+	size_t used = 0;
+	out[0] = '\0';
+	for (int i = 0; i < vm->ndevices && used < n; i++) {
+		int k = snprintf(out + used, n - used, "%s%s:%s", i ? "," : "", vm->devices[i].kind->name,
+				 vm->devices[i].vdev->id);
+		if (k < 0)
+			break;
+		used += (size_t)k;
+	}
+}
+
+void device_save_virtio(struct vm_device *d, struct state_w *w, uint32_t instance)
+{
+	virtio_save(d->vdev, w, instance);
+}
+
+int device_load_virtio(struct vm_device *d, struct state_r *r, uint32_t instance)
+{
+	return virtio_load(d->vdev, r, instance);
 }

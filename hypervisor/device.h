@@ -7,12 +7,15 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct vm;
 struct json_w;
 struct virtio_env;
 struct virtio_dev;
 struct vm_device;
+struct state_w;
+struct state_r;
 
 struct device_kind {
 	const char *name;        /* "virtio-blk" */
@@ -30,9 +33,12 @@ struct device_kind {
 	void (*reset)(struct vm_device *d);
 	/* The members of one device's stats object (NULL: none). */
 	void (*stats)(const struct vm_device *d, struct json_w *w);
-	/* Saved state (the saved-state issue fills these in): 0, or -ENOTSUP. */
-	int (*save)(const struct vm_device *d, void *stream);
-	int (*load)(struct vm_device *d, void *stream);
+	/* Saved state (docs/vmm.md, "Saved state"): write the device's sections
+	 * under its number in the VM's list; read them back into the device just
+	 * created from the same configuration (0, or -1 with the reader's err).
+	 * device_save_virtio/device_load_virtio for every virtio kind. */
+	void (*save)(struct vm_device *d, struct state_w *w, uint32_t instance);
+	int (*load)(struct vm_device *d, struct state_r *r, uint32_t instance);
 	/* Main loop input: an fd to poll (or -1 now), and what to do when it is
 	 * readable. NULL: the device has none. */
 	int (*poll_fd)(const struct vm_device *d);
@@ -62,7 +68,11 @@ void device_stats_all(struct vm *vm, struct json_w *w);
 /* Reset every device (kind->reset), e.g. before loading saved state. */
 void device_reset_all(struct vm *vm);
 void device_reset_virtio(struct vm_device *d);
-/* For kinds without saved state yet. */
-int device_save_unsupported(const struct vm_device *d, void *stream);
-int device_load_unsupported(struct vm_device *d, void *stream);
+/* Saved state of every device, in list order; the list as "kind:id,..."
+ * for the stream's machine section. Load: 0, or -1 with r's err. */
+void device_save_all(struct vm *vm, struct state_w *w);
+int device_load_all(struct vm *vm, struct state_r *r);
+void device_list(const struct vm *vm, char *out, size_t n);
+void device_save_virtio(struct vm_device *d, struct state_w *w, uint32_t instance);
+int device_load_virtio(struct vm_device *d, struct state_r *r, uint32_t instance);
 #endif

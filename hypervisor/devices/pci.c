@@ -1,8 +1,10 @@
 /* pci.c: PCI configuration mechanism #1, the host bridge, config-space
  * write masks, BAR sizing/relocation and MMIO dispatch to BAR owners. */
 #include "pci.h"
+#include "state.h"
 #include "log.h"
 
+#include <stdio.h>
 #include <string.h>
 
 static uint64_t pci_mmio_base;
@@ -173,4 +175,54 @@ void pci_mmio(void *opaque, uint64_t off, uint8_t *data, unsigned len, int is_wr
 		memset(data, 0xff, len);
 	vmm_log_rl(LOGK_MMIO, "unclaimed MMIO %s at 0x%llx (%u bytes)",
 		   is_write ? "write" : "read", (unsigned long long)addr, len);
+}
+
+/* ---- saved state */
+
+struct pci_fn_state {
+	uint8_t cfg[PCI_CFG_SIZE];
+};
+static const struct state_field pci_fn_fields[] = { STATE_FIELD(struct pci_fn_state, ST_BYTES, cfg) };
+static const struct state_desc pci_fn_desc = { "pci-function", 1, 1, pci_fn_fields, 1 };
+
+void pci_dev_save(const struct pci_dev *d, struct state_w *w, uint32_t instance)
+{
+	struct pci_fn_state s;
+	memcpy(s.cfg, d->cfg, sizeof s.cfg);
+	state_w_section(w, &pci_fn_desc, instance, &s);
+}
+
+int pci_dev_load(struct pci_dev *d, struct state_r *r, uint32_t instance)
+{
+	struct pci_fn_state s;
+	if (state_r_section(r, &pci_fn_desc, instance, &s))
+		return -1;
+	for (unsigned o = 0; o < PCI_CFG_SIZE; o++) {
+		if (o >= 0x10 && o < 0x28)
+			continue;
+		if ((s.cfg[o] ^ d->cfg[o]) & ~d->wmask[o]) {
+			snprintf(r->err, sizeof r->err, "PCI function %s: saved configuration byte 0x%02x is 0x%02x, "
+				 "this function's is 0x%02x (another device)", d->name ? d->name : "?", o, s.cfg[o],
+				 d->cfg[o]);
+			return -1;
+		}
+	}
+	for (int bar = 0; bar < 6; bar++) {
+		uint32_t v = pci_get32(s.cfg + 0x10 + 4 * bar), size = d->bar_size[bar];
+		if (size ? (v & (size - 1)) != 0 : v != 0) {
+			snprintf(r->err, sizeof r->err, "PCI function %s: saved BAR %d 0x%08x does not fit its size",
+				 d->name ? d->name : "?", bar, v);
+			return -1;
+		}
+	}
+	for (unsigned o = 0; o < PCI_CFG_SIZE; o++)
+		if (!(o >= 0x10 && o < 0x28))
+			d->cfg[o] = (uint8_t)((d->cfg[o] & ~d->wmask[o]) | (s.cfg[o] & d->wmask[o]));
+	for (int bar = 0; bar < 6; bar++) {
+		uint32_t v = pci_get32(s.cfg + 0x10 + 4 * bar);
+		pci_put32(d->cfg + 0x10 + 4 * bar, v);
+		if (d->bar_size[bar])
+			__atomic_store_n(&d->bar_addr[bar], v, __ATOMIC_RELEASE);
+	}
+	return 0;
 }

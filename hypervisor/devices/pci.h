@@ -49,6 +49,15 @@ void pci_mmio(void *opaque, uint64_t off, uint8_t *data, unsigned len, int is_wr
 uint32_t pci_cfg_read(struct pci_dev *d, unsigned off, unsigned len);
 void pci_cfg_write(struct pci_dev *d, unsigned off, uint32_t val, unsigned len);
 
+/* Saved state of one function: its configuration space (section
+ * "pci-function"). The load refuses bytes the guest cannot write that differ
+ * from this function's (another device, another layout) and BAR values its
+ * sizes do not allow; 0, or -1 with the reader's err. */
+struct state_w;
+struct state_r;
+void pci_dev_save(const struct pci_dev *d, struct state_w *w, uint32_t instance);
+int pci_dev_load(struct pci_dev *d, struct state_r *r, uint32_t instance);
+
 static inline uint32_t pci_get32(const uint8_t *p) { return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24; }
 static inline uint16_t pci_get16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
 static inline void pci_put16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); }

@@ -35,5 +35,5 @@ static void balloon_stats(const struct vm_device *d, struct json_w *w)
 const struct device_kind virtio_balloon_kind = {
 	.name = "virtio-balloon", .stats_key = "balloon", .stats_single = true, .create = balloon_create,
 	.stats = balloon_stats, .reset = device_reset_virtio,
-	.save = device_save_unsupported, .load = device_load_unsupported,
+	.save = device_save_virtio, .load = device_load_virtio,
 };

@@ -55,6 +55,6 @@ static void blk_destroy(struct vm_device *d)
 
 const struct device_kind virtio_blk_kind = {
 	.name = "virtio-blk", .stats_key = "disks", .create = blk_create, .stats = blk_stats,
-	.reset = device_reset_virtio, .save = device_save_unsupported, .load = device_load_unsupported,
+	.reset = device_reset_virtio, .save = device_save_virtio, .load = device_load_virtio,
 	.destroy = blk_destroy,
 };

@@ -35,6 +35,6 @@ static void net_poll_in(struct vm_device *d) { virtio_net_rx(d->vdev); }
 
 const struct device_kind virtio_net_kind = {
 	.name = "virtio-net", .stats_key = "nets", .create = net_create, .stats = net_stats,
-	.reset = device_reset_virtio, .save = device_save_unsupported, .load = device_load_unsupported,
+	.reset = device_reset_virtio, .save = device_save_virtio, .load = device_load_virtio,
 	.poll_fd = net_poll_fd, .poll_in = net_poll_in,
 };

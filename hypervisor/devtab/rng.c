@@ -13,5 +13,5 @@ static int rng_create(struct vm *vm, const struct virtio_env *env, char *err, si
 
 const struct device_kind virtio_rng_kind = {
 	.name = "virtio-rng", .create = rng_create,
-	.reset = device_reset_virtio, .save = device_save_unsupported, .load = device_load_unsupported,
+	.reset = device_reset_virtio, .save = device_save_virtio, .load = device_load_virtio,
 };

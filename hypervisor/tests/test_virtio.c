@@ -199,6 +199,92 @@ static void t_blk_io(void)
 	unlink(path);
 }
 
+/* Saved state: a device in use saved, loaded into a fresh device of the
+ * same configuration, carries on with the same rings; loads into another
+ * device or onto rings outside guest memory are refused. */
+static uint8_t *save_dev(struct virtio_dev *d, size_t *len)
+{
+	struct state_machine m = { "x86_64", 1, 1, "virtio-blk:testdisk" };
+	struct state_w w;
+	state_w_init(&w, &m);
+	virtio_save(d, &w, 0);
+	WT_EQ_INT(state_w_finish(&w), 0);
+	*len = w.len;
+	return w.buf;
+}
+
+static int load_dev(struct virtio_dev *d, const uint8_t *p, size_t n, char *err)
+{
+	struct state_r r;
+	struct state_machine m;
+	int rc = state_r_open(&r, p, n, &m) || virtio_load(d, &r, 0) || state_r_close(&r) ? -1 : 0;
+	snprintf(err, 200, "%s", r.err);
+	return rc;
+}
+
+static void t_saved_state(void)
+{
+	char err[200];
+	size_t n;
+	struct virtio_dev *d = setup(0);
+	WT_EQ_INT(bring_up(d, VIRTIO_F_VERSION_1, DESC), 0x0f);
+	virtio_pci_function(d)->cfg[0x87] = 0x80;               /* MSI-X on */
+	bar_w(d, VIRTIO_OFF_MSIX + 16, 0xfee00000, 4);          /* vector 1 */
+	bar_w(d, VIRTIO_OFF_MSIX + 24, 0x41, 4);
+	bar_w(d, VIRTIO_OFF_MSIX + 28, 0, 4);
+	memcpy(ram + DATA + 0x100, "before the save!", 16);
+	WT_EQ_INT(blk_req(d, 1, 5, 512, 1), 0);
+	uint8_t before[0x38];
+	for (unsigned o = 0; o < sizeof before; o++)
+		before[o] = (uint8_t)bar_r(d, o, 1);
+	uint8_t *st = save_dev(d, &n);
+	virtio_pci_detach(d);
+	virtio_blk_destroy(d);
+
+	/* a new device (a new VMM); guest memory as it was */
+	struct virtio_dev *d2 = make_blk(path, 0);
+	WT_EQ_INT(load_dev(d2, st, n, err), 0);
+	for (unsigned o = 0; o < sizeof before; o++)
+		WT_EQ_INT(bar_r(d2, o, 1), before[o]);
+	WT_EQ_INT(bar_r(d2, VIRTIO_OFF_MSIX + 24, 4), 0x41);
+	int m0 = msis;
+	memset(ram + DATA + 0x100, 0, 512);
+	WT_EQ_INT(blk_req(d2, 0, 5, 512, 0), 0);                /* the next request on the same rings */
+	WT_CHECK(!memcmp(ram + DATA + 0x100, "before the save!", 16));
+	uint16_t used;
+	memcpy(&used, ram + USED + 2, 2);
+	WT_EQ_INT(used, 2);
+	WT_EQ_INT(msis, m0 + 1);
+	WT_EQ_INT(last_msi_data, 0x41);
+	virtio_pci_detach(d2);
+	virtio_blk_destroy(d2);
+
+	/* another device: a read-only disk offers other features */
+	struct virtio_dev *ro = make_blk(path, 1);
+	WT_EQ_INT(load_dev(ro, st, n, err), -1);
+	WT_CHECK(strstr(err, "offered features") != NULL);
+	WT_EQ_INT(bar_r(ro, 0x14, 1), 0);                       /* left as it was */
+	virtio_pci_detach(ro);
+	virtio_blk_destroy(ro);
+	free(st);
+
+	/* rings outside guest memory */
+	struct virtio_dev *d3 = make_blk(path, 0);
+	WT_EQ_INT(bring_up(d3, VIRTIO_F_VERSION_1, DESC), 0x0f);
+	d3->vq[0].used_gpa = MEMSZ;
+	st = save_dev(d3, &n);
+	struct virtio_dev *d4 = make_blk(path, 0);
+	WT_EQ_INT(load_dev(d4, st, n, err), -1);
+	WT_CHECK(strstr(err, "queue 0: ring outside guest memory") != NULL);
+	WT_EQ_INT(d4->status, 0);
+	free(st);
+	virtio_pci_detach(d3);
+	virtio_blk_destroy(d3);
+	virtio_pci_detach(d4);
+	virtio_blk_destroy(d4);
+	unlink(path);
+}
+
 static void t_msix_mask(void)
 {
 	struct virtio_dev *d = setup(0);
@@ -279,7 +365,7 @@ int main(void)
 	ram = malloc(MEMSZ);
 	static const struct wtest_case c[] = {
 		WT_CASE(t_features), WT_CASE(t_bad_ring_enable), WT_CASE(t_device_reset), WT_CASE(t_blk_io),
-		WT_CASE(t_msix_mask), WT_CASE(t_readonly), WT_CASE(t_hostile),
+		WT_CASE(t_saved_state), WT_CASE(t_msix_mask), WT_CASE(t_readonly), WT_CASE(t_hostile),
 	};
 	int r = wtest_run("vmm_virtio", c, sizeof(c) / sizeof(c[0]));
 	free(ram);

@@ -107,10 +107,68 @@ static void balloon_reset(struct virtio_dev *d)
 	b->actual_pages = 0;
 }
 
+/* Saved state: the target the host set, what the guest reports, the last
+ * statistics and the statistics buffer the device still holds. */
+struct balloon_state {
+	uint32_t target_pages, actual_pages;
+	uint8_t stats[10 * 8];   /* the ten counters, little-endian */
+	bool stats_held;
+	uint16_t stats_head;
+};
+#define BS(type, m) STATE_FIELD(struct balloon_state, type, m)
+static const struct state_field balloon_fields[] = {
+	BS(ST_U32, target_pages), BS(ST_U32, actual_pages), BS(ST_BYTES, stats), BS(ST_BOOL, stats_held),
+	BS(ST_U16, stats_head),
+};
+static const struct state_desc balloon_desc = {
+	.name = "virtio-balloon", .version = 1, .min_version = 1,
+	.fields = balloon_fields, .nfields = sizeof balloon_fields / sizeof balloon_fields[0],
+};
+
+static void balloon_save(struct virtio_dev *d, struct state_w *w, uint32_t instance)
+{
+	struct balloon *b = d->priv;
+	struct balloon_state s;
+	memset(&s, 0, sizeof s);
+	s.target_pages = b->target_pages;
+	s.actual_pages = b->actual_pages;
+	for (unsigned i = 0; i < 10; i++)
+		for (unsigned k = 0; k < 8; k++)
+			s.stats[8 * i + k] = (uint8_t)(b->stats[i] >> (8 * k));
+	s.stats_held = b->stats_held;
+	s.stats_head = b->stats_head;
+	state_w_section(w, &balloon_desc, instance, &s);
+}
+
+static int balloon_load(struct virtio_dev *d, struct state_r *r, uint32_t instance)
+{
+	struct balloon *b = d->priv;
+	struct balloon_state s;
+	if (state_r_section(r, &balloon_desc, instance, &s))
+		return -1;
+	if (s.target_pages > b->mem_pages || (s.stats_held && s.stats_head >= d->vq[Q_STATS].size)) {
+		snprintf(r->err, sizeof r->err, "virtio-balloon: saved state: target %u pages or held buffer %u "
+			 "does not fit this device", s.target_pages, s.stats_head);
+		return -1;
+	}
+	b->target_pages = s.target_pages;
+	b->actual_pages = s.actual_pages;
+	for (unsigned i = 0; i < 10; i++) {
+		uint64_t v = 0;
+		for (unsigned k = 8; k-- > 0;)
+			v = v << 8 | s.stats[8 * i + k];
+		b->stats[i] = v;
+	}
+	b->stats_held = s.stats_held;
+	b->stats_head = s.stats_head;
+	return 0;
+}
+
 static const struct virtio_ops balloon_ops = {
 	.kind = "virtio-balloon", .type = 5, .class_code = 0x050000, .cfg_size = 8,
 	.cfg_read = balloon_cfg_read, .cfg_write = balloon_cfg_write,
 	.notify = balloon_notify, .reset = balloon_reset,
+	.save = balloon_save, .load = balloon_load,
 };
 
 struct virtio_dev *virtio_balloon_create(const struct virtio_env *env, uint64_t mem_bytes,

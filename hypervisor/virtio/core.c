@@ -203,3 +203,113 @@ void virtio_dev_init(struct virtio_dev *d, const struct virtio_ops *ops, void *p
 	for (int i = 0; i < nq; i++)
 		vq_reset(&d->vq[i], qsize);
 }
+
+/* ---- saved state */
+
+#define Q_MEMBERS(n) uint16_t q##n##_size; uint8_t q##n##_ready; uint64_t q##n##_desc, q##n##_avail, \
+	q##n##_used; uint16_t q##n##_last_avail, q##n##_used_idx;
+struct virtio_state {
+	uint64_t features, drv_features;
+	uint8_t status, cfg_gen, isr, broken;
+	char broken_reason[160];
+	uint32_t nq;
+	Q_MEMBERS(0) Q_MEMBERS(1) Q_MEMBERS(2) Q_MEMBERS(3)
+};
+#define V(type, m) STATE_FIELD(struct virtio_state, type, m)
+#define Q_FIELDS(n) V(ST_U16, q##n##_size), V(ST_U8, q##n##_ready), V(ST_U64, q##n##_desc), \
+	V(ST_U64, q##n##_avail), V(ST_U64, q##n##_used), V(ST_U16, q##n##_last_avail), V(ST_U16, q##n##_used_idx),
+static const struct state_field virtio_fields[] = {
+	V(ST_U64, features), V(ST_U64, drv_features), V(ST_U8, status), V(ST_U8, cfg_gen), V(ST_U8, isr),
+	V(ST_U8, broken), V(ST_STR, broken_reason), V(ST_U32, nq),
+	Q_FIELDS(0) Q_FIELDS(1) Q_FIELDS(2) Q_FIELDS(3)
+};
+static const struct state_desc virtio_desc = {
+	.name = "virtio", .version = 1, .min_version = 1,
+	.fields = virtio_fields, .nfields = sizeof virtio_fields / sizeof virtio_fields[0],
+};
+_Static_assert(VIRTIO_MAX_Q == 4, "virtio_state describes four queues");
+
+#define Q_FROM(n) if (n < d->nq) { const struct virtq *q = &d->vq[n]; s.q##n##_size = q->size; \
+	s.q##n##_ready = q->ready; s.q##n##_desc = q->desc_gpa; s.q##n##_avail = q->avail_gpa; \
+	s.q##n##_used = q->used_gpa; s.q##n##_last_avail = q->last_avail; s.q##n##_used_idx = q->used_idx; }
+#define Q_TO(n) if (n < d->nq) { struct virtq *q = &vq[n]; q->size = s.q##n##_size; \
+	q->ready = s.q##n##_ready != 0; q->desc_gpa = s.q##n##_desc; q->avail_gpa = s.q##n##_avail; \
+	q->used_gpa = s.q##n##_used; q->last_avail = s.q##n##_last_avail; q->used_idx = s.q##n##_used_idx; }
+
+void virtio_save(struct virtio_dev *d, struct state_w *w, uint32_t instance)
+{
+	struct virtio_state s;
+	memset(&s, 0, sizeof s);
+	pthread_mutex_lock(&d->lock);
+	if (d->ops->quiesce)
+		d->ops->quiesce(d);
+	s.features = d->features;
+	s.drv_features = d->drv_features;
+	s.status = d->status;
+	s.cfg_gen = d->cfg_gen;
+	s.isr = d->isr;
+	s.broken = d->broken;
+	snprintf(s.broken_reason, sizeof s.broken_reason, "%s", d->broken_reason);
+	s.nq = (uint32_t)d->nq;
+	Q_FROM(0) Q_FROM(1) Q_FROM(2) Q_FROM(3)
+	state_w_section(w, &virtio_desc, instance, &s);
+	if (d->tr && d->tr->save)
+		d->tr->save(d, w, instance);
+	if (d->ops->save)
+		d->ops->save(d, w, instance);
+	pthread_mutex_unlock(&d->lock);
+}
+
+static int load_fail(struct state_r *r, const struct virtio_dev *d, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static int load_fail(struct state_r *r, const struct virtio_dev *d, const char *fmt, ...)
+{
+	char what[160];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof what, fmt, ap);
+	va_end(ap);
+	snprintf(r->err, sizeof r->err, "%s %.24s: saved state: %.140s", d->ops->kind, d->id, what);
+	return -1;
+}
+
+int virtio_load(struct virtio_dev *d, struct state_r *r, uint32_t instance)
+{
+	struct virtio_state s;
+	struct virtq vq[VIRTIO_MAX_Q];
+	char err[160];
+	memset(&s, 0, sizeof s);
+	if (state_r_section(r, &virtio_desc, instance, &s))
+		return -1;
+	if (s.nq != (uint32_t)d->nq)
+		return load_fail(r, d, "%u queues, this device has %d", s.nq, d->nq);
+	if (s.features != d->features)
+		return load_fail(r, d, "offered features 0x%llx, this device offers 0x%llx",
+				 (unsigned long long)s.features, (unsigned long long)d->features);
+	if (s.drv_features & ~s.features)
+		return load_fail(r, d, "driver features 0x%llx beyond the offered 0x%llx",
+				 (unsigned long long)s.drv_features, (unsigned long long)s.features);
+	memcpy(vq, d->vq, sizeof vq);
+	Q_TO(0) Q_TO(1) Q_TO(2) Q_TO(3)
+	for (int i = 0; i < d->nq; i++) {
+		if (vq[i].ready && vq_validate(d->mem, &vq[i], err, sizeof err) < 0)
+			return load_fail(r, d, "queue %d: %s", i, err);
+		if (!vq[i].ready && vq[i].size > vq[i].max_size)
+			return load_fail(r, d, "queue %d: size %u over %u", i, vq[i].size, vq[i].max_size);
+	}
+	pthread_mutex_lock(&d->lock);
+	d->drv_features = s.drv_features;
+	d->status = s.status;
+	d->cfg_gen = s.cfg_gen;
+	d->isr = s.isr;
+	d->broken = s.broken != 0;
+	snprintf(d->broken_reason, sizeof d->broken_reason, "%s", s.broken_reason);
+	memcpy(d->vq, vq, sizeof vq);
+	int rc = d->tr && d->tr->load ? d->tr->load(d, r, instance) : 0;
+	if (rc == 0 && d->ops->load)
+		rc = d->ops->load(d, r, instance);
+	if (rc == 0 && d->ops->loaded)
+		d->ops->loaded(d);
+	pthread_mutex_unlock(&d->lock);
+	return rc;
+}

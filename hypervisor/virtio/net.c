@@ -80,7 +80,7 @@ static int net_vhost_start(struct net *n)
 		return -1;
 	for (unsigned q = 0; q < 2; q++) {
 		struct virtq *vq = &d->vq[q];
-		struct vhost_vring_state num = { q, vq->size }, base = { q, 0 };
+		struct vhost_vring_state num = { q, vq->size }, base = { q, vq->last_avail };
 		struct vhost_vring_addr addr = { .index = q,
 			.desc_user_addr = (uint64_t)(uintptr_t)vmm_gpa_ptr(d->mem, vq->desc_gpa, 16ull * vq->size),
 			.avail_user_addr = (uint64_t)(uintptr_t)vmm_gpa_ptr(d->mem, vq->avail_gpa, 6 + 2ull * vq->size),
@@ -260,10 +260,39 @@ static void net_reset(struct virtio_dev *d)
 		net_vhost_stop(n);
 }
 
+/* Before a save: with vhost-net the kernel holds the ring positions; take
+ * them back into the queues (the next avail entry from vhost, the used index
+ * from guest memory), then let vhost carry on from there. */
+static void net_quiesce(struct virtio_dev *d)
+{
+	struct net *n = d->priv;
+	if (!n->vhost_active)
+		return;
+	for (unsigned q = 0; q < 2; q++) {
+		struct vhost_vring_file be = { q, -1 };
+		struct vhost_vring_state st = { q, 0 };
+		ioctl(n->vhost_fd, VHOST_NET_SET_BACKEND, &be);
+		if (ioctl(n->vhost_fd, VHOST_GET_VRING_BASE, &st) == 0)
+			d->vq[q].last_avail = (uint16_t)st.num;
+		uint16_t *used = vmm_gpa_ptr(d->mem, d->vq[q].used_gpa + 2, 2);
+		if (used)
+			d->vq[q].used_idx = __atomic_load_n(used, __ATOMIC_ACQUIRE);
+	}
+	n->vhost_active = false;
+	net_driver_ok(d);
+}
+
+/* After a load: a driver that was running gets its datapath back. */
+static void net_loaded(struct virtio_dev *d)
+{
+	if ((d->status & VIRTIO_STATUS_DRIVER_OK) && !d->broken)
+		net_driver_ok(d);
+}
+
 static const struct virtio_ops net_ops = {
 	.kind = "virtio-net", .type = 1, .class_code = 0x020000, .cfg_size = 8,
 	.cfg_read = net_cfg_read, .notify = net_notify, .reset = net_reset,
-	.driver_ok = net_driver_ok,
+	.driver_ok = net_driver_ok, .quiesce = net_quiesce, .loaded = net_loaded,
 };
 
 struct virtio_dev *virtio_net_create(const struct virtio_env *env, const struct cfg_net *cn,

@@ -7,6 +7,7 @@
 #include "virtio/virtio_pci.h"
 #include "log.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -79,8 +80,72 @@ static void vpci_reset(struct virtio_dev *d)
 		t->qvec[i] = NO_VECTOR;
 }
 
+/* Saved state: the transport's registers and MSI-X ("virtio-pci"), then
+ * the function's configuration space ("pci-function"). */
+struct vpci_state {
+	uint32_t dfsel, gfsel;
+	uint16_t qsel, msix_config, qvec0, qvec1, qvec2, qvec3;
+	uint8_t msix[VIRTIO_MSIX_VECS * 16];   /* the table as the guest sees it, little-endian */
+	uint32_t pba;
+};
+#define VS(type, m) STATE_FIELD(struct vpci_state, type, m)
+static const struct state_field vpci_fields[] = {
+	VS(ST_U32, dfsel), VS(ST_U32, gfsel), VS(ST_U16, qsel), VS(ST_U16, msix_config), VS(ST_U16, qvec0),
+	VS(ST_U16, qvec1), VS(ST_U16, qvec2), VS(ST_U16, qvec3), VS(ST_BYTES, msix), VS(ST_U32, pba),
+};
+static const struct state_desc vpci_desc = {
+	.name = "virtio-pci", .version = 1, .min_version = 1,
+	.fields = vpci_fields, .nfields = sizeof vpci_fields / sizeof vpci_fields[0],
+};
+_Static_assert(VIRTIO_MAX_Q == 4, "vpci_state holds four queue vectors");
+
+static void vpci_save(struct virtio_dev *d, struct state_w *w, uint32_t instance)
+{
+	struct vpci *t = d->tr_priv;
+	struct vpci_state s;
+	memset(&s, 0, sizeof s);
+	s.dfsel = t->dfsel;
+	s.gfsel = t->gfsel;
+	s.qsel = t->qsel;
+	s.msix_config = t->msix_config;
+	s.qvec0 = t->qvec[0];
+	s.qvec1 = t->qvec[1];
+	s.qvec2 = t->qvec[2];
+	s.qvec3 = t->qvec[3];
+	for (unsigned v = 0; v < VIRTIO_MSIX_VECS; v++)
+		for (unsigned k = 0; k < 4; k++)
+			pci_put32(s.msix + 16 * v + 4 * k, t->msix[v][k]);
+	s.pba = t->pba;
+	state_w_section(w, &vpci_desc, instance, &s);
+	pci_dev_save(&t->pci, w, instance);
+}
+
+static uint16_t vector_ok(uint16_t v) { return v < VIRTIO_MSIX_VECS ? v : NO_VECTOR; }
+
+static int vpci_load(struct virtio_dev *d, struct state_r *r, uint32_t instance)
+{
+	struct vpci *t = d->tr_priv;
+	struct vpci_state s;
+	if (state_r_section(r, &vpci_desc, instance, &s) || pci_dev_load(&t->pci, r, instance))
+		return -1;
+	t->dfsel = s.dfsel;
+	t->gfsel = s.gfsel;
+	t->qsel = s.qsel;
+	t->msix_config = vector_ok(s.msix_config);
+	t->qvec[0] = vector_ok(s.qvec0);
+	t->qvec[1] = vector_ok(s.qvec1);
+	t->qvec[2] = vector_ok(s.qvec2);
+	t->qvec[3] = vector_ok(s.qvec3);
+	for (unsigned v = 0; v < VIRTIO_MSIX_VECS; v++)
+		for (unsigned k = 0; k < 4; k++)
+			t->msix[v][k] = pci_get32(s.msix + 16 * v + 4 * k);
+	t->pba = s.pba & ((1u << VIRTIO_MSIX_VECS) - 1);
+	return 0;
+}
+
 static const struct virtio_transport vpci_transport = {
 	.name = "virtio-pci", .interrupt = vpci_interrupt, .reset = vpci_reset,
+	.save = vpci_save, .load = vpci_load,
 };
 
 static void vpci_common_snapshot(struct vpci *t, uint8_t *s)

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "mem.h"
+#include "state.h"
 #include "virtio/queue.h"
 
 #define VIRTIO_MAX_Q 4
@@ -36,6 +37,9 @@ struct virtio_transport {
 	void (*interrupt)(struct virtio_dev *d, int q);
 	/* The driver reset the device: forget the transport's own state. */
 	void (*reset)(struct virtio_dev *d);
+	/* Saved state of the transport (instance: the device's number). */
+	void (*save)(struct virtio_dev *d, struct state_w *w, uint32_t instance);
+	int (*load)(struct virtio_dev *d, struct state_r *r, uint32_t instance);
 };
 #define VIRTIO_IRQ_CONFIG (-1)
 
@@ -50,6 +54,13 @@ struct virtio_ops {
 	void (*notify)(struct virtio_dev *d, int q);
 	void (*reset)(struct virtio_dev *d);
 	void (*driver_ok)(struct virtio_dev *d);
+	/* Before a save: bring ring positions held elsewhere (vhost) into vq[]. */
+	void (*quiesce)(struct virtio_dev *d);
+	/* The model's own saved state, after the common part (NULL: none). */
+	void (*save)(struct virtio_dev *d, struct state_w *w, uint32_t instance);
+	int (*load)(struct virtio_dev *d, struct state_r *r, uint32_t instance);
+	/* After a load, with the rings and the driver's state in place. */
+	void (*loaded)(struct virtio_dev *d);
 };
 
 struct virtio_dev {
@@ -88,6 +99,13 @@ void virtio_broken(struct virtio_dev *d, const char *fmt, ...) __attribute__((fo
 bool virtio_queue_live(const struct virtio_dev *d, int q);
 /* Pop with broken-marking on malformed rings: 1 chain, 0 empty, -1 broken. */
 int virtio_pop(struct virtio_dev *d, int q, struct vq_chain *c);
+
+/* Saved state: the common part (features, status, queues), then the
+ * transport's, then the model's. The load checks everything against this
+ * device and guest memory (loaded first) before changing anything of the
+ * common part; 0, or -1 with r->err. Call with the vCPUs stopped. */
+void virtio_save(struct virtio_dev *d, struct state_w *w, uint32_t instance);
+int virtio_load(struct virtio_dev *d, struct state_r *r, uint32_t instance);
 
 /* For transports, with d->lock held: the driver's side of the device. */
 /* Write the status register (0 resets; FEATURES_OK checks the features). */

@@ -26,7 +26,7 @@ FZ_gpt_SRCS     := initramfs/init/init_gpt.c $(LIB_CRC32_SRCS)
 FZ_bundle_SRCS  := $(LIB_UPDATE_SRCS) $(LIB_UPDATE_SIGN_SRCS)
 FZ_bundle_LIBS  := $(MBEDTLS_HOST_LIBS)
 FZ_virtq_SRCS   := $(addprefix hypervisor/,virtio/core.c virtio/pci.c virtio/queue.c virtio/blk.c virtio/rng.c virtio/balloon.c \
-	virtio/net.c devices/pci.c mem.c log.c) $(LIB_WLOG_SRCS)
+	virtio/net.c devices/pci.c mem.c log.c state.c) $(LIB_WLOG_SRCS) $(LIB_CRC32_SRCS)
 FZ_state_SRCS   := hypervisor/state.c $(LIB_CRC32_SRCS)
 $(B)/obj/fuzz/hypervisor/%.o $(B)/obj/fuzz/tests/fuzz/fuzz_virtq.o $(B)/obj/fuzz/tests/fuzz/fuzz_state.o: FUZZ_EXTRA += -Ihypervisor -I$(VMM_ARCH_DIR)
 
