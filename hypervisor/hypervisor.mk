@@ -36,7 +36,8 @@ UNIT_TESTS += vmm_queue vmm_uart vmm_virtio vmm_control vmm_vmmctl
 UNIT_TESTS += vmm_state
 UT_vmm_state_SRCS   := hypervisor/tests/test_state.c hypervisor/state.c $(LIB_CRC32_SRCS)
 UT_vmm_queue_SRCS   := hypervisor/tests/test_queue.c hypervisor/virtio/queue.c hypervisor/mem.c
-UT_vmm_uart_SRCS    := hypervisor/tests/test_uart.c hypervisor/devices/uart.c hypervisor/devices/console.c
+UT_vmm_uart_SRCS    := hypervisor/tests/test_uart.c hypervisor/devices/uart.c hypervisor/devices/console.c \
+                       hypervisor/state.c $(LIB_CRC32_SRCS)
 UT_vmm_virtio_SRCS  := hypervisor/tests/test_virtio.c hypervisor/virtio/core.c hypervisor/virtio/pci.c hypervisor/virtio/queue.c \
                        hypervisor/virtio/blk.c hypervisor/devices/pci.c hypervisor/mem.c hypervisor/log.c \
                        hypervisor/state.c $(LIB_WLOG_SRCS) $(LIB_CRC32_SRCS)

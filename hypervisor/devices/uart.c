@@ -3,7 +3,9 @@
  * as the Linux 8250 driver expects; IIR reads clear it. Loopback mode is
  * modelled because the driver's probe relies on it. */
 #include "uart.h"
+#include "state.h"
 
+#include <stdio.h>
 #include <string.h>
 
 enum {
@@ -174,4 +176,60 @@ void uart_bus(void *opaque, uint64_t off, uint8_t *data, unsigned len, int is_wr
 		else
 			data[i] = uart_read(u, (unsigned)(off + i));
 	}
+}
+
+/* ---- saved state */
+
+struct uart_state {
+	uint8_t ier, lcr, mcr, lsr_extra, msr, scr, fcr;
+	uint16_t divisor;
+	uint8_t thre_pending;
+	uint32_t rx_len;
+	uint8_t rx[UART_RX_SIZE];   /* unread input, oldest first */
+};
+#define US(type, m) STATE_FIELD(struct uart_state, type, m)
+static const struct state_field uart_fields[] = {
+	US(ST_U8, ier), US(ST_U8, lcr), US(ST_U8, mcr), US(ST_U8, lsr_extra), US(ST_U8, msr), US(ST_U8, scr),
+	US(ST_U8, fcr), US(ST_U16, divisor), US(ST_U8, thre_pending), US(ST_U32, rx_len), US(ST_BYTES, rx),
+};
+static const struct state_desc uart_desc = {
+	.name = "uart", .version = 1, .min_version = 1,
+	.fields = uart_fields, .nfields = sizeof uart_fields / sizeof uart_fields[0],
+};
+
+void uart_save(struct uart *u, struct state_w *w, uint32_t instance)
+{
+	static struct uart_state s;   /* 4 KiB; saves are serialised by the control loop */
+	memset(&s, 0, sizeof s);
+	pthread_mutex_lock(&u->lock);
+	s.ier = u->ier; s.lcr = u->lcr; s.mcr = u->mcr; s.lsr_extra = u->lsr_extra;
+	s.msr = u->msr; s.scr = u->scr; s.fcr = u->fcr; s.divisor = u->divisor;
+	s.thre_pending = u->thre_pending != 0;
+	s.rx_len = (uint32_t)u->rx_len;
+	for (size_t i = 0; i < u->rx_len; i++)
+		s.rx[i] = u->rx[(u->rx_head + i) % UART_RX_SIZE];
+	pthread_mutex_unlock(&u->lock);
+	state_w_section(w, &uart_desc, instance, &s);
+}
+
+int uart_load(struct uart *u, struct state_r *r, uint32_t instance)
+{
+	static struct uart_state s;
+	if (state_r_section(r, &uart_desc, instance, &s))
+		return -1;
+	if (s.rx_len > UART_RX_SIZE || s.thre_pending > 1) {
+		snprintf(r->err, sizeof r->err, "uart: saved state: %u bytes of input, at most %d", s.rx_len,
+			 UART_RX_SIZE);
+		return -1;
+	}
+	pthread_mutex_lock(&u->lock);
+	u->ier = s.ier; u->lcr = s.lcr; u->mcr = s.mcr; u->lsr_extra = s.lsr_extra;
+	u->msr = s.msr; u->scr = s.scr; u->fcr = s.fcr; u->divisor = s.divisor;
+	u->thre_pending = s.thre_pending;
+	u->rx_head = 0;
+	u->rx_len = s.rx_len;
+	memcpy(u->rx, s.rx, s.rx_len);
+	uart_update_irq(u);
+	pthread_mutex_unlock(&u->lock);
+	return 0;
 }

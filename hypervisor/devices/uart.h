@@ -29,6 +29,12 @@ uint8_t uart_read(struct uart *u, unsigned off);
 void uart_write(struct uart *u, unsigned off, uint8_t val);
 /* Queue input bytes for the guest; returns how many fit. */
 size_t uart_input(struct uart *u, const uint8_t *buf, size_t len);
+/* Saved state (section "uart"): registers, the pending THR-empty interrupt,
+ * unread input. Load: 0, or -1 with the reader's err. */
+struct state_w;
+struct state_r;
+void uart_save(struct uart *u, struct state_w *w, uint32_t instance);
+int uart_load(struct uart *u, struct state_r *r, uint32_t instance);
 /* bus_fn adapter */
 void uart_bus(void *opaque, uint64_t off, uint8_t *data, unsigned len, int is_write);
 #endif

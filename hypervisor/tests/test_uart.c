@@ -4,6 +4,7 @@
 #include "wtest.h"
 #include "devices/console.h"
 #include "devices/uart.h"
+#include "state.h"
 
 #include <string.h>
 
@@ -123,5 +124,46 @@ static void t_console_ring(void)
 	console_free(&c);
 }
 
-WTEST_MAIN("vmm_uart", WT_CASE(t_ier_readback), WT_CASE(t_thre_interrupt), WT_CASE(t_receive),
+/* Saved and loaded into a new UART: registers, unread input (also across
+ * the ring's wrap) and the interrupt line carry over. */
+static void t_saved_state(void)
+{
+	setup();
+	uart_write(&u, 3, 0x80);                 /* DLAB: divisor 12 */
+	uart_write(&u, 0, 12);
+	uart_write(&u, 3, 0x03);
+	uart_write(&u, 1, 0x01);                 /* receive interrupts */
+	uart_write(&u, 7, 0x5a);
+	static uint8_t fill[UART_RX_SIZE - 2];
+	uart_input(&u, fill, sizeof fill);
+	for (size_t i = 0; i < sizeof fill; i++)
+		uart_read(&u, 0);                        /* move the ring's head near its end */
+	uart_input(&u, (const uint8_t *)"abcd", 4);
+	WT_EQ_INT(uart_read(&u, 0), 'a');
+	WT_EQ_INT(irq, 1);
+	struct state_machine m = { "x86_64", 1, 1, "" }, mm;
+	struct state_w w;
+	state_w_init(&w, &m);
+	uart_save(&u, &w, 0);
+	WT_EQ_INT(state_w_finish(&w), 0);
+
+	setup();
+	struct state_r r;
+	WT_EQ_INT(state_r_open(&r, w.buf, w.len, &mm), 0);
+	WT_EQ_INT(uart_load(&u, &r, 0), 0);
+	WT_EQ_INT(irq, 1);                           /* the line is up again */
+	WT_EQ_INT(uart_read(&u, 1), 0x01);
+	WT_EQ_INT(uart_read(&u, 3), 0x03);
+	WT_EQ_INT(uart_read(&u, 7), 0x5a);
+	uart_write(&u, 3, 0x80);
+	WT_EQ_INT(uart_read(&u, 0), 12);
+	uart_write(&u, 3, 0x03);
+	WT_EQ_INT(uart_read(&u, 0), 'b');
+	WT_EQ_INT(uart_read(&u, 0), 'c');
+	WT_EQ_INT(uart_read(&u, 0), 'd');
+	WT_EQ_INT(irq, 0);
+	state_w_free(&w);
+}
+
+WTEST_MAIN("vmm_uart", WT_CASE(t_saved_state), WT_CASE(t_ier_readback), WT_CASE(t_thre_interrupt), WT_CASE(t_receive),
 	   WT_CASE(t_loopback_probe), WT_CASE(t_divisor), WT_CASE(t_console_ring))

@@ -43,4 +43,15 @@ void arch_vcpu_common_free(struct arch_vcpu_common *common);
 void arch_vcpu_describe(int vcpu_fd, char *out, size_t n);
 /* The guest's power button (x86: ACPI fixed-feature button, SCI). */
 void arch_power_button(struct vm *vm);
+/* Saved state (docs/vmm.md, "Saved state"), the vCPUs stopped: the name
+ * streams carry ("x86_64"); the VM-wide state (x86: PICs, IOAPIC, PIT,
+ * kvm-clock, the ACPI PM block, the UART); one vCPU's state. Loads: 0, or
+ * -1 with the reader's (or err's) message. */
+#define ARCH_NAME "x86_64"
+struct state_w;
+struct state_r;
+int arch_vm_save(struct vm *vm, struct state_w *w, char *err, size_t errlen);
+int arch_vm_load(struct vm *vm, struct state_r *r);
+int arch_vcpu_save(struct vm *vm, int index, int vcpu_fd, struct state_w *w, char *err, size_t errlen);
+int arch_vcpu_load(struct vm *vm, int index, int vcpu_fd, struct state_r *r);
 #endif

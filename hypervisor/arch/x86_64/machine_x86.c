@@ -5,6 +5,9 @@
 #include "boot.h"
 #include "cpu.h"
 #include "machine.h"
+#include "state.h"
+#include "vcpu_state.h"
+#include "vm_state.h"
 #include "mptable.h"
 #include "vm.h"
 
@@ -160,4 +163,46 @@ void arch_vcpu_describe(int vcpu_fd, char *out, size_t n)
 void arch_power_button(struct vm *vm)
 {
 	pm_power_button(&vm->arch.pm);
+}
+
+/* ---- saved state */
+
+int arch_vm_save(struct vm *vm, struct state_w *w, char *err, size_t errlen)
+{
+	struct x86_vm_state s;
+	if (x86_vm_state_get(vm->vm_fd, &s, err, errlen) < 0)
+		return -1;
+	state_w_section(w, &x86_vm_state_desc, 0, &s);
+	pm_save(&vm->arch.pm, w);
+	uart_save(&vm->uart, w, 0);
+	return 0;
+}
+
+int arch_vm_load(struct vm *vm, struct state_r *r)
+{
+	struct x86_vm_state s;
+	if (state_r_section(r, &x86_vm_state_desc, 0, &s))
+		return -1;
+	if (x86_vm_state_set(vm->vm_fd, &s, r->err, sizeof r->err) < 0)
+		return -1;
+	return pm_load(&vm->arch.pm, r) || uart_load(&vm->uart, r, 0) ? -1 : 0;
+}
+
+int arch_vcpu_save(struct vm *vm, int index, int vcpu_fd, struct state_w *w, char *err, size_t errlen)
+{
+	static struct x86_vcpu_state s;   /* 6 KiB; saves are serialised by the control loop */
+	(void)vm;
+	if (x86_vcpu_state_get(vcpu_fd, &s, err, errlen) < 0)
+		return -1;
+	state_w_section(w, &x86_vcpu_state_desc, (uint32_t)index, &s);
+	return 0;
+}
+
+int arch_vcpu_load(struct vm *vm, int index, int vcpu_fd, struct state_r *r)
+{
+	static struct x86_vcpu_state s;
+	(void)vm;
+	if (state_r_section(r, &x86_vcpu_state_desc, (uint32_t)index, &s))
+		return -1;
+	return x86_vcpu_state_set(vcpu_fd, &s, r->err, sizeof r->err);
 }

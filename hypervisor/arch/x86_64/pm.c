@@ -2,6 +2,7 @@
  * power button, S5 poweroff, reset via 0xcf9 and the i8042 reset line, the
  * boot-timer port, and ports Linux probes that we answer with "absent". */
 #include "pm.h"
+#include "state.h"
 #include "acpi.h"
 
 #include <string.h>
@@ -121,4 +122,51 @@ void pm_quiet_io(void *opaque, uint64_t off, uint8_t *data, unsigned len, int is
 	(void)opaque; (void)off;
 	if (!is_write)
 		memset(data, 0xff, len);
+}
+
+/* ---- saved state */
+
+struct pm_state {
+	uint16_t pm1_sts, pm1_en, pm1_cnt;
+	uint64_t timer_ns;   /* time the PM timer has counted */
+};
+#define PS(type, m) STATE_FIELD(struct pm_state, type, m)
+static const struct state_field pm_fields[] = {
+	PS(ST_U16, pm1_sts), PS(ST_U16, pm1_en), PS(ST_U16, pm1_cnt), PS(ST_U64, timer_ns),
+};
+static const struct state_desc pm_desc = { "acpi-pm", 1, 1, pm_fields, 4 };
+
+static uint64_t pm_now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+void pm_save(struct pm *p, struct state_w *w)
+{
+	struct pm_state s;
+	pthread_mutex_lock(&p->lock);
+	s.pm1_sts = p->pm1_sts;
+	s.pm1_en = p->pm1_en;
+	s.pm1_cnt = p->pm1_cnt;
+	s.timer_ns = pm_now_ns() - p->tmr_base_ns;
+	pthread_mutex_unlock(&p->lock);
+	state_w_section(w, &pm_desc, 0, &s);
+}
+
+int pm_load(struct pm *p, struct state_r *r)
+{
+	struct pm_state s;
+	if (state_r_section(r, &pm_desc, 0, &s))
+		return -1;
+	pthread_mutex_lock(&p->lock);
+	p->pm1_sts = s.pm1_sts;
+	p->pm1_en = s.pm1_en;
+	p->pm1_cnt = s.pm1_cnt;
+	uint64_t now = pm_now_ns();
+	p->tmr_base_ns = s.timer_ns <= now ? now - s.timer_ns : 0;
+	pm_update_sci(p);
+	pthread_mutex_unlock(&p->lock);
+	return 0;
 }

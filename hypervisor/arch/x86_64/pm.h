@@ -28,6 +28,12 @@ void pm_power_button(struct pm *p);
 void pm_acpi_io(void *opaque, uint64_t off, uint8_t *data, unsigned len, int is_write);
 void pm_i8042_io(void *opaque, uint64_t off, uint8_t *data, unsigned len, int is_write);
 void pm_boot_timer_io(void *opaque, uint64_t off, uint8_t *data, unsigned len, int is_write);
-void pm_reset(void *opaque);   /* 0xcf9 reset control (pci_bus reset_cb) */
+void pm_reset(void *opaque);
+/* Saved state (section "acpi-pm"): PM1 registers and the PM timer's count,
+ * which carries on from there after a load. */
+struct state_w;
+struct state_r;
+void pm_save(struct pm *p, struct state_w *w);
+int pm_load(struct pm *p, struct state_r *r);   /* 0xcf9 reset control (pci_bus reset_cb) */
 void pm_quiet_io(void *opaque, uint64_t off, uint8_t *data, unsigned len, int is_write);
 #endif
