@@ -14,7 +14,8 @@ const char config_usage[] =
 	"                 [--disk path=FILE|fd=N[,readonly][,id=NAME]]...\n"
 	"                 [--net tap=IFNAME|fd=N[,mac=MAC][,id=NAME][,vhost=auto|off]]...\n"
 	"                 [--rng] [--balloon] [--console-ring BYTES]\n"
-	"                 (--control PATH | --control-fd N) [--exit-fd N]\n";
+	"                 (--control PATH | --control-fd N) [--exit-fd N]\n"
+	"                 [--state PATH | --state-fd N] [--restore PATH | --restore-fd N]\n";
 
 static int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 {
@@ -119,6 +120,10 @@ static int config_check(struct vmm_config *c, char *err, size_t errlen)
 			 "--kernel (the boot source)");
 		return -1;
 	}
+	if ((c->state_path && c->state_fd >= 0) || (c->restore_path && c->restore_fd >= 0)) {
+		snprintf(err, errlen, "give --state or --state-fd, --restore or --restore-fd, not both");
+		return -1;
+	}
 	if (!c->control_path && c->control_fd < 0) {
 		snprintf(err, errlen, "missing required option: --control or --control-fd");
 		return -1;
@@ -185,6 +190,16 @@ static int config_opt(struct vmm_config *c, const char *o, char *v, char *err, s
 	} else if (!strcmp(o, VMM_OPT_EXIT_FD)) {
 		if (parse_u64(v, 3, 65535, &n)) goto bad;
 		c->exit_fd = (int)n;
+	} else if (!strcmp(o, VMM_OPT_STATE)) {
+		c->state_path = v;
+	} else if (!strcmp(o, VMM_OPT_STATE_FD)) {
+		if (parse_u64(v, 3, 65535, &n)) goto bad;
+		c->state_fd = (int)n;
+	} else if (!strcmp(o, VMM_OPT_RESTORE)) {
+		c->restore_path = v;
+	} else if (!strcmp(o, VMM_OPT_RESTORE_FD)) {
+		if (parse_u64(v, 3, 65535, &n)) goto bad;
+		c->restore_fd = (int)n;
 	} else if (!strcmp(o, VMM_OPT_DISK)) {
 		if (c->ndisks == CFG_MAX_DISKS) {
 			snprintf(err, errlen, "--disk: at most %d disks", CFG_MAX_DISKS);
@@ -217,6 +232,8 @@ int config_parse(struct vmm_config *c, int argc, char **argv, char *err, size_t 
 	memset(c, 0, sizeof(*c));
 	c->control_fd = -1;
 	c->exit_fd = -1;
+	c->state_fd = -1;
+	c->restore_fd = -1;
 	c->console_ring = 1u << 20;
 	c->boot.cmdline = "console=ttyS0";
 	for (int i = 1; i < argc; i++) {

@@ -54,6 +54,10 @@ struct vmm_config {
 	const char *control_path;
 	int control_fd;
 	int exit_fd;      /* --exit-fd: "CODE REASON\n" written here at exit, or -1 */
+	const char *state_path;   /* --state: where `save` writes (or state_fd) */
+	int state_fd;
+	const char *restore_path; /* --restore: start from this saved file (or restore_fd) */
+	int restore_fd;
 };
 
 /* Parse argv. Returns 0, 1 for --help (usage printed to out), or -1 with a

@@ -7,6 +7,7 @@
 #include "virtio/virtio.h"
 #include "vm.h"
 #include "devtab/kinds.h"
+#include "savefile.h"
 #include "wafer_contract.h"
 
 #include <stdarg.h>
@@ -157,6 +158,34 @@ static char *ctl_shutdown(struct vm *vm, const struct json_node *req)
 	return ctl_simple_state(vm);
 }
 
+/* The paused VM into the --state file (savefile.h). */
+static char *ctl_save(struct vm *vm)
+{
+	char err[256];
+	struct savefile_stats st;
+	if (vm->cfg->state_fd < 0)
+		return ctl_error("no file to save into: start wafer-vmm with --state or --state-fd");
+	pthread_mutex_lock(&vm->lock);
+	bool paused = vm->state == VM_PAUSED;
+	pthread_mutex_unlock(&vm->lock);
+	if (!paused)
+		return ctl_error("pause the VM before saving it");
+	if (savefile_write(vm, vm->cfg->state_fd, &st, err, sizeof err) < 0)
+		return ctl_error("save failed: %s", err);
+	vmm_log("saved: %llu bytes of state, %llu of %llu pages written, %llu bytes, in %llu ms",
+		(unsigned long long)st.state_bytes, (unsigned long long)st.pages_written,
+		(unsigned long long)(st.memory_bytes / 4096), (unsigned long long)st.file_bytes,
+		(unsigned long long)st.ms);
+	struct json_w w;
+	ctl_ok(&w);
+	json_w_kuint(&w, "state_bytes", st.state_bytes);
+	json_w_kuint(&w, "memory_bytes", st.memory_bytes);
+	json_w_kuint(&w, "pages_written", st.pages_written);
+	json_w_kuint(&w, "file_bytes", st.file_bytes);
+	json_w_kuint(&w, "ms", st.ms);
+	return ctl_finish(&w);
+}
+
 static char *ctl_balloon(struct vm *vm, const struct json_node *req)
 {
 	int64_t t;
@@ -241,6 +270,7 @@ static char *ctl_dispatch(struct control *c, struct ctl_client *cl, const struct
 		return ctl_finish(&w);
 	}
 	if (!strcmp(cmd, VMMCTL_CMD_BALLOON)) return ctl_balloon(vm, req);
+	if (!strcmp(cmd, VMMCTL_CMD_SAVE)) return ctl_save(vm);
 	if (!strcmp(cmd, VMMCTL_CMD_CONSOLE_WRITE)) return ctl_console_write(vm, req);
 	if (!strcmp(cmd, VMMCTL_CMD_CONSOLE)) return ctl_console(c, cl, req);
 	return ctl_error("unknown cmd '%s'", cmd);

@@ -9,7 +9,7 @@ $(if $(wildcard $(VMM_ARCH_DIR)/arch.mk),,$(error wafer-vmm has no port to $(ARC
 include $(VMM_ARCH_DIR)/arch.mk
 
 VMM_SRCS := $(addprefix hypervisor/,main.c config.c log.c mem.c bus.c vm.c vcpu.c machine.c \
-              control.c control_cmd.c device.c device_table.c state.c \
+              control.c control_cmd.c device.c device_table.c state.c savefile.c \
               devtab/blk.c devtab/net.c devtab/rng.c devtab/balloon.c \
               devices/uart.c devices/console.c devices/pci.c \
               virtio/core.c virtio/pci.c virtio/queue.c virtio/blk.c virtio/net.c virtio/rng.c virtio/balloon.c \

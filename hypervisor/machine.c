@@ -92,8 +92,11 @@ int machine_setup(struct vm *vm, char *err, size_t errlen)
 	vm->console.opaque = vm;
 	pci_bus_init(&vm->pci, ARCH_PCI_MMIO_BASE);
 	struct virtio_env env = { &vm->mem, (void (*)(void *))vm_wake_main, vm };
-	if (arch_machine_devices(vm, err, errlen) < 0 || device_create_all(vm, &env, err, errlen) < 0 ||
-	    arch_machine_boot(vm, err, errlen) < 0)
+	if (arch_machine_devices(vm, err, errlen) < 0 || device_create_all(vm, &env, err, errlen) < 0)
+		return -1;
+	/* a restore brings memory and registers from its file instead (and
+	 * needs the memory untouched: its holes are the guest's zero pages) */
+	if (!vm->cfg->restore_path && vm->cfg->restore_fd < 0 && arch_machine_boot(vm, err, errlen) < 0)
 		return -1;
 	return vcpu_create_all(vm, err, errlen);
 }

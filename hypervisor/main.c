@@ -6,11 +6,13 @@
 #include "log.h"
 #include "machine.h"
 #include "sandbox.h"
+#include "savefile.h"
 #include "virtio/devices.h"
 #include "vm.h"
 #include "wafer_contract.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -119,18 +121,45 @@ int main(int argc, char **argv)
 		return VMM_EXIT_USAGE;
 	}
 	log_set_id(cfg.id);
+	/* the files named on the command line, opened before the sandbox */
+	if (cfg.state_path && (cfg.state_fd = open(cfg.state_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0) {
+		vmm_log("setup failed: --state %s: %s", cfg.state_path, strerror(errno));
+		return VMM_EXIT_SETUP;
+	}
+	if (cfg.restore_path && (cfg.restore_fd = open(cfg.restore_path, O_RDONLY | O_CLOEXEC)) < 0) {
+		vmm_log("restore refused: %s: %s", cfg.restore_path, strerror(errno));
+		return VMM_EXIT_RESTORE;
+	}
 	int sigfd = main_signals();
 	if (sigfd < 0 || vm_create(vm, &cfg, err, sizeof(err)) < 0 ||
-	    control_init(&the_ctl, vm, err, sizeof(err)) < 0 ||
-	    machine_setup(vm, err, sizeof(err)) < 0 || vcpu_start_all(vm, err, sizeof(err)) < 0 ||
-	    sandbox_main_enter(vm, err, sizeof(err)) < 0) {
+	    control_init(&the_ctl, vm, err, sizeof(err)) < 0 || machine_setup(vm, err, sizeof(err)) < 0) {
 		vmm_log("setup failed: %s", sigfd < 0 ? "signalfd" : err);
 		if (the_ctl.path)
 			unlink(the_ctl.path);
 		return VMM_EXIT_SETUP;
 	}
-	vmm_log("started: %d vCPUs, %llu MiB%s, kernel %s", cfg.vcpus,
-		(unsigned long long)cfg.memory_mib, vm->mem.hugetlb ? " (hugetlb)" : "", cfg.boot.kernel);
+	if (cfg.restore_fd >= 0) {
+		struct savefile_stats st;
+		if (savefile_restore(vm, cfg.restore_fd, &st, err, sizeof(err)) < 0) {
+			vmm_log("restore refused: %s", err);
+			if (the_ctl.path)
+				unlink(the_ctl.path);
+			return VMM_EXIT_RESTORE;
+		}
+		close(cfg.restore_fd);
+		vmm_log("restored: %llu bytes of state, %llu MiB of memory, in %llu ms",
+			(unsigned long long)st.state_bytes, (unsigned long long)(st.memory_bytes >> 20),
+			(unsigned long long)st.ms);
+	}
+	if (vcpu_start_all(vm, err, sizeof(err)) < 0 || sandbox_main_enter(vm, err, sizeof(err)) < 0) {
+		vmm_log("setup failed: %s", err);
+		if (the_ctl.path)
+			unlink(the_ctl.path);
+		return VMM_EXIT_SETUP;
+	}
+	vmm_log("started: %d vCPUs, %llu MiB%s, kernel %s%s", cfg.vcpus,
+		(unsigned long long)cfg.memory_mib, vm->mem.hugetlb ? " (hugetlb)" : "", cfg.boot.kernel,
+		cfg.restore_fd >= 0 ? " (restored)" : "");
 	main_loop(vm, &the_ctl, sigfd);
 	vcpu_stop_all(vm);
 	pthread_mutex_lock(&vm->lock);

@@ -57,6 +57,16 @@ static int vcpu_check_park(struct vcpu *c)
 {
 	struct vm *vm = c->vm;
 	pthread_mutex_lock(&vm->lock);
+	if (vm->pause_req && vm->exit_reason == VMEXIT_NONE) {
+		/* complete an I/O or MMIO exit KVM still holds (an IN's result,
+		 * the instruction's end) before the vCPU counts as paused, so its
+		 * registers can be saved: KVM_RUN with immediate_exit set does
+		 * that and returns at once */
+		pthread_mutex_unlock(&vm->lock);
+		c->run->immediate_exit = 1;
+		ioctl(c->fd, KVM_RUN, 0);
+		pthread_mutex_lock(&vm->lock);
+	}
 	while (vm->pause_req && vm->exit_reason == VMEXIT_NONE) {
 		vm->paused_vcpus++;
 		pthread_cond_broadcast(&vm->cond);

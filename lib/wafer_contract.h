@@ -43,6 +43,10 @@
 #define VMM_OPT_CONTROL "--control"
 #define VMM_OPT_CONTROL_FD "--control-fd"
 #define VMM_OPT_EXIT_FD "--exit-fd"
+#define VMM_OPT_STATE "--state"          /* the file `save` writes (opened at start) */
+#define VMM_OPT_STATE_FD "--state-fd"
+#define VMM_OPT_RESTORE "--restore"      /* start from a saved file instead of booting */
+#define VMM_OPT_RESTORE_FD "--restore-fd"
 
 /* wafer-vmm's exit status (also written as "CODE REASON" to its --exit-fd;
  * docs/vmm.md, "Exit codes"). */
@@ -53,6 +57,7 @@ enum vmm_exit_code {
 	VMM_EXIT_REBOOT = 3,   /* the guest rebooted: start a new VMM */
 	VMM_EXIT_CRASH = 4,    /* triple fault or KVM internal error */
 	VMM_EXIT_STOPPED = 5,  /* stopped: control socket, shutdown timeout, signal */
+	VMM_EXIT_RESTORE = 6,  /* --restore: the saved state was refused (nothing ran) */
 };
 
 /* The control socket (one JSON object per line; docs/vmm.md, "Control
@@ -66,6 +71,7 @@ enum vmm_exit_code {
 #define VMMCTL_CMD_BALLOON "balloon"
 #define VMMCTL_CMD_CONSOLE_WRITE "console-write"
 #define VMMCTL_CMD_CONSOLE "console"
+#define VMMCTL_CMD_SAVE "save"         /* the paused VM into the --state file */
 /* their arguments, */
 #define VMMCTL_ARG_CMD "cmd"
 #define VMMCTL_ARG_TIMEOUT_S "timeout_s"       /* shutdown */

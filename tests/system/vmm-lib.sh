@@ -115,7 +115,7 @@ vmm_run() {
 		grep -E "TEST-FAIL|Oops|triple fault" $T/$name.log | head -n 8 | sed 's/^/    run 1: /'
 		mv $T/$name.log $T/$name.try$try.log
 	done
-	grep -E "TEST-(PASS|FAIL)|FLAKY-VM|GUEST hostile|boot time|^BENCH" $T/$name.log
+	grep -E "TEST-(PASS|FAIL)|FLAKY-VM|GUEST hostile|boot time|^BENCH|^FIGURE" $T/$name.log
 	if grep -q "TEST-FAIL" $T/$name.log || ! grep -q "TEST-DONE failed=0" $T/$name.log; then
 		echo "$name: FAILED (log: $T/$name.log)"; tail -n 40 $T/$name.log; return 1
 	fi

@@ -17,6 +17,7 @@ static const struct seccomp_sys sys_main[] = {
 	S(clock_gettime), S(mmap), S(munmap), S(mremap), S(brk), S(madvise),
 	S(rt_sigprocmask), S(rt_sigreturn), S(tkill), S(getpid), S(unlink),
 	S(restart_syscall), S(exit), S(exit_group),
+	S(pwrite64), S(ftruncate), S(fsync),   /* save: into the --state file */
 };
 
 static const struct seccomp_sys sys_vcpu[] = {
