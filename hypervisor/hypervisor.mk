@@ -39,8 +39,8 @@ UT_vmm_queue_SRCS   := hypervisor/tests/test_queue.c hypervisor/virtio/queue.c h
 UT_vmm_uart_SRCS    := hypervisor/tests/test_uart.c hypervisor/devices/uart.c hypervisor/devices/console.c \
                        hypervisor/state.c $(LIB_CRC32_SRCS)
 UT_vmm_virtio_SRCS  := hypervisor/tests/test_virtio.c hypervisor/virtio/core.c hypervisor/virtio/pci.c hypervisor/virtio/queue.c \
-                       hypervisor/virtio/blk.c hypervisor/devices/pci.c hypervisor/mem.c hypervisor/log.c \
-                       hypervisor/state.c $(LIB_WLOG_SRCS) $(LIB_CRC32_SRCS)
+                       hypervisor/virtio/blk.c hypervisor/virtio/balloon.c hypervisor/devices/pci.c \
+                       hypervisor/mem.c hypervisor/log.c hypervisor/state.c $(LIB_WLOG_SRCS) $(LIB_CRC32_SRCS)
 UT_vmm_control_SRCS := hypervisor/tests/test_control.c $(filter-out hypervisor/main.c,$(VMM_SRCS))
 UT_vmm_vmmctl_SRCS  := hypervisor/tests/test_vmmctl.c lib/vmmctl.c $(LIB_JSON_SRCS)
 

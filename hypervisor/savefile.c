@@ -18,6 +18,7 @@
 #define PAGE 4096u
 #define MAGIC "WAFERSAV"
 #define VERSION 1u
+#define SAVEFILE_HOST_BRIDGE 0x100u   /* the host bridge's pci-function instance */
 
 struct hdr {
 	uint64_t mem_off, mem_len, state_off, state_len;
@@ -158,6 +159,7 @@ int savefile_write(struct vm *vm, int fd, struct savefile_stats *st, char *err, 
 		if (arch_vcpu_save(vm, i, vm->vcpus[i].fd, &w, err, errlen) < 0)
 			goto fail;
 	device_save_all(vm, &w);
+	pci_dev_save(&vm->pci.host, &w, SAVEFILE_HOST_BRIDGE);
 	if (state_w_finish(&w) < 0) {
 		snprintf(err, errlen, "saved state: out of memory");
 		goto fail;
@@ -282,7 +284,8 @@ int savefile_restore(struct vm *vm, int fd, struct savefile_stats *st, char *err
 	for (int i = 0; i < vm->nvcpus; i++)
 		if (arch_vcpu_load(vm, i, vm->vcpus[i].fd, &r))
 			goto out_state;
-	if (device_load_all(vm, &r) || state_r_close(&r))
+	if (device_load_all(vm, &r) || pci_dev_load(&vm->pci.host, &r, SAVEFILE_HOST_BRIDGE) ||
+	    state_r_close(&r))
 		goto out_state;
 	st->state_bytes = h.state_len;
 	st->memory_bytes = h.mem_len;

@@ -285,6 +285,41 @@ static void t_saved_state(void)
 	unlink(path);
 }
 
+/* The balloon's own state (target, what the guest reports) follows the
+ * common part; a target beyond a smaller machine's memory is refused. */
+static void t_balloon_state(void)
+{
+	char err[200];
+	memset(ram, 0, MEMSZ);
+	mem_init_buffer(&mem, ram, MEMSZ);
+	struct virtio_env env = { &mem, wake, NULL };
+	struct virtio_dev *a = virtio_balloon_create(&env, 64u << 20, err, sizeof err);
+	virtio_pci_attach(a, msi, NULL)->cfg[0x04] |= 0x02;
+	virtio_balloon_set_target(a, 16);                 /* keep 16 MiB of 64: give back 48 */
+	bar_w(a, VIRTIO_OFF_DEVCFG + 4, 1234, 4);        /* the guest reports its size */
+	WT_EQ_INT(bar_r(a, VIRTIO_OFF_DEVCFG, 4), 48 * 256);
+	struct state_machine m = { "x86_64", 1, 1, "virtio-balloon:balloon0" };
+	struct state_w w;
+	state_w_init(&w, &m);
+	virtio_save(a, &w, 0);
+	WT_EQ_INT(state_w_finish(&w), 0);
+	struct virtio_dev *b = virtio_balloon_create(&env, 64u << 20, err, sizeof err);
+	virtio_pci_attach(b, msi, NULL);
+	WT_EQ_INT(load_dev(b, w.buf, w.len, err), 0);
+	WT_EQ_INT(bar_r(b, VIRTIO_OFF_DEVCFG, 4), 48 * 256);
+	WT_EQ_INT(bar_r(b, VIRTIO_OFF_DEVCFG + 4, 4), 1234);
+	struct virtio_dev *small = virtio_balloon_create(&env, 8u << 20, err, sizeof err);
+	virtio_pci_attach(small, msi, NULL);
+	WT_EQ_INT(load_dev(small, w.buf, w.len, err), -1);
+	WT_CHECK(strstr(err, "does not fit this device") != NULL);
+	state_w_free(&w);
+	struct virtio_dev *all[3] = { a, b, small };
+	for (int i = 0; i < 3; i++) {
+		virtio_pci_detach(all[i]);
+		free(all[i]);   /* the balloon is one allocation */
+	}
+}
+
 static void t_msix_mask(void)
 {
 	struct virtio_dev *d = setup(0);
@@ -365,7 +400,7 @@ int main(void)
 	ram = malloc(MEMSZ);
 	static const struct wtest_case c[] = {
 		WT_CASE(t_features), WT_CASE(t_bad_ring_enable), WT_CASE(t_device_reset), WT_CASE(t_blk_io),
-		WT_CASE(t_saved_state), WT_CASE(t_msix_mask), WT_CASE(t_readonly), WT_CASE(t_hostile),
+		WT_CASE(t_saved_state), WT_CASE(t_balloon_state), WT_CASE(t_msix_mask), WT_CASE(t_readonly), WT_CASE(t_hostile),
 	};
 	int r = wtest_run("vmm_virtio", c, sizeof(c) / sizeof(c[0]));
 	free(ram);

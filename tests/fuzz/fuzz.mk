@@ -13,7 +13,7 @@ FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer -Wall -Wext
 	-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
 FUZZ_BIN    := $(B)/fuzz/bin
 
-FUZZERS += http json vmspec wsframe config dhcp log gpt bundle virtq state
+FUZZERS += http json vmspec wsframe config dhcp log gpt bundle virtq state restore
 FZ_http_SRCS    := mgmt-agent/http_parse.c
 FZ_json_SRCS    := $(LIB_JSON_SRCS)
 FZ_vmspec_SRCS  := mgmt-agent/vm_spec.c mgmt-agent/router.c $(LIB_JSON_SRCS)
@@ -28,7 +28,10 @@ FZ_bundle_LIBS  := $(MBEDTLS_HOST_LIBS)
 FZ_virtq_SRCS   := $(addprefix hypervisor/,virtio/core.c virtio/pci.c virtio/queue.c virtio/blk.c virtio/rng.c virtio/balloon.c \
 	virtio/net.c devices/pci.c mem.c log.c state.c) $(LIB_WLOG_SRCS) $(LIB_CRC32_SRCS)
 FZ_state_SRCS   := hypervisor/state.c $(LIB_CRC32_SRCS)
-$(B)/obj/fuzz/hypervisor/%.o $(B)/obj/fuzz/tests/fuzz/fuzz_virtq.o $(B)/obj/fuzz/tests/fuzz/fuzz_state.o: FUZZ_EXTRA += -Ihypervisor -I$(VMM_ARCH_DIR)
+FZ_restore_SRCS := $(addprefix hypervisor/,state.c virtio/core.c virtio/pci.c virtio/queue.c virtio/blk.c \
+	virtio/net.c virtio/rng.c devices/pci.c devices/uart.c mem.c log.c arch/x86_64/pm.c \
+	arch/x86_64/vcpu_state.c arch/x86_64/vm_state.c) $(LIB_CRC32_SRCS) $(LIB_WLOG_SRCS)
+$(B)/obj/fuzz/hypervisor/%.o $(B)/obj/fuzz/tests/fuzz/fuzz_virtq.o $(B)/obj/fuzz/tests/fuzz/fuzz_state.o $(B)/obj/fuzz/tests/fuzz/fuzz_restore.o: FUZZ_EXTRA += -Ihypervisor -I$(VMM_ARCH_DIR)
 
 $(B)/obj/fuzz/%.o: %.c $(MBEDTLS_HOST_LIBS)
 	@mkdir -p $(@D)

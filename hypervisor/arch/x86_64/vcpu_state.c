@@ -90,7 +90,7 @@ void x86_vcpu_state_from_kvm(struct x86_vcpu_state *s, const struct x86_kvm_vcpu
 	for (unsigned i = 0; i < 4; i++)
 		put_le(s->interrupt_bitmap + 8 * i, k->sregs.interrupt_bitmap[i], 8);
 	for (unsigned i = 0; i < 1024; i++)
-		put_le(s->xsave + 4 * i, k->xsave.region[i], 4);
+		put_le(s->xsave + 4 * i, k->xsave[i], 4);
 	for (unsigned i = 0; i < k->xcrs.nr_xcrs && i < KVM_MAX_XCRS; i++)
 		if (k->xcrs.xcrs[i].xcr == 0)
 			s->xcr0 = k->xcrs.xcrs[i].value;
@@ -133,7 +133,7 @@ void x86_vcpu_state_to_kvm(const struct x86_vcpu_state *s, struct x86_kvm_vcpu *
 	for (unsigned i = 0; i < 4; i++)
 		k->sregs.interrupt_bitmap[i] = get_le(s->interrupt_bitmap + 8 * i, 8);
 	for (unsigned i = 0; i < 1024; i++)
-		k->xsave.region[i] = (uint32_t)get_le(s->xsave + 4 * i, 4);
+		k->xsave[i] = (uint32_t)get_le(s->xsave + 4 * i, 4);
 	k->xcrs.nr_xcrs = 1;
 	k->xcrs.xcrs[0].xcr = 0;
 	k->xcrs.xcrs[0].value = s->xcr0;
@@ -184,7 +184,7 @@ static int get_all(int fd, struct x86_kvm_vcpu *k, char *err, size_t errlen)
 {
 	if (ioctl(fd, KVM_GET_REGS, &k->regs) < 0) return fail(err, errlen, "KVM_GET_REGS");
 	if (ioctl(fd, KVM_GET_SREGS, &k->sregs) < 0) return fail(err, errlen, "KVM_GET_SREGS");
-	if (ioctl(fd, KVM_GET_XSAVE, &k->xsave) < 0) return fail(err, errlen, "KVM_GET_XSAVE");
+	if (ioctl(fd, KVM_GET_XSAVE, k->xsave) < 0) return fail(err, errlen, "KVM_GET_XSAVE");
 	if (ioctl(fd, KVM_GET_XCRS, &k->xcrs) < 0) return fail(err, errlen, "KVM_GET_XCRS");
 	for (unsigned i = 0; i < X86_STATE_NMSRS; i++)
 		if (msr_one(fd, KVM_GET_MSRS, msr_index[i], &k->msrs[i]) == 1)
@@ -223,7 +223,7 @@ static int set_all(int fd, struct x86_kvm_vcpu *k, char *err, size_t errlen)
 	if (ioctl(fd, KVM_SET_MP_STATE, &k->mp_state) < 0) return fail(err, errlen, "KVM_SET_MP_STATE");
 	if (ioctl(fd, KVM_SET_SREGS, &k->sregs) < 0) return fail(err, errlen, "KVM_SET_SREGS");
 	if (ioctl(fd, KVM_SET_REGS, &k->regs) < 0) return fail(err, errlen, "KVM_SET_REGS");
-	if (ioctl(fd, KVM_SET_XSAVE, &k->xsave) < 0) return fail(err, errlen, "KVM_SET_XSAVE");
+	if (ioctl(fd, KVM_SET_XSAVE, k->xsave) < 0) return fail(err, errlen, "KVM_SET_XSAVE");
 	if (ioctl(fd, KVM_SET_XCRS, &k->xcrs) < 0) return fail(err, errlen, "KVM_SET_XCRS");
 	if (ioctl(fd, KVM_SET_DEBUGREGS, &k->debugregs) < 0) return fail(err, errlen, "KVM_SET_DEBUGREGS");
 	if (ioctl(fd, KVM_SET_LAPIC, &k->lapic) < 0) return fail(err, errlen, "KVM_SET_LAPIC");

@@ -58,7 +58,7 @@ extern const struct state_desc x86_vcpu_state_desc;
 struct x86_kvm_vcpu {
 	struct kvm_regs regs;
 	struct kvm_sregs sregs;
-	struct kvm_xsave xsave;
+	uint32_t xsave[1024];                   /* struct kvm_xsave's region (KVM_GET/SET_XSAVE) */
 	struct kvm_xcrs xcrs;
 	uint64_t msrs[X86_STATE_NMSRS];         /* values, in X86_STATE_MSRS order */
 	uint32_t msr_valid;                     /* bit i: KVM has MSR i */

@@ -69,7 +69,7 @@ static void t_names(void)
 	k.sregs.tr.type = 11;
 	k.sregs.efer = 0xd01;
 	k.sregs.interrupt_bitmap[1] = 1ULL << 3;     /* vector 67 */
-	k.xsave.region[1] = 0x11223344;
+	k.xsave[1] = 0x11223344;
 	k.xcrs.nr_xcrs = 1;
 	k.xcrs.xcrs[0].value = 7;
 	k.msrs[5] = 0xffffffff81a00080ULL;           /* LSTAR: sixth in the list */
@@ -98,7 +98,7 @@ static void t_names(void)
 	x86_vcpu_state_to_kvm(&s, &back);
 	WT_CHECK(!memcmp(&back.regs, &k.regs, sizeof k.regs));
 	WT_CHECK(!memcmp(&back.sregs, &k.sregs, sizeof k.sregs));
-	WT_CHECK(!memcmp(&back.xsave, &k.xsave, sizeof k.xsave));
+	WT_CHECK(!memcmp(back.xsave, k.xsave, sizeof k.xsave));
 	WT_CHECK(!memcmp(&back.lapic, &k.lapic, sizeof k.lapic));
 	WT_CHECK(!memcmp(&back.debugregs, &k.debugregs, sizeof k.debugregs));
 	WT_EQ_INT(back.msrs[5], k.msrs[5]);
