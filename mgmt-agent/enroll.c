@@ -204,7 +204,7 @@ void h_enroll(struct api_ctx *x)
 			} else {
 				agent_status_write();
 				wlog(WLOG_INFO, "enroll", "%s: CA enrolled; enrollment closed", x->c->peer);
-				events_post("host.enrolled", NULL, "{}");
+				events_post("host.enrolled", NULL, NULL);
 				struct json_w w;
 				json_w_init(&w);
 				json_w_obj_begin(&w);

@@ -27,8 +27,28 @@ void events_init(void)
 	pthread_condattr_destroy(&a);
 }
 
-void events_post(const char *type, const char *vm, const char *data)
+void events_data(struct json_w *w)
 {
+	json_w_init(w);
+	json_w_obj_begin(w);
+}
+
+void events_post_str(const char *type, const char *vm, const char *key, const char *value)
+{
+	struct json_w d;
+	events_data(&d);
+	json_w_kstr(&d, key, value);
+	events_post(type, vm, &d);
+}
+
+void events_post(const char *type, const char *vm, struct json_w *dw)
+{
+	size_t dn = 0;
+	char *data = NULL;
+	if (dw) {
+		json_w_obj_end(dw);
+		data = json_w_finish(dw, &dn);
+	}
 	struct json_w w;
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
@@ -42,7 +62,7 @@ void events_post(const char *type, const char *vm, const char *data)
 	if (vm)
 		json_w_kstr(&w, "vm", vm);
 	json_w_key(&w, "data");
-	json_w_raw(&w, data && *data ? data : "{}", data && *data ? strlen(data) : 2);
+	json_w_raw(&w, data ? data : "{}", data ? dn : 2);   /* the writer's own output */
 	json_w_obj_end(&w);
 	char *s = json_w_finish(&w, NULL);
 	if (s) {
@@ -52,6 +72,7 @@ void events_post(const char *type, const char *vm, const char *data)
 		pthread_cond_broadcast(&ev_cond);
 	}
 	pthread_mutex_unlock(&ev_lock);
+	free(data);
 }
 
 uint64_t events_last_seq(void)
@@ -113,12 +134,20 @@ void h_events(struct api_ctx *x)
 	for (;;) {
 		uint64_t lost;
 		char *e = event_take(&seq, 15000, &lost);
-		char buf[256];
+		char buf[64];
 		int rc = 0;
 		if (lost) {
-			int n = snprintf(buf, sizeof buf, "event: events.lost\ndata: {\"lost\":%llu}\n\n",
-					 (unsigned long long)lost);
-			rc = api_stream_write(x, buf, (size_t)n);
+			struct json_w lw;
+			size_t ln;
+			json_w_init(&lw);
+			json_w_obj_begin(&lw);
+			json_w_kuint(&lw, "lost", lost);
+			json_w_obj_end(&lw);
+			char *l = json_w_finish(&lw, &ln);
+			rc = l ? api_stream_write(x, "event: events.lost\ndata: ", 26) : -1;
+			rc = rc ? rc : api_stream_write(x, l, ln);
+			rc = rc ? rc : api_stream_write(x, "\n\n", 2);
+			free(l);
 		}
 		if (!e) {
 			rc = rc ? rc : api_stream_write(x, ": keep-alive\n\n", 14);

@@ -6,8 +6,14 @@
 #include <stdint.h>
 
 void events_init(void);
-/* type: "vm.state", "vm.created", ...; vm: VM id or NULL; data: a JSON object
- * (raw text) merged into the event as "data". */
-void events_post(const char *type, const char *vm, const char *data_json);
+struct json_w;
+/* An event's "data" is written with the one JSON writer (which escapes):
+ * events_data(&w) opens the object, json_w_k*() add members, events_post
+ * closes it and takes it over. type: "vm.state", "vm.created", ...; vm: a VM
+ * id or NULL; data NULL: {}. */
+void events_data(struct json_w *w);
+void events_post(const char *type, const char *vm, struct json_w *data);
+/* The same with one string member: {"key":"value"}. */
+void events_post_str(const char *type, const char *vm, const char *key, const char *value);
 uint64_t events_last_seq(void);
 #endif

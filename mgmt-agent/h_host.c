@@ -236,9 +236,7 @@ static void power(struct api_ctx *x, const char *cmd)
 		return;
 	}
 	wlog(WLOG_INFO, "host", "%s requested by %s (%s)", cmd, x->c->cn, x->c->peer);
-	char ev[64];
-	snprintf(ev, sizeof ev, "{\"action\":\"%s\"}", cmd);
-	events_post("host.power", NULL, ev);
+	events_post_str("host.power", NULL, "action", cmd);
 	struct json_w w;
 	json_w_init(&w);
 	json_w_obj_begin(&w);

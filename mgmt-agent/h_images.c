@@ -147,9 +147,11 @@ void h_image_put(struct api_ctx *x)
 	}
 	fs_fsync_parent(path);
 	task_end(task, NULL);
-	char ev[200];
-	snprintf(ev, sizeof ev, "{\"name\":\"%s\",\"size\":%llu}", name, (unsigned long long)total);
-	events_post("image.uploaded", NULL, ev);
+	struct json_w ev;
+	events_data(&ev);
+	json_w_kstr(&ev, "name", name);
+	json_w_kuint(&ev, "size", total);
+	events_post("image.uploaded", NULL, &ev);
 	wlog(WLOG_INFO, "image", "%s: %llu bytes, sha256 %s (by %s)", name, (unsigned long long)total, got, x->c->cn);
 	struct json_w w;
 	json_w_init(&w);
@@ -179,8 +181,6 @@ void h_image_delete(struct api_ctx *x)
 		return;
 	}
 	fs_fsync_parent(path);
-	char ev[120];
-	snprintf(ev, sizeof ev, "{\"name\":\"%s\"}", name);
-	events_post("image.deleted", NULL, ev);
+	events_post_str("image.deleted", NULL, "name", name);
 	api_reply(x, 204, "application/json", "", 0, NULL);
 }

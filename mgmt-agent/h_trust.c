@@ -109,7 +109,7 @@ void h_trust_crl_put(struct api_ctx *x)
 	} else {
 		wlog(WLOG_INFO, "trust", "%s (%s): CRL installed; checked from the next handshake on", x->c->cn,
 		     x->c->peer);
-		events_post("host.trust", NULL, "{\"action\":\"crl_installed\"}");
+		events_post_str("host.trust", NULL, "action", "crl_installed");
 		reply_crl(x, 200, &crl);
 	}
 	if (t)
@@ -131,7 +131,7 @@ void h_trust_crl_delete(struct api_ctx *x)
 		api_error(x, 500, "internal", "CRL removed but TLS reload failed: %s", why);
 	} else {
 		wlog(WLOG_INFO, "trust", "%s (%s): CRL removed", x->c->cn, x->c->peer);
-		events_post("host.trust", NULL, "{\"action\":\"crl_removed\"}");
+		events_post_str("host.trust", NULL, "action", "crl_removed");
 		api_reply(x, 204, "application/json", "", 0, NULL);
 	}
 }
@@ -165,7 +165,7 @@ void h_host_cert_renew(struct api_ctx *x)
 	tls_host_validity(nb, na, sizeof nb);
 	wlog(WLOG_INFO, "tls", "%s (%s): host certificate renewed, valid until %s, fingerprint %s", x->c->cn,
 	     x->c->peer, na, tls_host_fingerprint());
-	events_post("host.certificate", NULL, "{\"action\":\"renewed\"}");
+	events_post_str("host.certificate", NULL, "action", "renewed");
 	agent_status_write();
 	struct json_w w;
 	json_w_init(&w);

@@ -156,7 +156,6 @@ void h_update_post(struct api_ctx *x)
 	uint64_t ms = wlog_now_ms() - t0;
 	task_progress(b.task, j->bytes);
 	set_updating(false, j);
-	char ev[400];
 	if (j->status != 200) {
 		task_end(b.task, j->msg);
 		wlog(WLOG_WARN, "update", "update by %s refused or failed (%d): %s", x->c->cn, j->status, j->msg);
@@ -171,11 +170,15 @@ void h_update_post(struct api_ctx *x)
 	wlog(WLOG_INFO, "update", "slot %c written with version %s (was %s) in %llu ms by %s; next boot tries it",
 	     j->slot, j->version, j->previous_version[0] ? j->previous_version : "-", (unsigned long long)ms,
 	     x->c->cn);
-	snprintf(ev, sizeof ev, "{\"slot\":\"%c\",\"version\":\"%s\",\"bytes\":%llu,\"reboot\":%s}", j->slot,
-		 j->version, (unsigned long long)j->bytes, reboot ? "true" : "false");
-	events_post("host.update.written", NULL, ev);
-	struct json_w w;
 	char s[2] = { j->slot, 0 };
+	struct json_w ev;
+	events_data(&ev);
+	json_w_kstr(&ev, "slot", s);
+	json_w_kstr(&ev, "version", j->version);
+	json_w_kuint(&ev, "bytes", j->bytes);
+	json_w_kbool(&ev, "reboot", reboot);
+	events_post("host.update.written", NULL, &ev);
+	struct json_w w;
 	json_w_init(&w);
 	json_w_obj_begin(&w);
 	json_w_kstr(&w, "slot", s);
@@ -202,6 +205,12 @@ void h_update_post(struct api_ctx *x)
 			wlog(WLOG_ERR, "update", "reboot through init failed: %s (the update waits for the next reboot)",
 			     strerror(-rc));
 		else
-			events_post("host.power", NULL, "{\"action\":\"reboot\",\"reason\":\"update\"}");
+		{
+			struct json_w pw;
+			events_data(&pw);
+			json_w_kstr(&pw, "action", "reboot");
+			json_w_kstr(&pw, "reason", "update");
+			events_post("host.power", NULL, &pw);
+		}
 	}
 }

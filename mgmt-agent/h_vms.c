@@ -155,9 +155,7 @@ void h_vms_create(struct api_ctx *x)
 		api_error(x, 500, "storage", "%s", err);
 		return;
 	}
-	char ev[160];
-	snprintf(ev, sizeof ev, "{\"name\":\"%s\"}", v->spec.name);
-	events_post("vm.created", v->id, ev);
+	events_post_str("vm.created", v->id, "name", v->spec.name);
 	wlog(WLOG_INFO, "vm", "created %s (%s) by %s", v->spec.name, v->id, x->c->cn);
 	reply_vm(x, 201, v);
 }
@@ -227,7 +225,7 @@ void h_vm_patch(struct api_ctx *x)
 		api_error(x, 500, "storage", "cannot store the VM definition: %s", strerror(-rc));
 		return;
 	}
-	events_post("vm.updated", v->id, "{}");
+	events_post("vm.updated", v->id, NULL);
 	reply_vm(x, 200, v);
 }
 
@@ -253,7 +251,7 @@ void h_vm_delete(struct api_ctx *x)
 		unlink(p);
 	}
 	vm_remove_dirs(v);
-	events_post("vm.deleted", v->id, "{}");
+	events_post("vm.deleted", v->id, NULL);
 	wlog(WLOG_INFO, "vm", "deleted %s (%s) by %s", v->spec.name, v->id, x->c->cn);
 	v->used = false;
 	pthread_mutex_unlock(&vm_lock);

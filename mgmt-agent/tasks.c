@@ -72,18 +72,21 @@ void task_progress(unsigned id, uint64_t done)
 
 void task_end(unsigned id, const char *error)
 {
-	char ev[256];
+	struct json_w ev;
 	pthread_mutex_lock(&task_lock);
 	struct task *t = find(id);
 	if (t) {
 		snprintf(t->state, sizeof t->state, "%s", error ? "failed" : "succeeded");
 		snprintf(t->error, sizeof t->error, "%s", error ? error : "");
 		t->finished_ms = now_ms();
-		snprintf(ev, sizeof ev, "{\"id\":%u,\"kind\":\"%s\",\"state\":\"%s\"}", id, t->kind, t->state);
+		events_data(&ev);
+		json_w_kuint(&ev, "id", id);
+		json_w_kstr(&ev, "kind", t->kind);
+		json_w_kstr(&ev, "state", t->state);
 	}
 	pthread_mutex_unlock(&task_lock);
 	if (t)
-		events_post("task.finished", NULL, ev);
+		events_post("task.finished", NULL, &ev);
 }
 
 static void write_task(struct json_w *w, const struct task *t)

@@ -131,10 +131,13 @@ static void *health_main(void *arg)
 			upd_view_put(&v);
 			update_unlock();
 			wlog(WLOG_INFO, "update", "%s, %.1f s after the agent started", msg, v.committed_after_s);
-			char ev[200];
-			snprintf(ev, sizeof ev, "{\"slot\":\"%c\",\"version\":\"%s\",\"after_s\":%.1f}", v.host.slot,
-				 v.running_version, v.committed_after_s);
-			events_post("host.update.committed", NULL, ev);
+			char sl[2] = { v.host.slot, 0 };
+			struct json_w ev;
+			events_data(&ev);
+			json_w_kstr(&ev, "slot", sl);
+			json_w_kstr(&ev, "version", v.running_version);
+			json_w_kdouble(&ev, "after_s", v.committed_after_s);
+			events_post("host.update.committed", NULL, &ev);
 			return NULL;
 		}
 		update_unlock();
@@ -180,15 +183,22 @@ void update_boot(void)
 	}
 	enum ab_outcome o = ab_outcome(&v.st, v.host.slot);
 	if (o == AB_ROLLED_BACK) {
-		char msg[200], ver[AB_VAL_MAX], ev[400];
+		char msg[200], ver[AB_VAL_MAX];
 		char slot = v.st.attempted;
 		snprintf(ver, sizeof ver, "%s", v.st.attempted_version[0] ? v.st.attempted_version : "?");
 		snprintf(msg, sizeof msg, "update failed: version %s did not become healthy, rolled back", ver);
 		wlog(WLOG_ERR, "update", "%s (slot %c; running slot %c, version %s)", msg, slot, v.host.slot,
 		     v.running_version);
 		set_last(&v, "rolled-back", slot, ver, msg);
-		snprintf(ev, sizeof ev, "{\"slot\":\"%c\",\"version\":\"%s\",\"message\":\"%s\"}", slot, ver, msg);
-		events_post("host.update.rolled-back", NULL, ev);
+		{
+			char sl[2] = { slot, 0 };
+			struct json_w ev;
+			events_data(&ev);
+			json_w_kstr(&ev, "slot", sl);
+			json_w_kstr(&ev, "version", ver);
+			json_w_kstr(&ev, "message", msg);
+			events_post("host.update.rolled-back", NULL, &ev);
+		}
 		if (state_change(&v, do_forget, err, sizeof err))
 			wlog(WLOG_WARN, "update", "cannot clear the rolled-back mark: %s", err);
 	} else if (o == AB_TRYING) {

@@ -213,10 +213,12 @@ void vm_jail_reap(struct vm *v, int status, bool known, char *reason, size_t len
 			 strtoull(max, NULL, 10) >> 20);
 	}
 	if (reason[0]) {
-		char d[200];
-		snprintf(d, sizeof d, "{\"name\":\"%s\",\"pid\":%d,\"reason\":\"%s\"}", v->spec.name,
-			 (int)v->pid, reason);
-		events_post("security", v->id, d);
+		struct json_w d;
+		events_data(&d);
+		json_w_kstr(&d, "name", v->spec.name);
+		json_w_kint(&d, "pid", v->pid);
+		json_w_kstr(&d, "reason", reason);
+		events_post("security", v->id, &d);
 		wlog(WLOG_WARN, "vm", "%s (%s): security: %s", v->spec.name, v->id, reason);
 	}
 	if (have_cg)

@@ -115,16 +115,12 @@ void vm_set_state(struct vm *v, enum vm_state s, const char *reason)
 	else if (s == VM_RUNNING || s == VM_STARTING)
 		v->exit_reason[0] = '\0';
 	struct json_w w;
-	json_w_init(&w);
-	json_w_obj_begin(&w);
+	events_data(&w);
 	json_w_kstr(&w, "name", v->spec.name);
 	json_w_kstr(&w, "state", vm_state_name(s));
 	if (reason)
 		json_w_kstr(&w, "reason", reason);
-	json_w_obj_end(&w);
-	char *d = json_w_finish(&w, NULL);
-	events_post("vm.state", v->id, d);
-	free(d);
+	events_post("vm.state", v->id, &w);
 	wlog(WLOG_INFO, "vm", "%s (%s): %s%s%s", v->spec.name, v->id, vm_state_name(s),
 	     reason ? ": " : "", reason ? reason : "");
 }

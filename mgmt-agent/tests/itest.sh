@@ -187,6 +187,11 @@ check "events replay has vm.created" bash -c "curl -sS -m 2 --cacert $T/config/i
 check "tasks list the upload" bash -c "test \"\$(c reader $URL/api/v1/tasks)\" = 200 && grep -q 'image.upload' $T/body"
 check "metrics (reader)" bash -c "test \"\$(c reader $URL/metrics)\" = 200 && grep -q 'wafer_vm_vcpus{vm=\"$VMID\"' $T/body"
 
+# --- one JSON writer: hostile text echoed back stays JSON (agent-layers issue, item 4)
+out=$(python3 $(dirname "$0")/json_echo.py $PORT $T/config/identity/host.pem $PKI/admin.pem $PKI/admin.key 2>&1); echo "     $out" | head -5
+check "quotes, backslashes and control characters in names, paths and bodies: every response and event is JSON" \
+	bash -c "echo '$out' | grep -q '^responses=' && ! echo '$out' | grep -q '^FAIL'"
+
 # --- floods: an admin is served within 2 s (hostile-input issue, item 4)
 FLOOD=$(dirname "$0")/flood.py
 HOSTPEM=$T/config/identity/host.pem
