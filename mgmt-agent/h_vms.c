@@ -258,14 +258,23 @@ void h_vm_delete(struct api_ctx *x)
 	api_reply(x, 204, "application/json", "", 0, NULL);
 }
 
-/* Wait (unlocked) until the VM leaves STARTING, up to ms. Returns locked. */
+/* Wait until the VM leaves STARTING, up to ms (vm_lock held; released
+ * while waiting on vm_cond, which every state change signals). */
 static void wait_started(struct vm *v, int ms)
 {
-	for (int t = 0; t < ms && v->state == VM_STARTING; t += 50) {
-		pthread_mutex_unlock(&vm_lock);
-		usleep(50000);
-		pthread_mutex_lock(&vm_lock);
-	}
+	struct timespec dl;
+	vm_deadline(&dl, ms);
+	while (v->state == VM_STARTING && vm_cond_wait_until(&dl))
+		;
+}
+
+/* Wait until the VM's VMM is gone (reaped), up to ms; as above. */
+static void wait_exited(struct vm *v, int ms)
+{
+	struct timespec dl;
+	vm_deadline(&dl, ms);
+	while (v->pid && vm_cond_wait_until(&dl))
+		;
 }
 
 void h_vm_start(struct api_ctx *x)
@@ -340,12 +349,8 @@ static void control_action(struct api_ctx *x, struct vm *v, const char *what)
 	vmmctl_close(&c);
 	pthread_mutex_lock(&vm_lock);
 	bool stop = !strcmp(what, "stop");
-	for (int t = 0; stop && t < 5000 && v->pid; t += 50) {
-		/* the supervisor reaps the VMM; an answer lost as it exits is fine */
-		pthread_mutex_unlock(&vm_lock);
-		usleep(50000);
-		pthread_mutex_lock(&vm_lock);
-	}
+	if (stop)   /* the supervisor reaps the VMM; an answer lost as it exits is fine */
+		wait_exited(v, 5000);
 	v->busy = NULL;
 	if (stop && v->pid) {
 		pthread_mutex_unlock(&vm_lock);
@@ -395,11 +400,7 @@ void h_vm_reboot(struct api_ctx *x)
 	bool own = v->own_child;
 	v->busy = "reboot";
 	kill(pid, SIGTERM);
-	for (int t = 0; t < 5000 && v->pid; t += 50) {
-		pthread_mutex_unlock(&vm_lock);
-		usleep(50000);
-		pthread_mutex_lock(&vm_lock);
-	}
+	wait_exited(v, 5000);
 	if (v->pid) {
 		v->busy = NULL;
 		pthread_mutex_unlock(&vm_lock);

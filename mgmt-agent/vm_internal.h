@@ -30,6 +30,13 @@ struct vm {
 };
 
 extern pthread_mutex_t vm_lock;
+/* Broadcast whenever a VM's state or VMM changes (vm_set_state). */
+extern pthread_cond_t vm_cond;
+/* With vm_lock held: wait for vm_cond until deadline (vm_deadline(ms));
+ * returns false once the deadline passed. */
+struct timespec;
+void vm_deadline(struct timespec *ts, int ms);
+bool vm_cond_wait_until(const struct timespec *deadline);
 extern struct vm vm_table[VM_MAX];
 
 /* Lookup by id or name; caller holds vm_lock. */

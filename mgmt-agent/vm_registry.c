@@ -19,6 +19,23 @@
 #include <unistd.h>
 
 pthread_mutex_t vm_lock = PTHREAD_MUTEX_INITIALIZER;
+pthread_cond_t vm_cond = PTHREAD_COND_INITIALIZER;
+
+void vm_deadline(struct timespec *ts, int ms)
+{
+	clock_gettime(CLOCK_REALTIME, ts);   /* the clock of PTHREAD_COND_INITIALIZER */
+	ts->tv_sec += ms / 1000;
+	ts->tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (ts->tv_nsec >= 1000000000L) {
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000L;
+	}
+}
+
+bool vm_cond_wait_until(const struct timespec *deadline)
+{
+	return pthread_cond_timedwait(&vm_cond, &vm_lock, deadline) != ETIMEDOUT;
+}
 struct vm vm_table[VM_MAX];
 
 struct vm *vm_find(const char *key)
@@ -107,6 +124,7 @@ int vm_save(const struct vm *v)
 
 void vm_set_state(struct vm *v, enum vm_state s, const char *reason)
 {
+	pthread_cond_broadcast(&vm_cond);
 	if (v->state == s && !reason)
 		return;
 	v->state = s;

@@ -291,30 +291,33 @@ static void vm_exited(struct vm *v, int status, bool known)
 	vm_set_state(v, st, reason);
 }
 
-/* Poll a STARTING VM's control socket; RUNNING once it answers. */
-static void check_started(struct vm *v)
+/* Ask a STARTING VM's control socket, without vm_lock (the answer may take
+ * up to 200 ms): 1 answered paused, 2 answered running, 0 not yet. */
+static int probe_started(const char *path)
 {
-	char path[512];
 	struct vmmctl c;
-	vm_ctl_path(v, path, sizeof path);
+	int r = 0;
 	if (access(path, F_OK) != 0)
-		return;
+		return 0;
 	memset(&c, 0, sizeof c);
 	c.timeout_ms = 200;
 	if (vmmctl_connect(&c, path) == 0) {
 		struct vmmctl_status st;
 		if (vmmctl_status(&c, &st) == 0)
-			vm_set_state(v, !strcmp(st.state, VMM_STATE_PAUSED) ? VM_PAUSED : VM_RUNNING, NULL);
+			r = !strcmp(st.state, VMM_STATE_PAUSED) ? 1 : 2;
 		vmmctl_close(&c);
 	}
+	return r;
 }
 
 static void *supervisor(void *arg)
 {
 	(void)arg;
 	unsigned tick = 0;
+	static struct { int slot; pid_t pid; char path[512]; } starting[VM_MAX];
 	for (;;) {
 		usleep(250000);
+		int nstarting = 0;
 		pthread_mutex_lock(&vm_lock);
 		for (int i = 0; i < VM_MAX; i++) {
 			struct vm *v = &vm_table[i];
@@ -331,10 +334,25 @@ static void *supervisor(void *arg)
 				vm_exited(v, 0, false);
 				continue;
 			}
-			if (v->state == VM_STARTING)
-				check_started(v);
+			if (v->state == VM_STARTING) {
+				starting[nstarting].slot = i;
+				starting[nstarting].pid = v->pid;
+				vm_ctl_path(v, starting[nstarting].path, sizeof starting[nstarting].path);
+				nstarting++;
+			}
 		}
 		pthread_mutex_unlock(&vm_lock);
+		/* the control sockets are asked with no lock held */
+		for (int k = 0; k < nstarting; k++) {
+			int r = probe_started(starting[k].path);
+			if (!r)
+				continue;
+			pthread_mutex_lock(&vm_lock);
+			struct vm *v = &vm_table[starting[k].slot];
+			if (v->used && v->pid == starting[k].pid && v->state == VM_STARTING)
+				vm_set_state(v, r == 1 ? VM_PAUSED : VM_RUNNING, NULL);
+			pthread_mutex_unlock(&vm_lock);
+		}
 		if (++tick % 40 == 0)
 			agent_status_write(); /* the API URL follows DHCP */
 	}
