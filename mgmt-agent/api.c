@@ -282,10 +282,6 @@ bool api_body_drain(struct api_ctx *x)
 	return true;
 }
 
-static bool method_is(const struct http_request *r, const char *m)
-{
-	return strcmp(r->method, m) == 0;
-}
 
 void api_dispatch(struct conn *c, struct http_request *req, bool *keep_alive)
 {
@@ -314,8 +310,7 @@ void api_dispatch(struct conn *c, struct http_request *req, bool *keep_alive)
 	else if (rt->max_body != ROUTE_STREAM_BODY && !req->chunked && req->content_length > rt->max_body)
 		api_error(&x, 413, "too_large", "request body of %llu bytes exceeds the limit of %llu for %s",
 			  (unsigned long long)req->content_length, (unsigned long long)rt->max_body, req->path);
-	else if ((method_is(req, "POST") || method_is(req, "PUT") || method_is(req, "PATCH")) &&
-		 rt->max_body && !req->chunked && !req->has_length)
+	else if (rt->body_required && !req->chunked && !req->has_length)
 		api_error(&x, 411, "length_required", "Content-Length or chunked encoding is required");
 	else
 		rt->fn(&x);

@@ -4,6 +4,7 @@
 #ifndef WAFER_ROUTER_H
 #define WAFER_ROUTER_H
 #include "wafer_contract.h"
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -20,6 +21,8 @@ struct route {
 	route_fn fn;
 	enum role role;       /* minimum role; ROLE_NONE: no client certificate needed */
 	uint64_t max_body;    /* bytes; 0: no body accepted */
+	bool body_required;   /* a request without a framed body is 411; else it has
+			       * an empty one (RFC 9112, 6.3: curl -X POST sends none) */
 };
 
 #define ROUTE_MAX_PARAMS 4

@@ -182,6 +182,13 @@ check "patch autostart" bash -c "test \"\$(c admin -X PATCH -d '{\"autostart\":t
 check "patch bad value: 400, nothing changed" bash -c "test \"\$(c admin -X PATCH -d '{\"vcpus\":0}' $URL/api/v1/vms/$VMID)\" = 400 && test \"\$(c admin $URL/api/v1/vms/$VMID)\" = 200 && grep -q '\"vcpus\":1' $T/body"
 check "pause a stopped VM: 409" test "$(c admin -X POST -d '{}' $URL/api/v1/vms/$VMID/pause)" = 409
 check "start without a bridge/VMM: clear error" bash -c "st=\$(c admin -X POST -d '{}' $URL/api/v1/vms/$VMID/start); [ \$st = 409 -o \$st = 500 ] && grep -q 'error' $T/body"
+# RFC 9112 6.3: a POST with neither Content-Length nor chunked framing has an empty body
+printf 'POST /api/v1/vms/%s/start HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' $VMID > $T/nolen.req
+check "POST .../start with no body and no Content-Length (curl -X POST): not 411" bash -c \
+	"openssl s_client -quiet -connect 127.0.0.1:$PORT -cert $PKI/admin.pem -key $PKI/admin.key < $T/nolen.req 2>/dev/null | head -1 | grep -v ' 411 ' | grep -q 'HTTP/1.1 [245]'"
+printf 'POST /api/v1/vms HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' > $T/nolen2.req
+check "POST /api/v1/vms with no framed body: 411 (a body is required)" bash -c \
+	"openssl s_client -quiet -connect 127.0.0.1:$PORT -cert $PKI/admin.pem -key $PKI/admin.key < $T/nolen2.req 2>/dev/null | head -1 | grep -q ' 411 '"
 check "delete image in use: 409" test "$(c admin -X DELETE $URL/api/v1/images/kern)" = 409
 check "events replay has vm.created" bash -c "curl -sS -m 2 --cacert $T/config/identity/host.pem --cert $PKI/reader.pem --key $PKI/reader.key '$URL/api/v1/events?since=0' 2>/dev/null | grep -q 'vm.created'"
 check "tasks list the upload" bash -c "test \"\$(c reader $URL/api/v1/tasks)\" = 200 && grep -q 'image.upload' $T/body"

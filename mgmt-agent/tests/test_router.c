@@ -7,12 +7,12 @@
 static void h(struct api_ctx *x) { (void)x; }
 
 static const struct route tbl[] = {
-	{ "GET", "/api/v1/vms", h, ROLE_READER, 0 },
-	{ "POST", "/api/v1/vms", h, ROLE_ADMIN, 100 },
-	{ "GET", "/api/v1/vms/{id}", h, ROLE_READER, 0 },
-	{ "DELETE", "/api/v1/vms/{id}", h, ROLE_ADMIN, 0 },
-	{ "POST", "/api/v1/vms/{id}/start", h, ROLE_ADMIN, 0 },
-	{ "GET", "/metrics", h, ROLE_READER, 0 },
+	{ "GET", "/api/v1/vms", h, ROLE_READER, 0, false },
+	{ "POST", "/api/v1/vms", h, ROLE_ADMIN, 100, false },
+	{ "GET", "/api/v1/vms/{id}", h, ROLE_READER, 0, false },
+	{ "DELETE", "/api/v1/vms/{id}", h, ROLE_ADMIN, 0, false },
+	{ "POST", "/api/v1/vms/{id}/start", h, ROLE_ADMIN, 0, false },
+	{ "GET", "/metrics", h, ROLE_READER, 0, false },
 };
 
 static void t_match(void)
