@@ -288,12 +288,40 @@ void h_vm_start(struct api_ctx *x)
 		api_error(x, 409, "conflict", "VM '%s' is already %s", v->spec.name, vm_state_name(v->state));
 		return;
 	}
-	if (vm_start(v, err, sizeof err)) {
+	/* the spawn (disks, taps, cgroup, the jailed exec) takes time: it runs
+	 * without vm_lock on a copy of the VM, which is busy meanwhile, and its
+	 * outcome is put back under the lock */
+	if (vm_jail_prepare(v, err, sizeof err)) {
 		pthread_mutex_unlock(&vm_lock);
 		api_error(x, 409, "start_failed", "cannot start VM '%s': %s", v->spec.name, err);
 		return;
 	}
+	struct vm *copy = malloc(sizeof *copy);
+	if (!copy) {
+		pthread_mutex_unlock(&vm_lock);
+		api_error(x, 500, "internal", "out of memory");
+		return;
+	}
+	*copy = *v;
 	v->busy = "start";
+	pthread_mutex_unlock(&vm_lock);
+	int rc = vm_spawn(copy, err, sizeof err);
+	pthread_mutex_lock(&vm_lock);
+	if (rc) {
+		v->busy = NULL;
+		pthread_mutex_unlock(&vm_lock);
+		free(copy);
+		api_error(x, 409, "start_failed", "cannot start VM '%s': %s", v->spec.name, err);
+		return;
+	}
+	v->pid = copy->pid;
+	v->jailed = copy->jailed;
+	v->own_child = copy->own_child;
+	v->stop_requested = copy->stop_requested;
+	v->shutdown_requested = copy->shutdown_requested;
+	v->started_ms = copy->started_ms;
+	free(copy);
+	vm_set_state(v, VM_STARTING, NULL);
 	wait_started(v, 10000);
 	v->busy = NULL;
 	if (v->used && v->state == VM_CRASHED) {

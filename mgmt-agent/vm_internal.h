@@ -56,6 +56,12 @@ void vm_write_json(struct json_w *w, const struct vm *v);
 
 /* vm_run.c; caller holds vm_lock for start. Return 0 or -1 with err. */
 int vm_start(struct vm *v, char *err, size_t errlen);
+/* The part of vm_start that takes time (directories, disks, taps, the
+ * jailed spawn), without the state change: the API runs it without vm_lock
+ * on a private copy of a busy VM whose uid vm_jail_prepare gave. */
+int vm_spawn(struct vm *v, char *err, size_t errlen);
+/* The VM's jail uid, allocated and saved if it has none; caller holds vm_lock. */
+int vm_jail_prepare(struct vm *v, char *err, size_t errlen);
 void vm_supervisor_start(void);
 void vm_reattach_all(void);
 void vm_autostart_all(void);

@@ -67,6 +67,11 @@ static int vm_jail_uid(struct vm *v, char *err, size_t errlen)
 	return -1;
 }
 
+int vm_jail_prepare(struct vm *v, char *err, size_t errlen)
+{
+	return vm_jail_uid(v, err, errlen);
+}
+
 /* Bound, listening control socket at <run>/vms/<id>/control.sock (0600). */
 static int vm_jail_ctl_socket(struct vm *v, char *err, size_t errlen)
 {

@@ -185,6 +185,14 @@ static void write_pidfile(struct vm *v)
 
 int vm_start(struct vm *v, char *err, size_t errlen)
 {
+	if (vm_spawn(v, err, errlen))
+		return -1;
+	vm_set_state(v, VM_STARTING, NULL);
+	return 0;
+}
+
+int vm_spawn(struct vm *v, char *err, size_t errlen)
+{
 	char dir[512], errpath[600];
 	vm_run_dir(v, dir, sizeof dir);
 	int rc = fs_mkdir_p(dir, 0700);
@@ -225,7 +233,6 @@ int vm_start(struct vm *v, char *err, size_t errlen)
 	v->shutdown_requested = false;
 	v->started_ms = wall_ms();
 	write_pidfile(v);
-	vm_set_state(v, VM_STARTING, NULL);
 	return 0;
 }
 
