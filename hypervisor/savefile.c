@@ -25,32 +25,18 @@ struct hdr {
 	uint32_t mem_crc;
 };
 
-static void put(uint8_t *p, uint64_t v, unsigned w)
-{
-	for (unsigned i = 0; i < w; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static uint64_t get(const uint8_t *p, unsigned w)
-{
-	uint64_t v = 0;
-	for (unsigned i = w; i-- > 0;)
-		v = v << 8 | p[i];
-	return v;
-}
-
 /* magic 8, version 4, hdr crc 4, mem_off 8, mem_len 8, state_off 8, state_len 8, mem_crc 4 */
 static void hdr_encode(uint8_t *b, const struct hdr *h)
 {
 	memset(b, 0, HDR_SIZE);
 	memcpy(b, MAGIC, 8);
-	put(b + 8, VERSION, 4);
-	put(b + 16, h->mem_off, 8);
-	put(b + 24, h->mem_len, 8);
-	put(b + 32, h->state_off, 8);
-	put(b + 40, h->state_len, 8);
-	put(b + 48, h->mem_crc, 4);
-	put(b + 12, crc32_ieee(b, HDR_SIZE), 4);
+	state_put_le(b + 8, VERSION, 4);
+	state_put_le(b + 16, h->mem_off, 8);
+	state_put_le(b + 24, h->mem_len, 8);
+	state_put_le(b + 32, h->state_off, 8);
+	state_put_le(b + 40, h->state_len, 8);
+	state_put_le(b + 48, h->mem_crc, 4);
+	state_put_le(b + 12, crc32_ieee(b, HDR_SIZE), 4);
 }
 
 static int hdr_decode(const uint8_t *b, struct hdr *h, char *err, size_t errlen)
@@ -60,22 +46,22 @@ static int hdr_decode(const uint8_t *b, struct hdr *h, char *err, size_t errlen)
 		snprintf(err, errlen, "not a wafer-vmm save file (no WAFERSAV header)");
 		return -1;
 	}
-	if (get(b + 8, 4) != VERSION) {
-		snprintf(err, errlen, "save file version %u: this wafer-vmm reads version %u", (unsigned)get(b + 8, 4),
+	if (state_get_le(b + 8, 4) != VERSION) {
+		snprintf(err, errlen, "save file version %u: this wafer-vmm reads version %u", (unsigned)state_get_le(b + 8, 4),
 			 VERSION);
 		return -1;
 	}
 	memcpy(c, b, HDR_SIZE);
-	put(c + 12, 0, 4);
-	if (crc32_ieee(c, HDR_SIZE) != get(b + 12, 4)) {
+	state_put_le(c + 12, 0, 4);
+	if (crc32_ieee(c, HDR_SIZE) != state_get_le(b + 12, 4)) {
 		snprintf(err, errlen, "save file header damaged (checksum)");
 		return -1;
 	}
-	h->mem_off = get(b + 16, 8);
-	h->mem_len = get(b + 24, 8);
-	h->state_off = get(b + 32, 8);
-	h->state_len = get(b + 40, 8);
-	h->mem_crc = (uint32_t)get(b + 48, 4);
+	h->mem_off = state_get_le(b + 16, 8);
+	h->mem_len = state_get_le(b + 24, 8);
+	h->state_off = state_get_le(b + 32, 8);
+	h->state_len = state_get_le(b + 40, 8);
+	h->mem_crc = (uint32_t)state_get_le(b + 48, 4);
 	return 0;
 }
 
@@ -98,7 +84,7 @@ static int page_zero(const uint8_t *p)
 static uint32_t page_crc(uint32_t crc, uint64_t index, const uint8_t *p)
 {
 	uint8_t ix[8];
-	put(ix, index, 8);
+	state_put_le(ix, index, 8);
 	crc = crc32_ieee_update(crc, ix, 8);
 	return crc32_ieee_update(crc, p, PAGE);
 }

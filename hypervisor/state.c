@@ -60,8 +60,7 @@ static void w_put(struct state_w *w, const void *data, size_t n)
 static void w_le(struct state_w *w, uint64_t v, unsigned width)
 {
 	uint8_t b[8];
-	for (unsigned i = 0; i < width; i++)
-		b[i] = (uint8_t)(v >> (8 * i));
+	state_put_le(b, v, width);
 	w_put(w, b, width);
 }
 
@@ -180,14 +179,6 @@ static int r_fail(struct state_r *r, const char *fmt, ...)
 	return -1;
 }
 
-static uint64_t le(const uint8_t *p, unsigned width)
-{
-	uint64_t v = 0;
-	for (unsigned i = width; i-- > 0;)
-		v = v << 8 | p[i];
-	return v;
-}
-
 /* A cursor over [p, end): every read is bounds-checked. */
 struct cur {
 	const uint8_t *p;
@@ -208,7 +199,7 @@ static bool c_le(struct cur *c, unsigned width, uint64_t *v)
 	const uint8_t *b;
 	if (!c_take(c, width, &b))
 		return false;
-	*v = le(b, width);
+	*v = state_get_le(b, width);
 	return true;
 }
 
@@ -303,7 +294,7 @@ static int r_fields(struct state_r *r, const struct state_desc *d, const struct 
 			bool b = v[0] != 0;
 			memcpy(m, &b, sizeof b);
 		} else if (width) {
-			member_set_uint(m, width, le(v, width));
+			member_set_uint(m, width, state_get_le(v, width));
 		} else if (f->type == ST_BYTES) {
 			memcpy(m, v, f->size);
 		} else {
@@ -343,12 +334,12 @@ int state_r_open(struct state_r *r, const void *data, size_t len, struct state_m
 	r->p = data;
 	if (len < 8 + 4 + 8 || memcmp(data, MAGIC, 8))
 		return r_fail(r, "not a wafer-vmm saved state (no WAFERVMS header)");
-	uint32_t format = (uint32_t)le(r->p + 8, 4);
+	uint32_t format = (uint32_t)state_get_le(r->p + 8, 4);
 	if (format != STATE_FORMAT)
 		return r_fail(r, "stream format %u: this wafer-vmm reads format %u", format, STATE_FORMAT);
 	if (memcmp(r->p + len - 8, SEND, 4))
 		return r_fail(r, "truncated: the stream does not end with its checksum");
-	uint32_t want = (uint32_t)le(r->p + len - 4, 4), got = crc32_ieee(data, len - 8);
+	uint32_t want = (uint32_t)state_get_le(r->p + len - 4, 4), got = crc32_ieee(data, len - 8);
 	if (want != got)
 		return r_fail(r, "damaged: checksum %08x, the stream says %08x", got, want);
 	r->len = len - 8;

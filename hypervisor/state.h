@@ -67,6 +67,22 @@ struct state_machine {
 };
 extern const struct state_desc state_machine_desc;
 
+/* Little-endian integers of width bytes (1..8), the one encoding of every
+ * number in saved state. */
+static inline void state_put_le(uint8_t *p, uint64_t v, unsigned width)
+{
+	for (unsigned i = 0; i < width; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static inline uint64_t state_get_le(const uint8_t *p, unsigned width)
+{
+	uint64_t v = 0;
+	for (unsigned i = width; i-- > 0;)
+		v = v << 8 | p[i];
+	return v;
+}
+
 /* Writer: the stream grows in memory (device and vCPU state are small). */
 struct state_w {
 	uint8_t *buf;

@@ -133,8 +133,7 @@ static void balloon_save(struct virtio_dev *d, struct state_w *w, uint32_t insta
 	s.target_pages = b->target_pages;
 	s.actual_pages = b->actual_pages;
 	for (unsigned i = 0; i < 10; i++)
-		for (unsigned k = 0; k < 8; k++)
-			s.stats[8 * i + k] = (uint8_t)(b->stats[i] >> (8 * k));
+		state_put_le(s.stats + 8 * i, b->stats[i], 8);
 	s.stats_held = b->stats_held;
 	s.stats_head = b->stats_head;
 	state_w_section(w, &balloon_desc, instance, &s);
@@ -153,12 +152,8 @@ static int balloon_load(struct virtio_dev *d, struct state_r *r, uint32_t instan
 	}
 	b->target_pages = s.target_pages;
 	b->actual_pages = s.actual_pages;
-	for (unsigned i = 0; i < 10; i++) {
-		uint64_t v = 0;
-		for (unsigned k = 8; k-- > 0;)
-			v = v << 8 | s.stats[8 * i + k];
-		b->stats[i] = v;
-	}
+	for (unsigned i = 0; i < 10; i++)
+		b->stats[i] = state_get_le(s.stats + 8 * i, 8);
 	b->stats_held = s.stats_held;
 	b->stats_head = s.stats_head;
 	return 0;

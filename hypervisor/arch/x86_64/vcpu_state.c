@@ -47,20 +47,6 @@ const struct state_desc x86_vcpu_state_desc = {
 	.fields = fields, .nfields = sizeof fields / sizeof fields[0],
 };
 
-static void put_le(uint8_t *p, uint64_t v, unsigned width)
-{
-	for (unsigned i = 0; i < width; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static uint64_t get_le(const uint8_t *p, unsigned width)
-{
-	uint64_t v = 0;
-	for (unsigned i = width; i-- > 0;)
-		v = v << 8 | p[i];
-	return v;
-}
-
 #define SEG_FROM(x) do { const struct kvm_segment *g = &k->sregs.x; \
 	s->x##_base = g->base; s->x##_limit = g->limit; s->x##_selector = g->selector; s->x##_type = g->type; \
 	s->x##_present = g->present; s->x##_dpl = g->dpl; s->x##_db = g->db; s->x##_s = g->s; s->x##_l = g->l; \
@@ -88,9 +74,9 @@ void x86_vcpu_state_from_kvm(struct x86_vcpu_state *s, const struct x86_kvm_vcpu
 	s->cr0 = k->sregs.cr0; s->cr2 = k->sregs.cr2; s->cr3 = k->sregs.cr3; s->cr4 = k->sregs.cr4;
 	s->cr8 = k->sregs.cr8; s->efer = k->sregs.efer; s->apic_base = k->sregs.apic_base;
 	for (unsigned i = 0; i < 4; i++)
-		put_le(s->interrupt_bitmap + 8 * i, k->sregs.interrupt_bitmap[i], 8);
+		state_put_le(s->interrupt_bitmap + 8 * i, k->sregs.interrupt_bitmap[i], 8);
 	for (unsigned i = 0; i < 1024; i++)
-		put_le(s->xsave + 4 * i, k->xsave[i], 4);
+		state_put_le(s->xsave + 4 * i, k->xsave[i], 4);
 	for (unsigned i = 0; i < k->xcrs.nr_xcrs && i < KVM_MAX_XCRS; i++)
 		if (k->xcrs.xcrs[i].xcr == 0)
 			s->xcr0 = k->xcrs.xcrs[i].value;
@@ -131,9 +117,9 @@ void x86_vcpu_state_to_kvm(const struct x86_vcpu_state *s, struct x86_kvm_vcpu *
 	k->sregs.cr0 = s->cr0; k->sregs.cr2 = s->cr2; k->sregs.cr3 = s->cr3; k->sregs.cr4 = s->cr4;
 	k->sregs.cr8 = s->cr8; k->sregs.efer = s->efer; k->sregs.apic_base = s->apic_base;
 	for (unsigned i = 0; i < 4; i++)
-		k->sregs.interrupt_bitmap[i] = get_le(s->interrupt_bitmap + 8 * i, 8);
+		k->sregs.interrupt_bitmap[i] = state_get_le(s->interrupt_bitmap + 8 * i, 8);
 	for (unsigned i = 0; i < 1024; i++)
-		k->xsave[i] = (uint32_t)get_le(s->xsave + 4 * i, 4);
+		k->xsave[i] = (uint32_t)state_get_le(s->xsave + 4 * i, 4);
 	k->xcrs.nr_xcrs = 1;
 	k->xcrs.xcrs[0].xcr = 0;
 	k->xcrs.xcrs[0].value = s->xcr0;

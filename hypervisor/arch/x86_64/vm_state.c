@@ -73,8 +73,7 @@ void x86_vm_state_from_kvm(struct x86_vm_state *s, const struct x86_kvm_vm *k)
 	s->ioapic_id = io->id;
 	s->ioapic_irr = io->irr;
 	for (unsigned i = 0; i < KVM_IOAPIC_NUM_PINS; i++)
-		for (unsigned b = 0; b < 8; b++)
-			s->ioapic_redirtbl[8 * i + b] = (uint8_t)(io->redirtbl[i].bits >> (8 * b));
+		state_put_le(s->ioapic_redirtbl + 8 * i, io->redirtbl[i].bits, 8);
 	PIT_FROM(pit0, k->pit.channels[0]);
 	PIT_FROM(pit1, k->pit.channels[1]);
 	PIT_FROM(pit2, k->pit.channels[2]);
@@ -95,12 +94,8 @@ void x86_vm_state_to_kvm(const struct x86_vm_state *s, struct x86_kvm_vm *k)
 	io->ioregsel = s->ioapic_ioregsel;
 	io->id = s->ioapic_id;
 	io->irr = s->ioapic_irr;
-	for (unsigned i = 0; i < KVM_IOAPIC_NUM_PINS; i++) {
-		uint64_t v = 0;
-		for (unsigned b = 8; b-- > 0;)
-			v = v << 8 | s->ioapic_redirtbl[8 * i + b];
-		io->redirtbl[i].bits = v;
-	}
+	for (unsigned i = 0; i < KVM_IOAPIC_NUM_PINS; i++)
+		io->redirtbl[i].bits = state_get_le(s->ioapic_redirtbl + 8 * i, 8);
 	PIT_TO(pit0, k->pit.channels[0]);
 	PIT_TO(pit1, k->pit.channels[1]);
 	PIT_TO(pit2, k->pit.channels[2]);
