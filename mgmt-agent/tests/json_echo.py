@@ -9,7 +9,7 @@ JSON, and then every event of GET /api/v1/events?since=0.
   json_echo.py PORT CA ADMIN_CERT ADMIN_KEY
 Prints "responses=N events=M" and one FAIL line per body that is not JSON;
 exits 1 on any."""
-import http.client, json, socket, ssl, sys, urllib.parse
+import http.client, json, ssl, sys, urllib.parse
 
 port, ca, cert, key = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
 ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)

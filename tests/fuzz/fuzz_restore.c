@@ -10,7 +10,7 @@
 #include "arch/x86_64/pm.h"
 #include "arch/x86_64/vcpu_state.h"
 #include "arch/x86_64/vm_state.h"
-#include "crc32.h"
+#include "fuzz_crc.h"
 #include "devices/pci.h"
 #include "devices/uart.h"
 #include "state.h"
@@ -94,17 +94,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		mem_init_buffer(&mem, p, MEM);
 	}
-	if (size < 20 || size > (1u << 20))
-		return 0;
-	uint8_t *p = malloc(size);
-	if (!p)
-		return 0;
-	memcpy(p, data, size);
-	memcpy(p + size - 8, "SEND", 4);
-	uint32_t crc = crc32_ieee(p, size - 8);
-	for (int i = 0; i < 4; i++)
-		p[size - 4 + i] = (uint8_t)(crc >> (8 * i));
-	load(p, size);
+	uint8_t *p = fuzz_fix_trailer(data, size);
+	if (p)
+		load(p, size);
 	free(p);
 	return 0;
 }

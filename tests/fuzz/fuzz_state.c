@@ -5,7 +5,7 @@
  * input first, so the fuzzer reaches the section and field parsers instead
  * of stopping at a mismatch; a second pass loads the input as given. */
 #include "state.h"
-#include "crc32.h"
+#include "fuzz_crc.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -46,17 +46,9 @@ static void load(const uint8_t *p, size_t n)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	load(data, size);
-	if (size >= 20 && size < (1u << 20)) {
-		uint8_t *p = malloc(size);
-		if (!p)
-			return 0;
-		memcpy(p, data, size);
-		memcpy(p + size - 8, "SEND", 4);
-		uint32_t crc = crc32_ieee(p, size - 8);
-		for (int i = 0; i < 4; i++)
-			p[size - 4 + i] = (uint8_t)(crc >> (8 * i));
+	uint8_t *p = fuzz_fix_trailer(data, size);
+	if (p)
 		load(p, size);
-		free(p);
-	}
+	free(p);
 	return 0;
 }
