@@ -51,3 +51,20 @@ UT_lib_update_bundle_SRCS := lib/tests/test_update_bundle.c $(LIB_UPDATE_SRCS) $
 UT_lib_update_bundle_LIBS = $(MBEDTLS_HOST_LIBS)
 UT_lib_update_bundle_DEPS = $(MBEDTLS_HOST_LIBS)
 UT_lib_abstate_SRCS := lib/tests/test_abstate.c $(LIB_ABSTATE_SRCS) $(LIB_FSUTIL_SRCS)
+
+# Parsers and helpers both wafer-agent and waferctl use: HTTP/1.1 heads and
+# chunked bodies, WebSocket frames (RFC 6455; the accept key needs mbedTLS's
+# SHA-1), X.509 helpers on mbedTLS (names, roles, fingerprints, PEM files).
+LIB_HTTP_SRCS    := lib/http_parse.c
+LIB_WSFRAME_SRCS := lib/ws_frame.c
+LIB_X509_SRCS    := lib/tls_x509.c
+MBEDTLS_LIB_OBJS = lib/ws_frame.o lib/tls_x509.o lib/tests/test_wsframe.o
+$(addprefix $(B)/obj/target/,$(MBEDTLS_LIB_OBJS)): CFLAGS_EXTRA += $(MBEDTLS_TARGET_INC)
+$(addprefix $(B)/obj/target/,$(MBEDTLS_LIB_OBJS)): | $(B)/mbedtls-target/.stamp
+$(addprefix $(B)/obj/host/,$(MBEDTLS_LIB_OBJS)) $(addprefix $(B)/obj/test/,$(MBEDTLS_LIB_OBJS)): CFLAGS_EXTRA += $(MBEDTLS_HOST_INC)
+$(addprefix $(B)/obj/host/,$(MBEDTLS_LIB_OBJS)) $(addprefix $(B)/obj/test/,$(MBEDTLS_LIB_OBJS)): | $(B)/mbedtls-host/.stamp
+UNIT_TESTS += lib_http lib_wsframe
+UT_lib_http_SRCS    := lib/tests/test_http.c $(LIB_HTTP_SRCS)
+UT_lib_wsframe_SRCS := lib/tests/test_wsframe.c $(LIB_WSFRAME_SRCS)
+UT_lib_wsframe_LIBS = $(MBEDTLS_HOST_LIBS)
+UT_lib_wsframe_DEPS = $(MBEDTLS_HOST_LIBS)

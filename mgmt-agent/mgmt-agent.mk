@@ -3,20 +3,20 @@
 #   $(B)/bin/waferctl           static musl, for the image
 #   $(B)/bin/host/waferctl      glibc, for the build machine (dev PKI, tests)
 #   $(B)/bin/host/wafer-agent   glibc, for the local integration test
-# Unit tests: agent_http, agent_router, agent_spec, agent_openapi, agent_netlisten.
+# Unit tests: agent_router, agent_spec, agent_openapi, agent_netlisten.
 
 AGENT_CORE_SRCS := $(addprefix mgmt-agent/, agent_config.c api.c api_routes.c conn.c conn_pool.c enroll.c enroll_limit.c events.c \
-	h_console.c h_host.c h_images.c h_listeners.c h_metrics.c h_trust.c h_vms.c hostinfo.c http_parse.c metrics_label.c netlisten.c \
-	router.c server.c tap.c tasks.c tls_server.c tls_x509.c vm_argv.c vm_exitfile.c vm_registry.c vm_run.c vm_spec.c ws_frame.c \
+	h_console.c h_host.c h_images.c h_listeners.c h_metrics.c h_trust.c h_vms.c hostinfo.c metrics_label.c netlisten.c \
+	router.c server.c tap.c tasks.c tls_server.c vm_argv.c vm_exitfile.c vm_registry.c vm_run.c vm_spec.c \
 	audit.c cgroup.c jail.c vm_isolation.c vm_jail.c agent_privs.c \
 	agent_conf.c h_update.c update_esp.c update_health.c update_policy.c update_probe.c update_run.c update_view.c)
 LIB_VMMCTL_SRCS ?= $(wildcard lib/vmmctl.c)
 # lib/update_slot and lib/abstate use fsutil, which LIB_CFGSTORE_SRCS brings.
-AGENT_LIB_SRCS := $(LIB_JSON_SRCS) $(LIB_WLOG_SRCS) $(LIB_CFGSTORE_SRCS) $(LIB_VMMCTL_SRCS) $(LIB_INITCTL_SRCS) \
+AGENT_LIB_SRCS := $(LIB_HTTP_SRCS) $(LIB_X509_SRCS) $(LIB_WSFRAME_SRCS) $(LIB_JSON_SRCS) $(LIB_WLOG_SRCS) $(LIB_CFGSTORE_SRCS) $(LIB_VMMCTL_SRCS) $(LIB_INITCTL_SRCS) \
 	$(LIB_UPDATE_SRCS) $(LIB_UPDATE_SLOT_SRCS) $(LIB_ABSTATE_SRCS) $(LIB_FATCHECK_SRCS)
 AGENT_SRCS := mgmt-agent/agent_main.c $(AGENT_CORE_SRCS) $(AGENT_LIB_SRCS)
 WAFERCTL_SRCS := $(addprefix mgmt-agent/, ctl_main.c ctl_client.c ctl_cmds.c ctl_console.c ctl_vm.c ctl_pki.c \
-	ctl_table.c ctl_update.c ctl_upload.c http_parse.c tls_x509.c ws_frame.c) $(LIB_JSON_SRCS) $(LIB_WLOG_SRCS) $(LIB_FSUTIL_SRCS)
+	ctl_table.c ctl_update.c ctl_upload.c) $(LIB_HTTP_SRCS) $(LIB_X509_SRCS) $(LIB_WSFRAME_SRCS) $(LIB_JSON_SRCS) $(LIB_WLOG_SRCS) $(LIB_FSUTIL_SRCS)
 
 # Every mgmt-agent object sees the mbedTLS headers of its build.
 $(B)/obj/target/mgmt-agent/%.o: CFLAGS_EXTRA += $(MBEDTLS_TARGET_INC)
@@ -68,7 +68,7 @@ agent-itest: agent-host $(B)/bin/host/wafer-sign
 	$(Q)mgmt-agent/tests/itest.sh $(B)
 .PHONY: agent agent-host agent-itest
 
-UNIT_TESTS += agent_http agent_router agent_spec agent_openapi agent_netlisten agent_wsframe agent_metrics_label
+UNIT_TESTS += agent_router agent_spec agent_openapi agent_netlisten agent_metrics_label
 UT_agent_metrics_label_SRCS := mgmt-agent/tests/test_metrics_label.c mgmt-agent/metrics_label.c
 # The contract: the agent's VMM command line parsed by the VMM's own parser.
 UNIT_TESTS += agent_vmm_argv
@@ -77,12 +77,8 @@ UT_agent_vmm_argv_SRCS := mgmt-agent/tests/test_vmm_argv.c mgmt-agent/vm_argv.c 
 $(B)/obj/test/mgmt-agent/tests/test_vmm_argv.o: CFLAGS_EXTRA += -Ihypervisor
 UNIT_TESTS += agent_enroll_limit
 UT_agent_enroll_limit_SRCS := mgmt-agent/tests/test_enroll_limit.c mgmt-agent/enroll_limit.c
-UT_agent_http_SRCS    := mgmt-agent/tests/test_http.c mgmt-agent/http_parse.c
 UT_agent_router_SRCS  := mgmt-agent/tests/test_router.c mgmt-agent/router.c
 UT_agent_netlisten_SRCS := mgmt-agent/tests/test_netlisten.c mgmt-agent/netlisten.c
-UT_agent_wsframe_SRCS := mgmt-agent/tests/test_wsframe.c mgmt-agent/ws_frame.c
-UT_agent_wsframe_LIBS := $(MBEDTLS_HOST_LIBS)
-UT_agent_wsframe_DEPS := $(MBEDTLS_HOST_LIBS)
 UT_agent_spec_SRCS    := mgmt-agent/tests/test_spec.c mgmt-agent/vm_spec.c mgmt-agent/router.c $(LIB_JSON_SRCS)
 UT_agent_openapi_SRCS := mgmt-agent/tests/test_openapi.c $(AGENT_CORE_SRCS) $(AGENT_LIB_SRCS)
 UT_agent_openapi_LIBS := $(MBEDTLS_HOST_LIBS)

@@ -14,10 +14,10 @@ FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer -Wall -Wext
 FUZZ_BIN    := $(B)/fuzz/bin
 
 FUZZERS += http json vmspec wsframe config dhcp log gpt bundle virtq state restore
-FZ_http_SRCS    := mgmt-agent/http_parse.c
+FZ_http_SRCS    := $(LIB_HTTP_SRCS)
 FZ_json_SRCS    := $(LIB_JSON_SRCS)
 FZ_vmspec_SRCS  := mgmt-agent/vm_spec.c mgmt-agent/router.c $(LIB_JSON_SRCS)
-FZ_wsframe_SRCS := mgmt-agent/ws_frame.c
+FZ_wsframe_SRCS := $(LIB_WSFRAME_SRCS)
 FZ_wsframe_LIBS := $(MBEDTLS_HOST_LIBS)
 FZ_config_SRCS  := initramfs/init/init_config.c
 FZ_dhcp_SRCS    := initramfs/init/init_dnsname.c

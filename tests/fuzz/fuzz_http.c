@@ -1,7 +1,7 @@
 /* fuzz_http: the agent's HTTP request head parser, query parameters and
  * the chunked body decoder (mgmt-agent/http_parse.c): everything a client
  * sends before and after authentication. */
-#include "../../mgmt-agent/http_parse.h"
+#include "http_parse.h"
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,6 +1,6 @@
 /* fuzz_wsframe: WebSocket frames as waferctl's console client reads them
  * from a host (mgmt-agent/ws_frame.c). */
-#include "../../mgmt-agent/ws_frame.h"
+#include "ws_frame.h"
 #include <stdint.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
