@@ -33,6 +33,7 @@ include mk/dosfstools.mk
 include mk/kernel.mk
 include hypervisor/hypervisor.mk
 include mgmt-agent/mgmt-agent.mk
+include waferctl/waferctl.mk
 # initramfs and image come after the programs they pack (INITRAMFS_FILES).
 include initramfs/initramfs.mk
 include image/image.mk

@@ -1,7 +1,5 @@
-# mgmt-agent/mgmt-agent.mk: wafer-agent (HTTPS API) and waferctl (client).
+# mgmt-agent/mgmt-agent.mk: wafer-agent, the HTTPS API (waferctl/waferctl.mk: its client).
 #   $(B)/bin/wafer-agent        static musl, for the image
-#   $(B)/bin/waferctl           static musl, for the image
-#   $(B)/bin/host/waferctl      glibc, for the build machine (dev PKI, tests)
 #   $(B)/bin/host/wafer-agent   glibc, for the local integration test
 # Unit tests: agent_router, agent_spec, agent_openapi, agent_netlisten.
 
@@ -15,9 +13,6 @@ LIB_VMMCTL_SRCS ?= $(wildcard lib/vmmctl.c)
 AGENT_LIB_SRCS := $(LIB_HTTP_SRCS) $(LIB_X509_SRCS) $(LIB_WSFRAME_SRCS) $(LIB_JSON_SRCS) $(LIB_WLOG_SRCS) $(LIB_CFGSTORE_SRCS) $(LIB_VMMCTL_SRCS) $(LIB_INITCTL_SRCS) \
 	$(LIB_UPDATE_SRCS) $(LIB_UPDATE_SLOT_SRCS) $(LIB_ABSTATE_SRCS) $(LIB_FATCHECK_SRCS)
 AGENT_SRCS := mgmt-agent/agent_main.c $(AGENT_CORE_SRCS) $(AGENT_LIB_SRCS)
-WAFERCTL_SRCS := $(addprefix mgmt-agent/, ctl_main.c ctl_client.c ctl_cmds.c ctl_console.c ctl_vm.c ctl_pki.c \
-	ctl_table.c ctl_update.c ctl_upload.c) $(LIB_HTTP_SRCS) $(LIB_X509_SRCS) $(LIB_WSFRAME_SRCS) $(LIB_JSON_SRCS) $(LIB_WLOG_SRCS) $(LIB_FSUTIL_SRCS)
-
 # Every mgmt-agent object sees the mbedTLS headers of its build.
 $(B)/obj/target/mgmt-agent/%.o: CFLAGS_EXTRA += $(MBEDTLS_TARGET_INC)
 $(B)/obj/host/mgmt-agent/%.o $(B)/obj/test/mgmt-agent/%.o: CFLAGS_EXTRA += $(MBEDTLS_HOST_INC)
@@ -30,26 +25,10 @@ $(B)/bin/wafer-agent: $(call target_objs,$(AGENT_SRCS)) $(MBEDTLS_TARGET_LIBS)
 	@echo "  LINK    $@"
 	$(Q)$(MUSL_CC) $(TARGET_LDFLAGS) -o $@ $(filter %.o,$^) $(MBEDTLS_TARGET_LIBS) -lpthread
 
-$(B)/bin/waferctl: $(call target_objs,$(WAFERCTL_SRCS)) $(MBEDTLS_TARGET_LIBS)
-	@mkdir -p $(@D)
-	@echo "  LINK    $@"
-	$(Q)$(MUSL_CC) $(TARGET_LDFLAGS) -o $@ $(filter %.o,$^) $(MBEDTLS_TARGET_LIBS) -lpthread
-
-$(B)/bin/host/waferctl: $(call host_objs,$(WAFERCTL_SRCS)) $(MBEDTLS_HOST_LIBS)
-	@mkdir -p $(@D)
-	@echo "  LINK    $@"
-	$(Q)$(HOST_CC) -o $@ $(filter %.o,$^) $(MBEDTLS_HOST_LIBS) -lpthread
-
 $(B)/bin/host/wafer-agent: $(call host_objs,$(AGENT_SRCS)) $(MBEDTLS_HOST_LIBS)
 	@mkdir -p $(@D)
 	@echo "  LINK    $@"
 	$(Q)$(HOST_CC) -o $@ $(filter %.o,$^) $(MBEDTLS_HOST_LIBS) -lpthread
-
-# The development PKI (ca.pem, admin/reader certs and keys, expired and
-# foreign-CA certs for tests).
-$(B)/dev-pki/.stamp: $(B)/bin/host/waferctl
-	$(Q)$(B)/bin/host/waferctl pki dev $(B)/dev-pki
-	$(Q)touch $@
 
 # Benchmark (not a test): `make bench-agent`, see docs/agent.md.
 $(B)/bin/host/wafer-tlsload: $(call host_objs,mgmt-agent/bench/tlsload.c) $(MBEDTLS_HOST_LIBS)
@@ -61,7 +40,7 @@ bench-agent: $(B)/bin/wafer-agent $(B)/bin/host/wafer-tlsload $(B)/dev-pki/.stam
 BENCHES += bench-agent
 .PHONY: bench-agent
 
-agent: $(B)/bin/wafer-agent $(B)/bin/waferctl $(B)/bin/host/waferctl
+agent: $(B)/bin/wafer-agent waferctl
 agent-host: $(B)/bin/host/wafer-agent $(B)/bin/host/waferctl $(B)/bin/host/wafer-tlsload
 # Local integration test: host agent + host waferctl/curl on 127.0.0.1.
 agent-itest: agent-host $(B)/bin/host/wafer-sign
@@ -85,16 +64,12 @@ UT_agent_openapi_LIBS := $(MBEDTLS_HOST_LIBS)
 UT_agent_openapi_DEPS := $(MBEDTLS_HOST_LIBS)
 
 # Into the image (initramfs/initramfs.mk is included after this file).
-INITRAMFS_FILES += $(B)/bin/wafer-agent:usr/bin/wafer-agent $(B)/bin/waferctl:usr/bin/waferctl
+INITRAMFS_FILES += $(B)/bin/wafer-agent:usr/bin/wafer-agent
 # The agent runs /usr/bin/wafer-vmm (--vmm); hypervisor.mk (included before
 # this file) does not put it into the image, so it is added here unless it did.
 ifeq ($(filter %:usr/bin/wafer-vmm,$(INITRAMFS_FILES)),)
 INITRAMFS_FILES += $(B)/bin/wafer-vmm:usr/bin/wafer-vmm
 endif
-# The build machine's tools for tests and `make run`.
-host-tools: $(B)/bin/host/waferctl $(B)/dev-pki/.stamp
-.PHONY: host-tools
-
 # Isolation (docs/isolation.md): cgroup limits, uid slots, cpus lists, audit records.
 UNIT_TESTS += agent_isolation
 UT_agent_isolation_SRCS := mgmt-agent/tests/test_isolation.c mgmt-agent/cgroup.c mgmt-agent/jail.c \
