@@ -3,7 +3,7 @@
  * reference), the shape of a VM both sides accept, the VMM's command-line
  * options, its exit codes, its control socket's commands, their arguments
  * and the run states it reports. The agent builds the VMM's command line
- * from these (mgmt-agent/vm_argv.c) and a unit test parses what it builds
+ * from these (mgmt-agent/vms/vm_argv.c) and a unit test parses what it builds
  * with the VMM's own parser (mgmt-agent/tests/test_vmm_argv.c). */
 #ifndef WAFER_CONTRACT_H
 #define WAFER_CONTRACT_H

@@ -57,4 +57,13 @@ extern struct agent_stats agent_stats;
 const char *agent_version(void);
 /* Rewrite <run_dir>/status/agent (fingerprint, enrollment, token, api_url). */
 void agent_status_write(void);
+
+/* agent_conf.c: the agent's wafer.conf keys (agent_*, update_*). */
+/* Value of key in wafer.conf text (last line wins, quotes stripped). 1 found, 0 not. */
+int conf_text_get(const char *text, size_t len, const char *key, char *out, size_t n);
+/* Value of wafer.<key>= on a kernel command line. 1 found, 0 not. */
+int conf_cmdline_get(const char *cmdline, const char *key, char *out, size_t n);
+/* An integer key: command line over <config_dir>/wafer.conf over def; a bad
+ * value is logged and def used. */
+int agent_conf_int(const char *key, int def, int min, int max);
 #endif

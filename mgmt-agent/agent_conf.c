@@ -5,7 +5,7 @@
  * wafer.<key>= on the kernel command line. */
 #include "agent.h"
 #include "fsutil.h"
-#include "update.h"
+#include "update/update.h"
 #include "wlog.h"
 
 #include <stdio.h>

@@ -3,14 +3,14 @@
  * the update state (report a rollback, commit a healthy trying boot), then the HTTPS accept loop until SIGTERM. */
 #include "agent.h"
 #include "agent_privs.h"
-#include "cgroup.h"
-#include "api.h"
-#include "enroll.h"
-#include "events.h"
-#include "server.h"
-#include "tls_server.h"
-#include "update.h"
-#include "vm.h"
+#include "vms/cgroup.h"
+#include "server/api.h"
+#include "server/enroll.h"
+#include "server/events.h"
+#include "server/server.h"
+#include "server/tls_server.h"
+#include "update/update.h"
+#include "vms/vm.h"
 #include "wlog.h"
 
 #include <getopt.h>

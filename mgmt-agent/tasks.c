@@ -1,8 +1,8 @@
 /* tasks.c: the task table (bounded; finished tasks are recycled oldest
  * first) and its handlers. */
 #include "tasks.h"
-#include "api.h"
-#include "events.h"
+#include "server/api.h"
+#include "server/events.h"
 
 #include <pthread.h>
 #include <stdio.h>

@@ -24,6 +24,7 @@ check: $(addprefix $(UT_BIN)/,$(UNIT_TESTS))
 	@fail=0; pass=0; for t in $^; do \
 		if ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 $$t; then pass=$$((pass+1)); else fail=$$((fail+1)); echo "unit test program $$t FAILED"; fi; \
 	done; echo "unit: $$pass passed, $$fail failed"; [ $$fail -eq 0 ]
+	$(Q)scripts/check-layers >/dev/null || scripts/check-layers
 
 # System tests: each tests/system/*.sh boots the built image in QEMU.
 SYSTEM_TESTS ?= $(sort $(wildcard tests/system/t[0-9]*.sh))

@@ -1,7 +1,7 @@
 /* test_enroll_limit.c: five free wrong guesses per address, then a wait that
  * doubles up to 300 s; other addresses are not held up; a full table forgets
  * the address seen longest ago. */
-#include "../enroll_limit.h"
+#include "server/enroll_limit.h"
 #include "wtest.h"
 #include <stdio.h>
 

@@ -3,9 +3,9 @@
  * parsing seccomp audit records from the kernel log. */
 #include "wtest.h"
 #include "audit.h"
-#include "cgroup.h"
-#include "jail.h"
-#include "vm.h"
+#include "vms/cgroup.h"
+#include "jail/jail.h"
+#include "vms/vm.h"
 
 #include <stdlib.h>
 

@@ -1,6 +1,6 @@
 /* test_metrics_label.c: label values with a quote, a backslash and a newline
  * cannot end their label or add a line; a full buffer never cuts an escape. */
-#include "../metrics_label.h"
+#include "api/metrics_label.h"
 #include "wtest.h"
 
 static void t_escape(void)

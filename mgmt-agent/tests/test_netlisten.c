@@ -1,7 +1,7 @@
 /* test_netlisten.c: parsing of /proc/net/{tcp,udp}{,6} tables (real kernel
  * lines, then truncated and hostile ones), and the owner lookup on this
  * machine's own listening socket. */
-#include "netlisten.h"
+#include "host/netlisten.h"
 #include "wtest.h"
 
 #include <arpa/inet.h>

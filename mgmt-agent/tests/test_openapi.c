@@ -1,7 +1,7 @@
 /* test_openapi.c: docs/openapi.yaml and the router's table must describe the
  * same API: every (method, path) in one is in the other, and the role each
  * route needs matches the x-wafer-role of the operation. */
-#include "router.h"
+#include "server/router.h"
 #include "fsutil.h"
 #include "wtest.h"
 

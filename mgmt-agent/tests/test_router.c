@@ -1,5 +1,5 @@
 /* test_router.c: path matching, parameters, 404/405/400 decisions. */
-#include "router.h"
+#include "server/router.h"
 #include "wtest.h"
 
 #include <string.h>

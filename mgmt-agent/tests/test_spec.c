@@ -1,6 +1,6 @@
 /* test_spec.c: VM spec validation: a full valid spec, defaults, PATCH merge,
  * and each invalid field refused with a message naming it. */
-#include "vm.h"
+#include "vms/vm.h"
 #include "wtest.h"
 
 #include <stdio.h>

@@ -5,7 +5,8 @@
  * upd_run into a temporary folder standing in for the ESP: a good bundle is
  * written and tried; refused bundles never mount the ESP or leave files,
  * and the state file is untouched. */
-#include "update.h"
+#include "agent.h"
+#include "update/update.h"
 #include "update_slot.h"
 #include "fsutil.h"
 #include "wtest.h"

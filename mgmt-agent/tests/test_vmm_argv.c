@@ -3,7 +3,7 @@
  * the VMM's own parser (hypervisor/config.c): every value arrives whole, and
  * both sides agree on the limits of lib/wafer_contract.h. */
 #include "config.h"
-#include "vm.h"
+#include "vms/vm.h"
 #include "wtest.h"
 
 #include <stdio.h>

@@ -16,7 +16,7 @@ FUZZ_BIN    := $(B)/fuzz/bin
 FUZZERS += http json vmspec wsframe config dhcp log gpt bundle virtq state restore
 FZ_http_SRCS    := $(LIB_HTTP_SRCS)
 FZ_json_SRCS    := $(LIB_JSON_SRCS)
-FZ_vmspec_SRCS  := mgmt-agent/vm_spec.c mgmt-agent/router.c $(LIB_JSON_SRCS)
+FZ_vmspec_SRCS  := mgmt-agent/vms/vm_spec.c mgmt-agent/server/router.c $(LIB_JSON_SRCS)
 FZ_wsframe_SRCS := $(LIB_WSFRAME_SRCS)
 FZ_wsframe_LIBS := $(MBEDTLS_HOST_LIBS)
 FZ_config_SRCS  := initramfs/init/init_config.c
@@ -32,6 +32,8 @@ FZ_restore_SRCS := $(addprefix hypervisor/,state.c virtio/core.c virtio/pci.c vi
 	virtio/net.c virtio/rng.c devices/pci.c devices/uart.c mem.c log.c arch/x86_64/pm.c \
 	arch/x86_64/vcpu_state.c arch/x86_64/vm_state.c) $(LIB_CRC32_SRCS) $(LIB_WLOG_SRCS)
 $(B)/obj/fuzz/hypervisor/%.o $(B)/obj/fuzz/tests/fuzz/fuzz_virtq.o $(B)/obj/fuzz/tests/fuzz/fuzz_state.o $(B)/obj/fuzz/tests/fuzz/fuzz_restore.o: FUZZ_EXTRA += -Ihypervisor -I$(VMM_ARCH_DIR)
+
+$(B)/obj/fuzz/mgmt-agent/%.o $(B)/obj/fuzz/tests/fuzz/fuzz_vmspec.o: FUZZ_EXTRA += -Imgmt-agent
 
 $(B)/obj/fuzz/%.o: %.c $(MBEDTLS_HOST_LIBS)
 	@mkdir -p $(@D)

@@ -1,5 +1,5 @@
 /* fuzz_http: the agent's HTTP request head parser, query parameters and
- * the chunked body decoder (mgmt-agent/http_parse.c): everything a client
+ * the chunked body decoder (lib/http_parse.c): everything a client
  * sends before and after authentication. */
 #include "http_parse.h"
 #include <stdint.h>

@@ -1,7 +1,7 @@
 /* fuzz_vmspec: a VM definition as POST/PATCH /api/v1/vms receive it: JSON,
- * then the spec validation (mgmt-agent/vm_spec.c), then the writer and a
+ * then the spec validation (mgmt-agent/vms/vm_spec.c), then the writer and a
  * second parse of what was written (it must parse again). */
-#include "../../mgmt-agent/vm.h"
+#include "vms/vm.h"
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>

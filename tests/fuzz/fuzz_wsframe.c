@@ -1,5 +1,5 @@
 /* fuzz_wsframe: WebSocket frames as waferctl's console client reads them
- * from a host (mgmt-agent/ws_frame.c). */
+ * from a host (lib/ws_frame.c). */
 #include "ws_frame.h"
 #include <stdint.h>
 

@@ -6,10 +6,10 @@
 #include "agent.h"
 #include "audit.h"
 #include "cgroup.h"
-#include "events.h"
+#include "server/events.h"
 #include "fsutil.h"
-#include "jail.h"
-#include "tap.h"
+#include "jail/jail.h"
+#include "jail/tap.h"
 #include "wlog.h"
 
 #include <errno.h>

@@ -2,7 +2,7 @@
  * form. Strict: unknown fields, wrong types and out-of-range values are
  * refused with a message naming the field. */
 #include "vm.h"
-#include "router.h"
+#include "server/router.h"
 
 #include <stdio.h>
 #include <stdlib.h>

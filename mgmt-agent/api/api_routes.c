@@ -1,7 +1,7 @@
 /* api_routes.c: THE route table of the v1 API. docs/openapi.yaml must list
  * exactly these paths and methods (checked by tests/test_openapi.c). */
 #include "handlers.h"
-#include "router.h"
+#include "server/router.h"
 
 #define KiB 1024u
 

@@ -6,7 +6,7 @@
  * HTTP status line (401), otherwise the server ends the connection for want
  * of a client certificate (the probe cannot present one from a trusted CA),
  * which is the answer expected too. */
-#include "tls_server.h"
+#include "server/tls_server.h"
 #include "tls_x509.h"
 #include "update.h"
 #include "errbuf.h"

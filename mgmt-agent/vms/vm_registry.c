@@ -3,10 +3,10 @@
 #include "vm_internal.h"
 #include "agent.h"
 #include "audit.h"
-#include "events.h"
+#include "server/events.h"
 #include "fsutil.h"
-#include "jail.h"
-#include "router.h"
+#include "jail/jail.h"
+#include "server/router.h"
 #include "wlog.h"
 
 #include <dirent.h>

@@ -6,8 +6,8 @@
 #include "agent.h"
 #include "fsutil.h"
 #include "initctl.h"
-#include "jail.h"
-#include "tap.h"
+#include "jail/jail.h"
+#include "jail/tap.h"
 #include "vmmctl.h"
 #include "wlog.h"
 

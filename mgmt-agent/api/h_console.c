@@ -2,11 +2,11 @@
  * (?follow=1 keeps streaming), or, with "Upgrade: websocket", an interactive
  * console (admin only): guest output as binary frames, client text/binary
  * frames go to the guest's serial input. */
-#include "api.h"
-#include "vm_internal.h"
+#include "server/api.h"
+#include "vms/vm_internal.h"
 #include "vmmctl.h"
 #include "wlog.h"
-#include "conn_pool.h"
+#include "server/conn_pool.h"
 #include "ws_frame.h"
 
 #include <poll.h>

@@ -5,7 +5,7 @@
  * update_grace period since the agent became ready) and commit the slot:
  * one write of the state file. Updates and commits are serialised. */
 #include "agent.h"
-#include "events.h"
+#include "server/events.h"
 #include "initctl.h"
 #include "update.h"
 #include "wlog.h"

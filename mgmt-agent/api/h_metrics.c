@@ -1,11 +1,11 @@
 /* h_metrics.c: GET /metrics in the Prometheus text format: host, agent and
  * per-VM metrics (VM device counters from each VMM's control socket). */
 #include "agent.h"
-#include "api.h"
-#include "conn_pool.h"
-#include "hostinfo.h"
+#include "server/api.h"
+#include "server/conn_pool.h"
+#include "host/hostinfo.h"
 #include "metrics_label.h"
-#include "vm_internal.h"
+#include "vms/vm_internal.h"
 #include "vmmctl.h"
 
 #include <stdarg.h>

@@ -4,7 +4,6 @@
 #include "cfgstore.h"
 #include "fsutil.h"
 #include "tls_x509.h"
-#include "update.h"
 #include "wlog.h"
 
 #include <dirent.h>

@@ -3,12 +3,12 @@
  * GET /api/v1/host/update (slots, versions, state, last update, health).
  * The work is in update_run.c; docs/updates.md describes the flow. */
 #include "agent.h"
-#include "api.h"
-#include "events.h"
+#include "server/api.h"
+#include "server/events.h"
 #include "fsutil.h"
 #include "initctl.h"
 #include "tasks.h"
-#include "update.h"
+#include "update/update.h"
 #include "wafer-version.h"
 #include "wlog.h"
 

@@ -2,9 +2,9 @@
  * every bound UDP socket of the host, with the owning process, so a manager
  * (and the system tests) can check that the API port is the only way in. */
 #include "agent_privs.h"
-#include "api.h"
+#include "server/api.h"
 #include "fsutil.h"
-#include "netlisten.h"
+#include "host/netlisten.h"
 
 #include <stdlib.h>
 

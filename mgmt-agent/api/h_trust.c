@@ -4,12 +4,12 @@
  * A CRL is accepted only when a CA of the trust store signed it and it is
  * not out of date; it is then checked at every TLS handshake. */
 #include "agent.h"
-#include "api.h"
+#include "server/api.h"
 #include "cfgstore.h"
-#include "events.h"
+#include "server/events.h"
 #include "fsutil.h"
 #include "handlers.h"
-#include "tls_server.h"
+#include "server/tls_server.h"
 #include "tls_x509.h"
 #include "wlog.h"
 

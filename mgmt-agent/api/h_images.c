@@ -3,11 +3,11 @@
  * optional SHA-256 (?sha256= or X-Content-SHA256), fsyncs and renames; GET
  * lists; DELETE refuses images a VM uses. */
 #include "agent.h"
-#include "api.h"
-#include "events.h"
+#include "server/api.h"
+#include "server/events.h"
 #include "fsutil.h"
 #include "tasks.h"
-#include "vm.h"
+#include "vms/vm.h"
 #include "wlog.h"
 
 #include <dirent.h>

@@ -1,9 +1,9 @@
 /* h_vms.c: /api/v1/vms handlers: list, create, get, patch, delete and the
  * power actions (start, shutdown, stop, reboot, pause, resume). */
-#include "api.h"
-#include "events.h"
+#include "server/api.h"
+#include "server/events.h"
 #include "tls_x509.h"
-#include "vm_internal.h"
+#include "vms/vm_internal.h"
 #include "vmmctl.h"
 #include "wlog.h"
 

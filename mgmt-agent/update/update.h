@@ -146,12 +146,4 @@ void update_unlock(void);
 /* A TLS request to the agent's own listener answers with an HTTP status. */
 bool upd_probe_api(int port, char *why, size_t n);
 
-/* ---- agent_conf.c: the agent's wafer.conf keys (agent_*, update_*) ---- */
-/* Value of key in wafer.conf text (last line wins, quotes stripped). 1 found, 0 not. */
-int conf_text_get(const char *text, size_t len, const char *key, char *out, size_t n);
-/* Value of wafer.<key>= on a kernel command line. 1 found, 0 not. */
-int conf_cmdline_get(const char *cmdline, const char *key, char *out, size_t n);
-/* An integer key: command line over <config_dir>/wafer.conf over def; a bad
- * value is logged and def used. */
-int agent_conf_int(const char *key, int def, int min, int max);
 #endif
