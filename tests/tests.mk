@@ -20,8 +20,8 @@ $(foreach t,$(UNIT_TESTS),$(eval $(call unit_test_rule,$(t))))
 
 $(B)/obj/test/tests/unit/%.o: CFLAGS_EXTRA += -Itests/unit
 
-check: $(addprefix $(UT_BIN)/,$(UNIT_TESTS))
-	@fail=0; pass=0; for t in $^; do \
+check: $(addprefix $(UT_BIN)/,$(UNIT_TESTS)) openapi-validate
+	@fail=0; pass=0; for t in $(filter-out openapi-validate,$^); do \
 		if ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 $$t; then pass=$$((pass+1)); else fail=$$((fail+1)); echo "unit test program $$t FAILED"; fi; \
 	done; echo "unit: $$pass passed, $$fail failed"; [ $$fail -eq 0 ]
 	$(Q)scripts/check-layers >/dev/null || scripts/check-layers
@@ -47,3 +47,21 @@ test: check
 	$(Q)$(MAKE) --no-print-directory systest
 
 .PHONY: check test systest
+
+# docs/openapi.yaml against the OpenAPI 3.1 schema with a standard validator
+# (npm @seriousme/openapi-schema-validator, pinned in tests/openapi/package.json
+# and its lock file; a build-machine tool in $(B)/tools, never in the image).
+# The agent's integration test checks every JSON response against the file
+# (tests/openapi/check-responses).
+OPENAPI_TOOLS := $(B)/tools/openapi
+$(OPENAPI_TOOLS)/.stamp: tests/openapi/package.json tests/openapi/package-lock.json | $(B)/.host-deps
+	@mkdir -p $(@D)
+	@echo "  NPM     $(@D) (OpenAPI validator)"
+	$(Q)cp tests/openapi/package.json tests/openapi/package-lock.json $(@D)/
+	$(Q)cd $(@D) && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error >/dev/null
+	$(Q)touch $@
+openapi-validate: $(OPENAPI_TOOLS)/.stamp
+	$(Q)$(OPENAPI_TOOLS)/node_modules/.bin/validate-api docs/openapi.yaml >$(OPENAPI_TOOLS)/result.json || \
+		{ cat $(OPENAPI_TOOLS)/result.json; echo "openapi: docs/openapi.yaml is not valid OpenAPI 3.1"; exit 1; }
+	@echo "openapi: docs/openapi.yaml is valid OpenAPI 3.1"
+.PHONY: openapi-validate

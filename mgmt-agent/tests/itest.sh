@@ -42,11 +42,17 @@ c() {
 	local who=$1; shift
 	local auth=()
 	[ "$who" != none ] && auth=(--cert $PKI/$who.pem --key $PKI/$who.key)
-	curl -sS -o $T/body -w '%{http_code}' --cacert $T/config/identity/host.pem "${auth[@]}" "$@" 2>$T/curl.err
+	local out rec
+	out=$(curl -sS -o $T/body -w '%{http_code} %{method} %{url_effective} %{content_type}' \
+		--cacert $T/config/identity/host.pem "${auth[@]}" "$@" 2>$T/curl.err)
+	# every response is kept for the check against docs/openapi.yaml at the end
+	rec=$T/responses/$(date +%s%N)-$BASHPID-$RANDOM
+	echo "$out" > $rec.meta && cp $T/body $rec.body 2>/dev/null
+	printf '%s' "${out%% *}"
 }
 body_has() { grep -q -- "$1" $T/body; }
 
-mkdir -p $T/config $T/data $T/run $T/etc
+mkdir -p $T/config $T/data $T/run $T/etc $T/responses
 export -f c body_has
 export T PKI URL
 $CTL pki dev $PKI >/dev/null || { echo "pki failed"; exit 1; }
@@ -287,6 +293,12 @@ check "renew by a reader: 403" test "$(c reader -X POST -d '{}' $URL/api/v1/host
 check "renew with a bad days: 400" test "$(c admin -X POST -d '{"days":0}' $URL/api/v1/host/certificate/renew)" = 400
 check "renew for 30 days: 200 with a new fingerprint" bash -c "test \"\$(c admin -X POST -d '{\"days\":30}' $URL/api/v1/host/certificate/renew)\" = 200 && NEWFP=\$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[\"fingerprint\"])' $T/body) && test -n \"\$NEWFP\" -a \"\$NEWFP\" != '$FP' && echo \$NEWFP > $T/newfp"
 check "the next handshake presents the renewed certificate (30 days, same key, status file updated)" bash -c "test \"\$(c reader $URL/api/v1/host)\" = 200 && d=\$(days_left) && test \$d -ge 28 -a \$d -le 30 && grep -q \"fingerprint\\\":\\\"\$(cat $T/newfp)\" $T/body && grep -q \"^fingerprint=\$(cat $T/newfp)\$\" $T/run/status/agent && openssl x509 -in $T/config/identity/host.pem -noout -fingerprint -sha256 | grep -q \"\$(cat $T/newfp)\" && openssl s_client -connect 127.0.0.1:$PORT -cert $PKI/reader.pem -key $PKI/reader.key </dev/null 2>/dev/null | openssl x509 -noout -fingerprint -sha256 | grep -q \"\$(cat $T/newfp)\""
+
+# --- every JSON response of this test against docs/openapi.yaml
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+$ROOT/tests/openapi/check-responses $ROOT/docs/openapi.yaml $T/responses > $T/openapi.out 2>&1; rc=$?
+grep -v ' match$' $T/openapi.out | sed 's/^/     /'
+check "every JSON response matches the schema docs/openapi.yaml gives its path and status" test $rc = 0
 
 echo "itest: $passes passed, $fails failed"
 [ $fails -eq 0 ] || { echo "--- agent log"; tail -40 $T/agent.log; }
