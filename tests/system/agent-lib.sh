@@ -4,6 +4,7 @@
 #   agent_img box          $T/box.img: 1 GiB copy of the image, dev CA in trust/
 #   agent_boot box         boot it (BIOS) and wait for the API; sets PORT URL FP W
 #   code ARGS...           curl with the admin certificate; body in $T/body, prints the status
+#   openapi_check          every JSON response code() got matches docs/openapi.yaml
 #   jget '["key"]'         a value of the JSON in $T/body
 CTL=$B/bin/host/waferctl
 PKI=$DEV_PKI
@@ -18,7 +19,21 @@ fail() {
 	[ -z "$URL" ] || curl -sk -m 10 "${A[@]}" "$URL/api/v1/host/logs" > "$T/hostlog.log" 2>/dev/null
 	echo "FAIL: $TEST_NAME: $*"; _failed=1; exit 1
 }
-code() { curl -sk -m 60 -o "$T/body" -w '%{http_code}' "${A[@]}" "$@" 2>/dev/null; }
+code() {
+	local out rec
+	out=$(curl -sk -m 60 -o "$T/body" -w '%{http_code} %{method} %{url_effective} %{content_type}' "${A[@]}" "$@" 2>/dev/null)
+	# kept for openapi_check (the response's schema in docs/openapi.yaml)
+	mkdir -p "$T/responses"; rec=$T/responses/$(date +%s%N)-$BASHPID-$RANDOM
+	echo "$out" > "$rec.meta" && cp "$T/body" "$rec.body" 2>/dev/null
+	printf '%s' "${out%% *}"
+}
+# Every JSON response code() received against docs/openapi.yaml (running VMs'
+# isolation and cgroup fields, which the local itest cannot produce).
+openapi_check() {
+	tests/openapi/check-responses docs/openapi.yaml "$T/responses" > "$T/openapi.log" 2>&1 ||
+		fail "responses that do not match docs/openapi.yaml: $(grep FAIL "$T/openapi.log" | head -5)"
+	pass "$(tail -1 "$T/openapi.log")"
+}
 jget() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval("d"+sys.argv[2]))' "$T/body" "$1"; }
 
 agent_img() {

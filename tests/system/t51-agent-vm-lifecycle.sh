@@ -88,3 +88,4 @@ for _ in $(seq 20); do code "$URL/api/v1/vms/g3" >/dev/null; [ "$(jget '["state"
 [ "$(code -X DELETE "$URL/api/v1/vms/g1")" = 204 ] || fail "delete VM: $(cat $T/body)"
 [ "$(code "$URL/api/v1/vms/g1")" = 404 ] || fail "deleted VM still there"
 pass "VM deleted; images in use could not be deleted before"
+openapi_check

@@ -75,3 +75,4 @@ for _ in $(seq 20); do code "$URL/api/v1/vms/g1" >/dev/null; [ "$(jget '["state"
 [ "$(jget '["state"]')" = stopped ] || fail "after stop: $(cat $T/body)"
 pass "the restarted agent starts and stops VMs as before"
 qemu_kill box
+openapi_check
