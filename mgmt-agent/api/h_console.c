@@ -17,12 +17,12 @@
 static int open_console(struct api_ctx *x, struct vmmctl *c, bool follow, bool input)
 {
 	char path[512];
-	pthread_mutex_lock(&vm_lock);
+	vm_lock_take();
 	struct vm *v = vm_find(route_param(x->m, "id"));
 	bool running = v && v->pid && v->state != VM_STARTING;
 	if (v)
 		vm_ctl_path(v, path, sizeof path);
-	pthread_mutex_unlock(&vm_lock);
+	vm_lock_release();
 	if (!v) {
 		api_error(x, 404, "not_found", "no VM with id or name '%s'", route_param(x->m, "id"));
 		return -1;

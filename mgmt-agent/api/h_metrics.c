@@ -49,7 +49,7 @@ static void vm_metrics(struct mbuf *m)
 	static pthread_mutex_t snap_lock = PTHREAD_MUTEX_INITIALIZER;
 	int n = 0;
 	pthread_mutex_lock(&snap_lock);
-	pthread_mutex_lock(&vm_lock);
+	vm_lock_take();
 	for (int i = 0; i < VM_MAX; i++) {
 		struct vm *v = &vm_table[i];
 		if (!v->used)
@@ -63,7 +63,7 @@ static void vm_metrics(struct mbuf *m)
 		s->mem = v->spec.memory_mib;
 		s->running = v->pid && (v->state == VM_RUNNING || v->state == VM_PAUSED);
 	}
-	pthread_mutex_unlock(&vm_lock);
+	vm_lock_release();
 	mp(m, "# TYPE wafer_vm_state gauge\n# TYPE wafer_vm_vcpus gauge\n# TYPE wafer_vm_memory_bytes gauge\n");
 	for (int i = 0; i < n; i++) {
 		struct vm_snap *s = &snap[i];
@@ -147,6 +147,17 @@ void h_metrics(struct api_ctx *x)
 	for (int k = 1; k <= 5; k++)
 		mp(&m, "wafer_agent_responses_total{class=\"%dxx\"} %llu\n", k,
 		   (unsigned long long)agent_stats.responses[k]);
+	struct vm_lock_stats ls;
+	vm_lock_stats_get(&ls);
+	char where[2 * sizeof ls.max_where];
+	metrics_label(ls.max_where[0] ? ls.max_where : "none", where, sizeof where);
+	mp(&m, "# TYPE wafer_agent_vm_lock_holds_total counter\nwafer_agent_vm_lock_holds_total %llu\n"
+	   "# TYPE wafer_agent_vm_lock_hold_seconds_total counter\nwafer_agent_vm_lock_hold_seconds_total %.6f\n"
+	   "# TYPE wafer_agent_vm_lock_holds_over_10ms_total counter\nwafer_agent_vm_lock_holds_over_10ms_total %llu\n"
+	   "# TYPE wafer_agent_vm_lock_holds_over_100ms_total counter\nwafer_agent_vm_lock_holds_over_100ms_total %llu\n"
+	   "# TYPE wafer_agent_vm_lock_hold_max_seconds gauge\nwafer_agent_vm_lock_hold_max_seconds{holder=\"%s\"} %.6f\n",
+	   (unsigned long long)ls.holds, (double)ls.total_ns / 1e9, (unsigned long long)ls.over_10ms,
+	   (unsigned long long)ls.over_100ms, where, (double)ls.max_ns / 1e9);
 	vm_metrics(&m);
 	if (!m.b) {
 		api_error(x, 500, "internal", "out of memory");

@@ -21,22 +21,23 @@ static void reply_vm(struct api_ctx *x, int status, struct vm *v)
 	struct json_w w;
 	json_w_init(&w);
 	vm_write_json(&w, v);
-	pthread_mutex_unlock(&vm_lock);
+	vm_lock_release();
 	api_reply_w(x, status, &w);
 }
 
 /* Lock and find the VM of the path, or answer 404 (returns NULL unlocked). */
-static struct vm *lock_vm(struct api_ctx *x)
+static struct vm *lock_vm_at(struct api_ctx *x, const char *where)
 {
 	const char *id = route_param(x->m, "id");
-	pthread_mutex_lock(&vm_lock);
+	vm_lock_take_at(where);
 	struct vm *v = vm_find(id);
 	if (!v) {
-		pthread_mutex_unlock(&vm_lock);
+		vm_lock_release();
 		api_error(x, 404, "not_found", "no VM with id or name '%s'", id);
 	}
 	return v;
 }
+#define lock_vm(x) lock_vm_at(x, __func__)
 
 /* One request at a time per VM: while one waits outside the lock (VMM
  * control, boot check, disk preparation), others on the same VM are refused
@@ -49,7 +50,7 @@ static bool refuse_busy(struct api_ctx *x, struct vm *v)
 	char name[WAFER_NAME_SIZE];
 	const char *op = v->busy;
 	snprintf(name, sizeof name, "%s", v->spec.name);
-	pthread_mutex_unlock(&vm_lock);
+	vm_lock_release();
 	api_error(x, 409, "busy", "VM '%s' is busy: a %s request is in progress; try again", name, op);
 	return true;
 }
@@ -61,11 +62,11 @@ void h_vms_list(struct api_ctx *x)
 	json_w_obj_begin(&w);
 	json_w_key(&w, "vms");
 	json_w_arr_begin(&w);
-	pthread_mutex_lock(&vm_lock);
+	vm_lock_take();
 	for (int i = 0; i < VM_MAX; i++)
 		if (vm_table[i].used)
 			vm_write_json(&w, &vm_table[i]);
-	pthread_mutex_unlock(&vm_lock);
+	vm_lock_release();
 	json_w_arr_end(&w);
 	json_w_obj_end(&w);
 	api_reply_w(x, 200, &w);
@@ -116,9 +117,9 @@ void h_vms_create(struct api_ctx *x)
 			tls_rng(NULL, b, 3);
 			vm_mac_from_bytes(b, spec.nics[i].mac);
 		}
-	pthread_mutex_lock(&vm_lock);
+	vm_lock_take();
 	if (name_taken(spec.name, NULL)) {
-		pthread_mutex_unlock(&vm_lock);
+		vm_lock_release();
 		api_error(x, 409, "conflict", "a VM named '%s' already exists", spec.name);
 		return;
 	}
@@ -127,7 +128,7 @@ void h_vms_create(struct api_ctx *x)
 		if (!vm_table[i].used)
 			v = &vm_table[i];
 	if (!v) {
-		pthread_mutex_unlock(&vm_lock);
+		vm_lock_release();
 		api_error(x, 507, "too_many_vms", "this host holds at most %d VMs", VM_MAX);
 		return;
 	}
@@ -137,10 +138,10 @@ void h_vms_create(struct api_ctx *x)
 	v->created_ms = wall_ms();
 	v->used = true;
 	v->busy = "create";
-	pthread_mutex_unlock(&vm_lock);
+	vm_lock_release();
 	/* disks may take a while (image clone): outside the lock */
 	rc = vm_prepare_disks(v, err, sizeof err);
-	pthread_mutex_lock(&vm_lock);
+	vm_lock_take();
 	v->busy = NULL;
 	if (rc == 0 && (rc = vm_save(v)) != 0)
 		snprintf(err, sizeof err, "cannot store the VM definition: %s", strerror(-rc));
@@ -151,7 +152,7 @@ void h_vms_create(struct api_ctx *x)
 			unlink(dir);
 		}
 		v->used = false;
-		pthread_mutex_unlock(&vm_lock);
+		vm_lock_release();
 		api_error(x, 500, "storage", "%s", err);
 		return;
 	}
@@ -189,25 +190,25 @@ void h_vm_patch(struct api_ctx *x)
 	bool has_disks = json_get(r, "disks") != NULL;
 	json_doc_free(&d);
 	if (rc) {
-		pthread_mutex_unlock(&vm_lock);
+		vm_lock_release();
 		api_error(x, 400, "invalid_spec", "%s", err);
 		return;
 	}
 	if (has_disks) {
-		pthread_mutex_unlock(&vm_lock);
+		vm_lock_release();
 		api_error(x, 400, "invalid_spec", "'disks' cannot be changed by PATCH; create a new VM");
 		return;
 	}
 	if (refuse_busy(x, v))
 		return;
 	if (!only_meta && v->pid) {
-		pthread_mutex_unlock(&vm_lock);
+		vm_lock_release();
 		api_error(x, 409, "conflict", "VM '%s' is %s: only 'name' and 'autostart' can change while it runs",
 			  v->spec.name, vm_state_name(v->state));
 		return;
 	}
 	if (name_taken(spec.name, v)) {
-		pthread_mutex_unlock(&vm_lock);
+		vm_lock_release();
 		api_error(x, 409, "conflict", "a VM named '%s' already exists", spec.name);
 		return;
 	}
@@ -221,7 +222,7 @@ void h_vm_patch(struct api_ctx *x)
 	v->spec = spec;
 	if ((rc = vm_save(v)) != 0) {
 		v->spec = old;
-		pthread_mutex_unlock(&vm_lock);
+		vm_lock_release();
 		api_error(x, 500, "storage", "cannot store the VM definition: %s", strerror(-rc));
 		return;
 	}
@@ -236,13 +237,13 @@ void h_vm_delete(struct api_ctx *x)
 	if (!v || refuse_busy(x, v))
 		return;
 	if (v->pid) {
-		pthread_mutex_unlock(&vm_lock);
+		vm_lock_release();
 		api_error(x, 409, "conflict", "VM '%s' is %s: stop it first", v->spec.name, vm_state_name(v->state));
 		return;
 	}
 	vm_def_path(v, p, sizeof p);
 	if (unlink(p) < 0 && errno != ENOENT) {
-		pthread_mutex_unlock(&vm_lock);
+		vm_lock_release();
 		api_error(x, 500, "storage", "cannot remove %s: %s", p, strerror(errno));
 		return;
 	}
@@ -254,7 +255,7 @@ void h_vm_delete(struct api_ctx *x)
 	events_post("vm.deleted", v->id, NULL);
 	wlog(WLOG_INFO, "vm", "deleted %s (%s) by %s", v->spec.name, v->id, x->c->cn);
 	v->used = false;
-	pthread_mutex_unlock(&vm_lock);
+	vm_lock_release();
 	api_reply(x, 204, "application/json", "", 0, NULL);
 }
 
@@ -284,7 +285,7 @@ void h_vm_start(struct api_ctx *x)
 	if (!v || refuse_busy(x, v))
 		return;
 	if (v->pid) {
-		pthread_mutex_unlock(&vm_lock);
+		vm_lock_release();
 		api_error(x, 409, "conflict", "VM '%s' is already %s", v->spec.name, vm_state_name(v->state));
 		return;
 	}
@@ -292,24 +293,24 @@ void h_vm_start(struct api_ctx *x)
 	 * without vm_lock on a copy of the VM, which is busy meanwhile, and its
 	 * outcome is put back under the lock */
 	if (vm_jail_prepare(v, err, sizeof err)) {
-		pthread_mutex_unlock(&vm_lock);
+		vm_lock_release();
 		api_error(x, 409, "start_failed", "cannot start VM '%s': %s", v->spec.name, err);
 		return;
 	}
 	struct vm *copy = malloc(sizeof *copy);
 	if (!copy) {
-		pthread_mutex_unlock(&vm_lock);
+		vm_lock_release();
 		api_error(x, 500, "internal", "out of memory");
 		return;
 	}
 	*copy = *v;
 	v->busy = "start";
-	pthread_mutex_unlock(&vm_lock);
+	vm_lock_release();
 	int rc = vm_spawn(copy, err, sizeof err);
-	pthread_mutex_lock(&vm_lock);
+	vm_lock_take();
 	if (rc) {
 		v->busy = NULL;
-		pthread_mutex_unlock(&vm_lock);
+		vm_lock_release();
 		free(copy);
 		api_error(x, 409, "start_failed", "cannot start VM '%s': %s", v->spec.name, err);
 		return;
@@ -327,7 +328,7 @@ void h_vm_start(struct api_ctx *x)
 	if (v->used && v->state == VM_CRASHED) {
 		char reason[128];
 		snprintf(reason, sizeof reason, "%s", v->exit_reason);
-		pthread_mutex_unlock(&vm_lock);
+		vm_lock_release();
 		api_error(x, 500, "start_failed", "VM failed to start: %s", reason);
 		return;
 	}
@@ -345,13 +346,13 @@ static void control_action(struct api_ctx *x, struct vm *v, const char *what)
 	if (refuse_busy(x, v))
 		return;
 	if (!v->pid || v->state == VM_STARTING) {
-		pthread_mutex_unlock(&vm_lock);
+		vm_lock_release();
 		api_error(x, 409, "conflict", "VM '%s' is %s", v->spec.name, vm_state_name(v->state));
 		return;
 	}
 	if ((!strcmp(what, "pause") && v->state == VM_PAUSED) ||
 	    (!strcmp(what, "resume") && v->state != VM_PAUSED)) {
-		pthread_mutex_unlock(&vm_lock);
+		vm_lock_release();
 		api_error(x, 409, "conflict", "VM '%s' is %s", v->spec.name, vm_state_name(v->state));
 		return;
 	}
@@ -362,7 +363,7 @@ static void control_action(struct api_ctx *x, struct vm *v, const char *what)
 	if (!strcmp(what, "shutdown"))
 		v->shutdown_requested = true;
 	v->busy = what;
-	pthread_mutex_unlock(&vm_lock);
+	vm_lock_release();
 	memset(&c, 0, sizeof c);
 	c.timeout_ms = 5000;
 	int rc = vmmctl_connect(&c, path);
@@ -375,19 +376,19 @@ static void control_action(struct api_ctx *x, struct vm *v, const char *what)
 	char cerr[256];
 	snprintf(cerr, sizeof cerr, "%s", c.err);
 	vmmctl_close(&c);
-	pthread_mutex_lock(&vm_lock);
+	vm_lock_take();
 	bool stop = !strcmp(what, "stop");
 	if (stop)   /* the supervisor reaps the VMM; an answer lost as it exits is fine */
 		wait_exited(v, 5000);
 	v->busy = NULL;
 	if (stop && v->pid) {
-		pthread_mutex_unlock(&vm_lock);
+		vm_lock_release();
 		api_error(x, 502, "vmm_error", "VM '%s': wafer-vmm did not exit within 5 s of stop%s%s", name,
 			  rc ? ": " : "", rc ? cerr : "");
 		return;
 	}
 	if (rc && v->pid) {
-		pthread_mutex_unlock(&vm_lock);
+		vm_lock_release();
 		api_error(x, 502, "vmm_error", "VM '%s': %s failed: %s", name, what, cerr);
 		return;
 	}
@@ -395,7 +396,7 @@ static void control_action(struct api_ctx *x, struct vm *v, const char *what)
 		/* the VMM ended meanwhile by itself (guest poweroff, crash): say so */
 		char st[32];
 		snprintf(st, sizeof st, "%s", vm_state_name(v->state));
-		pthread_mutex_unlock(&vm_lock);
+		vm_lock_release();
 		api_error(x, 409, "conflict", "VM '%s' is %s: its VMM ended before the %s took effect", name,
 			  st, what);
 		return;
@@ -419,7 +420,7 @@ void h_vm_reboot(struct api_ctx *x)
 	if (!v || refuse_busy(x, v))
 		return;
 	if (!v->pid || v->state == VM_STARTING) {
-		pthread_mutex_unlock(&vm_lock);
+		vm_lock_release();
 		api_error(x, 409, "conflict", "VM '%s' is %s", v->spec.name, vm_state_name(v->state));
 		return;
 	}
@@ -431,14 +432,14 @@ void h_vm_reboot(struct api_ctx *x)
 	wait_exited(v, 5000);
 	if (v->pid) {
 		v->busy = NULL;
-		pthread_mutex_unlock(&vm_lock);
+		vm_lock_release();
 		api_error(x, 500, "reboot_failed", "wafer-vmm pid %d did not stop (own child: %d)", (int)pid, own);
 		return;
 	}
 	v->restarts++;
 	if (vm_start(v, err, sizeof err)) {
 		v->busy = NULL;
-		pthread_mutex_unlock(&vm_lock);
+		vm_lock_release();
 		api_error(x, 500, "start_failed", "VM stopped but did not start again: %s", err);
 		return;
 	}

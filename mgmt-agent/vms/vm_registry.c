@@ -18,24 +18,6 @@
 #include <time.h>
 #include <unistd.h>
 
-pthread_mutex_t vm_lock = PTHREAD_MUTEX_INITIALIZER;
-pthread_cond_t vm_cond = PTHREAD_COND_INITIALIZER;
-
-void vm_deadline(struct timespec *ts, int ms)
-{
-	clock_gettime(CLOCK_REALTIME, ts);   /* the clock of PTHREAD_COND_INITIALIZER */
-	ts->tv_sec += ms / 1000;
-	ts->tv_nsec += (long)(ms % 1000) * 1000000L;
-	if (ts->tv_nsec >= 1000000000L) {
-		ts->tv_sec++;
-		ts->tv_nsec -= 1000000000L;
-	}
-}
-
-bool vm_cond_wait_until(const struct timespec *deadline)
-{
-	return pthread_cond_timedwait(&vm_cond, &vm_lock, deadline) != ETIMEDOUT;
-}
 struct vm vm_table[VM_MAX];
 
 struct vm *vm_find(const char *key)
@@ -164,7 +146,7 @@ void vm_host_limits(struct vm_limits *lim)
 bool vm_image_in_use(const char *image, char *vm_name, size_t len)
 {
 	bool used = false;
-	pthread_mutex_lock(&vm_lock);
+	vm_lock_take();
 	for (int i = 0; i < VM_MAX && !used; i++) {
 		struct vm *v = &vm_table[i];
 		if (!v->used)
@@ -175,21 +157,21 @@ bool vm_image_in_use(const char *image, char *vm_name, size_t len)
 		if (used)
 			snprintf(vm_name, len, "%s", v->spec.name);
 	}
-	pthread_mutex_unlock(&vm_lock);
+	vm_lock_release();
 	return used;
 }
 
 int vm_count(int *running)
 {
 	int n = 0, r = 0;
-	pthread_mutex_lock(&vm_lock);
+	vm_lock_take();
 	for (int i = 0; i < VM_MAX; i++) {
 		if (!vm_table[i].used)
 			continue;
 		n++;
 		r += vm_table[i].state == VM_RUNNING || vm_table[i].state == VM_PAUSED;
 	}
-	pthread_mutex_unlock(&vm_lock);
+	vm_lock_release();
 	if (running)
 		*running = r;
 	return n;
@@ -257,13 +239,13 @@ int vm_registry_init(char *err, size_t errlen)
 	}
 	DIR *dp = opendir(dir);
 	struct dirent *e;
-	pthread_mutex_lock(&vm_lock);
+	vm_lock_take();
 	while (dp && (e = readdir(dp))) {
 		size_t l = strlen(e->d_name);
 		if (l > 5 && strcmp(e->d_name + l - 5, ".json") == 0 && e->d_name[0] != '.')
 			load_one(dir, e->d_name);
 	}
-	pthread_mutex_unlock(&vm_lock);
+	vm_lock_release();
 	if (dp)
 		closedir(dp);
 	char aerr[160];

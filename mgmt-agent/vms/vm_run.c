@@ -325,7 +325,7 @@ static void *supervisor(void *arg)
 	for (;;) {
 		usleep(250000);
 		int nstarting = 0;
-		pthread_mutex_lock(&vm_lock);
+		vm_lock_take();
 		for (int i = 0; i < VM_MAX; i++) {
 			struct vm *v = &vm_table[i];
 			if (!v->used || !v->pid)
@@ -348,17 +348,17 @@ static void *supervisor(void *arg)
 				nstarting++;
 			}
 		}
-		pthread_mutex_unlock(&vm_lock);
+		vm_lock_release();
 		/* the control sockets are asked with no lock held */
 		for (int k = 0; k < nstarting; k++) {
 			int r = probe_started(starting[k].path);
 			if (!r)
 				continue;
-			pthread_mutex_lock(&vm_lock);
+			vm_lock_take();
 			struct vm *v = &vm_table[starting[k].slot];
 			if (v->used && v->pid == starting[k].pid && v->state == VM_STARTING)
 				vm_set_state(v, r == 1 ? VM_PAUSED : VM_RUNNING, NULL);
-			pthread_mutex_unlock(&vm_lock);
+			vm_lock_release();
 		}
 		if (++tick % 40 == 0)
 			agent_status_write(); /* the API URL follows DHCP */
@@ -378,7 +378,7 @@ void vm_supervisor_start(void)
 
 void vm_reattach_all(void)
 {
-	pthread_mutex_lock(&vm_lock);
+	vm_lock_take();
 	for (int i = 0; i < VM_MAX; i++) {
 		struct vm *v = &vm_table[i];
 		char dir[512], p[600], *data, path[512];
@@ -422,7 +422,7 @@ void vm_reattach_all(void)
 			     !strcmp(st.state, VMM_STATE_SHUTTING_DOWN) ? VM_SHUTTING_DOWN : VM_RUNNING, NULL);
 		wlog(WLOG_INFO, "vm", "%s: re-attached to wafer-vmm pid %d", v->spec.name, pid);
 	}
-	pthread_mutex_unlock(&vm_lock);
+	vm_lock_release();
 }
 
 void vm_autostart_all(void)
@@ -432,7 +432,7 @@ void vm_autostart_all(void)
 	if (access(marker, F_OK) == 0)
 		return; /* an agent restart, not a host boot */
 	fs_write_atomic(marker, "1\n", 2, 0644);
-	pthread_mutex_lock(&vm_lock);
+	vm_lock_take();
 	for (int i = 0; i < VM_MAX; i++) {
 		struct vm *v = &vm_table[i];
 		char err[256];
@@ -443,5 +443,5 @@ void vm_autostart_all(void)
 			vm_set_state(v, VM_CRASHED, err);
 		}
 	}
-	pthread_mutex_unlock(&vm_lock);
+	vm_lock_release();
 }

@@ -39,6 +39,15 @@ grep -q '^FAIL' "$T/concurrency.log" && { grep '^FAIL' "$T/concurrency.log" | he
 [ $rc = 0 ] || fail "vm-concurrency.py exited $rc: $(tail -5 $T/concurrency.log)"
 pass "$(sed -n 's/^figures: \([0-9]* requests.*\), seed.*/\1/p' "$T/concurrency.log"): every reply fits a serial order, final states match"
 
+# how long vm_lock was held during the storm (the agent times every hold)
+[ "$(code "$URL/metrics")" = 200 ] || fail "GET /metrics: $(cat $T/body)"
+lock=$(awk '/^wafer_agent_vm_lock_holds_total /{h=$2} /^wafer_agent_vm_lock_holds_over_10ms_total /{o10=$2}
+	/^wafer_agent_vm_lock_holds_over_100ms_total /{o100=$2}
+	/^wafer_agent_vm_lock_hold_max_seconds/{m=$2; w=$1; sub(/.*holder="/, "", w); sub(/".*/, "", w)}
+	END {printf "%d holds, %d over 10 ms, %d over 100 ms, longest %.1f ms in %s", h, o10, o100, m * 1000, w}' "$T/body")
+echo "FIGURE t54 vm_lock: $lock"
+pass "vm_lock during the storm: $lock"
+
 read -r run pause procs cgs < <(census)
 [ "$procs" = $((run + pause)) ] && [ "$cgs" = $((run + pause)) ] \
 	|| fail "after the storm: $run running + $pause paused VMs, but $procs VMM processes and $cgs VM cgroups"
