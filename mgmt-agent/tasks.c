@@ -1,7 +1,6 @@
 /* tasks.c: the task table (bounded; finished tasks are recycled oldest
- * first) and its handlers. */
+ * first); api/h_tasks.c answers GET /api/v1/tasks from it. */
 #include "tasks.h"
-#include "server/api.h"
 #include "server/events.h"
 
 #include <pthread.h>
@@ -109,39 +108,26 @@ static void write_task(struct json_w *w, const struct task *t)
 	json_w_obj_end(w);
 }
 
-void h_tasks_list(struct api_ctx *x)
+void task_write_all(struct json_w *w)
 {
-	struct json_w w;
-	json_w_init(&w);
-	json_w_obj_begin(&w);
-	json_w_key(&w, "tasks");
-	json_w_arr_begin(&w);
+	json_w_obj_begin(w);
+	json_w_key(w, "tasks");
+	json_w_arr_begin(w);
 	pthread_mutex_lock(&task_lock);
 	for (int i = 0; i < TASKS_MAX; i++)
 		if (tasks[i].id)
-			write_task(&w, &tasks[i]);
+			write_task(w, &tasks[i]);
 	pthread_mutex_unlock(&task_lock);
-	json_w_arr_end(&w);
-	json_w_obj_end(&w);
-	api_reply_w(x, 200, &w);
+	json_w_arr_end(w);
+	json_w_obj_end(w);
 }
 
-void h_task_get(struct api_ctx *x)
+bool task_write(struct json_w *w, unsigned id)
 {
-	const char *ids = route_param(x->m, "id");
-	char *end;
-	unsigned long id = strtoul(ids, &end, 10);
-	struct json_w w;
-	json_w_init(&w);
 	pthread_mutex_lock(&task_lock);
-	struct task *t = *end || !id ? NULL : find((unsigned)id);
+	struct task *t = id ? find(id) : NULL;
 	if (t)
-		write_task(&w, t);
+		write_task(w, t);
 	pthread_mutex_unlock(&task_lock);
-	if (!t) {
-		json_w_free(&w);
-		api_error(x, 404, "not_found", "no task '%s'", ids);
-		return;
-	}
-	api_reply_w(x, 200, &w);
+	return t != NULL;
 }

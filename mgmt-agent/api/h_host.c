@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <ifaddrs.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,17 +43,23 @@ const char *agent_version(void)
 	return v;
 }
 
+/* What GET /api/v1/host says that does not change while the host runs (the
+ * boot medium, the image's manifest) is read once and kept as JSON text: a
+ * dashboard polling the host does not ask init or parse 40 KiB each time. */
+static pthread_mutex_t once_lock = PTHREAD_MUTEX_INITIALIZER;
+static char *medium_json, *manifest_json;
+static size_t medium_len, manifest_len;
+
 /* "medium": the disk the host booted from as init found it (bus, model,
- * size, how long init waited for it), {"stateless": true} without one, null
- * when init cannot be asked. */
-static void write_medium(struct json_w *w)
+ * size, how long init waited for it), {"stateless": true} without one; NULL
+ * (null in the reply, asked again next time) when init cannot be asked. */
+static char *read_medium(size_t *len)
 {
 	char st[4096], buf[512], v[128];
-	json_w_key(w, "medium");
-	if (initctl_status(agent_init_sock(buf, sizeof buf), st, sizeof st) != 0) {
-		json_w_null(w);
-		return;
-	}
+	struct json_w ww, *w = &ww;
+	if (initctl_status(agent_init_sock(buf, sizeof buf), st, sizeof st) != 0)
+		return NULL;
+	json_w_init(w);
 	json_w_obj_begin(w);
 	int stateless = initctl_kv(st, "stateless", v, sizeof v) == 0 && !strcmp(v, "1");
 	json_w_kbool(w, "stateless", stateless);
@@ -69,14 +76,43 @@ static void write_medium(struct json_w *w)
 			json_w_kuint(w, "wait_ms", strtoull(v, NULL, 10));
 	}
 	json_w_obj_end(w);
+	return json_w_finish(w, len);
+}
+
+/* The image's manifest.json, checked to be JSON; NULL when missing or not. */
+static char *read_manifest(size_t *len)
+{
+	char p[512], *man = NULL;
+	struct json_doc d;
+	agent_path(p, sizeof p, agent_cfg.etc_dir, "manifest.json");
+	if (fs_read_file(p, 1 << 20, &man, len) != 0)
+		return NULL;
+	if (json_parse(&d, man, *len, NULL, NULL) != 0) {
+		free(man);
+		return NULL;
+	}
+	json_doc_free(&d);
+	return man;
+}
+
+static void write_kept(struct json_w *w, const char *key, char **text, size_t *len, char *(*read)(size_t *))
+{
+	pthread_mutex_lock(&once_lock);
+	if (!*text)
+		*text = read(len);
+	json_w_key(w, key);
+	if (*text)
+		json_w_raw(w, *text, *len);
+	else
+		json_w_null(w);
+	pthread_mutex_unlock(&once_lock);
 }
 
 void h_host(struct api_ctx *x)
 {
 	struct hostinfo h;
 	struct json_w w;
-	char host[64] = "", p[512], *man = NULL;
-	size_t mlen = 0;
+	char host[64] = "";
 	hostinfo_read(&h);
 	gethostname(host, sizeof host - 1);
 	int running, nvms = vm_count(&running);
@@ -115,18 +151,9 @@ void h_host(struct api_ctx *x)
 		json_w_kint(&w, "vmm_processes", vmms);
 		json_w_kint(&w, "vm_cgroups", cgroups);
 	}
-	write_medium(&w);
+	write_kept(&w, "medium", &medium_json, &medium_len, read_medium);
 	agent_privs_json(&w);
-	agent_path(p, sizeof p, agent_cfg.etc_dir, "manifest.json");
-	json_w_key(&w, "manifest");
-	struct json_doc d;
-	if (fs_read_file(p, 1 << 20, &man, &mlen) == 0 && json_parse(&d, man, mlen, NULL, NULL) == 0) {
-		json_doc_free(&d);
-		json_w_raw(&w, man, mlen);
-	} else {
-		json_w_null(&w);
-	}
-	free(man);
+	write_kept(&w, "manifest", &manifest_json, &manifest_len, read_manifest);
 	json_w_obj_end(&w);
 	api_reply_w(x, 200, &w);
 }

@@ -5,6 +5,8 @@
 #include "agent.h"
 #include "wlog.h"
 
+#include <time.h>
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -289,6 +291,8 @@ void api_dispatch(struct conn *c, struct http_request *req, bool *keep_alive)
 	struct api_ctx x = { .c = c, .req = req, .m = &m, .keep_alive = req->keep_alive };
 	x.body_left = req->content_length;
 	x.body_done = !req->chunked && req->content_length == 0;
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	__atomic_add_fetch(&agent_stats.requests_total, 1, __ATOMIC_RELAXED);
 	int st = router_match(api_routes, api_nroutes, req->method, req->path, &m);
 	const struct route *rt = m.route;
@@ -322,9 +326,12 @@ void api_dispatch(struct conn *c, struct http_request *req, bool *keep_alive)
 		pool_stream_release(c);
 	if (!x.body_done && !api_body_drain(&x))
 		x.keep_alive = false;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	long ms = (long)(t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
 	if (x.status >= 400 || rt == NULL || x.status < 200)
-		wlog(WLOG_DEBUG, "api", "%s %s %s -> %d", c->peer, req->method, req->path, x.status);
+		wlog(WLOG_DEBUG, "api", "%s %s %s -> %d in %ld ms", c->peer, req->method, req->path, x.status, ms);
 	else
-		wlog(WLOG_INFO, "api", "%s %s %s %s -> %d", c->peer, c->cn, req->method, req->path, x.status);
+		wlog(WLOG_INFO, "api", "%s %s %s %s -> %d in %ld ms", c->peer, c->cn, req->method, req->path,
+		     x.status, ms);
 	*keep_alive = x.keep_alive && !c->broken && x.status != 101;
 }

@@ -62,6 +62,44 @@ esac
 for _ in $(seq 20); do code "$URL/api/v1/vms/g1" >/dev/null; [ "$(jget '["state"]')" = stopped ] && break; sleep 0.5; done
 [ "$(jget '["state"]')" = stopped ] || fail "after stop: $(cat $T/body)"
 pass "hard stop: stopped, reason $(jget '["exit_reason"]')"
+
+# Pause, resume and reboot through the API.
+state_is() { [ "$(jget '["state"]')" = "$1" ]; }
+[ "$(code -X POST "$URL/api/v1/vms/g1/start")" = 200 ] && state_is running || fail "start again: $(cat $T/body)"
+[ "$(code -X POST "$URL/api/v1/vms/g1/pause")" = 200 ] && state_is paused || fail "pause: $(cat $T/body)"
+[ "$(code -X POST "$URL/api/v1/vms/g1/pause")" = 409 ] || fail "pausing a paused VM was not refused: $(cat $T/body)"
+[ "$(code "$URL/api/v1/vms/g1")" = 200 ] && state_is paused || fail "GET after pause: $(cat $T/body)"
+[ "$(code -X POST "$URL/api/v1/vms/g1/resume")" = 200 ] && state_is running || fail "resume: $(cat $T/body)"
+[ "$(code -X POST "$URL/api/v1/vms/g1/resume")" = 409 ] || fail "resuming a running VM was not refused: $(cat $T/body)"
+[ "$(code "$URL/api/v1/vms/g1")" = 200 ] || fail "GET before reboot: $(cat $T/body)"
+pid0=$(jget '["pid"]') restarts0=$(jget '["restarts"]')
+[ "$(code -X POST "$URL/api/v1/vms/g1/reboot")" = 200 ] && state_is running || fail "reboot: $(cat $T/body)"
+pid1=$(jget '["pid"]') restarts1=$(jget '["restarts"]')
+[ "$pid1" != "$pid0" ] && [ "$restarts1" = $((restarts0 + 1)) ] ||
+	fail "reboot: wafer-vmm pid $pid0 -> $pid1, restarts $restarts0 -> $restarts1"
+pass "pause and resume (each refused twice in a row), reboot: a new wafer-vmm (pid $pid0 -> $pid1), restarts $restarts1"
+
+# The same actions as tasks: Prefer: respond-async answers 202 with the task,
+# which ends when the action is done.
+async() {   # async VERB WANT_STATE
+	local st task
+	st=$(code -D "$T/hdr" -H 'Prefer: respond-async' -X POST "$URL/api/v1/vms/g1/$1")
+	[ "$st" = 202 ] || fail "$1 with Prefer: respond-async: HTTP $st $(cat $T/body)"
+	task=$(jget '["id"]')
+	grep -qi "^Location: /api/v1/tasks/$task" "$T/hdr" || fail "$1: no Location of task $task: $(cat $T/hdr)"
+	[ "$(jget '["kind"]')" = "vm.$1" ] && [ "$(jget '["target"]')" = g1 ] || fail "$1: task $(cat $T/body)"
+	for _ in $(seq 120); do
+		[ "$(code "$URL/api/v1/tasks/$task")" = 200 ] || fail "task $task: $(cat $T/body)"
+		[ "$(jget '["state"]')" != running ] && break
+		sleep 0.5
+	done
+	[ "$(jget '["state"]')" = succeeded ] || fail "$1 task: $(cat $T/body)"
+	[ "$(code "$URL/api/v1/vms/g1")" = 200 ] && state_is "$2" || fail "after the $1 task: $(cat $T/body)"
+}
+async stop stopped
+async start running
+async shutdown stopped
+pass "stop, start and shutdown as tasks (Prefer: respond-async -> 202, Location; the task ends with the VM stopped/running/powered off)"
 # Persistence across a host reboot: definitions and disks stay on the
 # datastore, and an autostart VM comes back running by itself.
 SPEC3='{"name":"g3","vcpus":1,"memory_mib":128,"autostart":true,"boot":{"kernel":"vmlinuz","initrd":"initrd","cmdline":"console=ttyS0 quiet"},"disks":[{"size_mib":4}]}'

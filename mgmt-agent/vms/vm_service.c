@@ -1,0 +1,558 @@
+/* vm_service.c: the VM service (vm_service.h): create, change, delete and
+ * the power actions of VMs, with vm_lock held only for short sections. */
+#include "vm_service.h"
+#include "vm_internal.h"
+#include "server/events.h"
+#include "tasks.h"
+#include "tls_x509.h"
+#include "vmmctl.h"
+#include "wlog.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define START_CHECK_MS 10000   /* start and reboot wait this long for the VM to run */
+#define STOP_WAIT_MS   5000    /* stop and reboot wait this long for the VMM to go */
+#define SHUTDOWN_S     60      /* graceful shutdown: the VMM stops the guest after this */
+
+static const char *const action_names[] = { "start", "shutdown", "stop", "reboot", "pause", "resume" };
+
+const char *vm_action_name(enum vm_action a)
+{
+	return (unsigned)a < sizeof action_names / sizeof action_names[0] ? action_names[a] : "?";
+}
+
+static int fail(struct vm_result *r, enum vm_outcome o, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static int fail(struct vm_result *r, enum vm_outcome o, const char *fmt, ...)
+{
+	va_list ap;
+	r->outcome = o;
+	va_start(ap, fmt);
+	vsnprintf(r->msg, sizeof r->msg, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static int ok(struct vm_result *r)
+{
+	r->outcome = VM_OK;
+	r->msg[0] = '\0';
+	return 0;
+}
+
+/* Lock and find the VM; NULL (unlocked, r filled) when there is none. */
+static struct vm *lock_find_at(const char *key, struct vm_result *r, const char *where)
+{
+	vm_lock_take_at(where);
+	struct vm *v = vm_find(key);
+	if (!v) {
+		vm_lock_release();
+		fail(r, VM_E_NOT_FOUND, "no VM with id or name '%s'", key);
+	}
+	return v;
+}
+#define lock_find(key, r) lock_find_at(key, r, __func__)
+
+/* One request at a time per VM: while one works outside the lock (VMM
+ * control, boot check, disks, the definition's write), others on the same
+ * VM are refused, so every reply matches one serial order of the accepted
+ * requests. With the lock held; true (unlocked, r filled) when busy. */
+static bool refuse_busy(struct vm *v, struct vm_result *r)
+{
+	if (!v->busy)
+		return false;
+	fail(r, VM_E_BUSY, "VM '%s' is busy: a %s request is in progress; try again", v->spec.name, v->busy);
+	vm_lock_release();
+	return true;
+}
+
+/* With the lock held: unlock and refuse because of the VM's state. */
+static int refuse_state(struct vm *v, struct vm_result *r, const char *fmt_tail)
+{
+	fail(r, VM_E_STATE, "VM '%s' is %s%s", v->spec.name, vm_state_name(v->state), fmt_tail);
+	vm_lock_release();
+	return -1;
+}
+
+/* With the lock held: copy v, unlock, and write the copy's JSON to w (which
+ * reads the VMM's /proc entries: never under the lock). */
+static int reply_copy(struct vm *v, struct json_w *w, struct vm_result *r)
+{
+	if (!w) {
+		vm_lock_release();
+		return ok(r);
+	}
+	struct vm *copy = malloc(sizeof *copy);
+	if (!copy) {
+		vm_lock_release();
+		return fail(r, VM_E_NOMEM, "out of memory");
+	}
+	*copy = *v;
+	vm_lock_release();
+	vm_write_json(w, copy);
+	free(copy);
+	return ok(r);
+}
+
+void vm_svc_list(struct json_w *w)
+{
+	struct vm *copies = NULL;
+	int n = 0;
+	vm_lock_take();
+	int used = 0;
+	for (int i = 0; i < VM_MAX; i++)
+		used += vm_table[i].used;
+	if (used && (copies = malloc((size_t)used * sizeof *copies)) != NULL)
+		for (int i = 0; i < VM_MAX; i++)
+			if (vm_table[i].used)
+				copies[n++] = vm_table[i];
+	vm_lock_release();
+	json_w_obj_begin(w);
+	json_w_key(w, "vms");
+	json_w_arr_begin(w);
+	for (int i = 0; i < n; i++)
+		vm_write_json(w, &copies[i]);
+	json_w_arr_end(w);
+	json_w_obj_end(w);
+	free(copies);
+	if (used && !copies)
+		w->oom = true;   /* json_w_finish fails: the handler answers 500 */
+}
+
+int vm_svc_get(const char *key, struct json_w *w, struct vm_result *r)
+{
+	struct vm *v = lock_find(key, r);
+	return v ? reply_copy(v, w, r) : -1;
+}
+
+static void gen_id(char *out)
+{
+	unsigned char b[VM_ID_LEN / 2];
+	tls_rng(NULL, b, sizeof b);
+	for (int i = 0; i < VM_ID_LEN / 2; i++)
+		snprintf(out + 2 * i, 3, "%02x", b[i]);
+}
+
+static uint64_t wall_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void gen_macs(struct vm_spec *spec)
+{
+	for (int i = 0; i < spec->nnics; i++)
+		if (!spec->nics[i].mac[0]) {
+			unsigned char b[3];
+			tls_rng(NULL, b, 3);
+			vm_mac_from_bytes(b, spec->nics[i].mac);
+		}
+}
+
+static bool name_taken(const char *name, const struct vm *self)
+{
+	for (int i = 0; i < VM_MAX; i++)
+		if (vm_table[i].used && &vm_table[i] != self &&
+		    (!strcmp(vm_table[i].spec.name, name) || !strcmp(vm_table[i].id, name)))
+			return true;
+	return false;
+}
+
+/* The definition of a busy VM written without the lock (vm_save syncs the
+ * file): from a copy, so readers under the lock see a stable record. */
+static int save_unlocked(struct vm *v)
+{
+	struct vm *copy = malloc(sizeof *copy);
+	if (!copy) {
+		vm_lock_release();
+		vm_lock_take();
+		return -ENOMEM;
+	}
+	*copy = *v;
+	vm_lock_release();
+	int rc = vm_save(copy);
+	free(copy);
+	vm_lock_take();
+	return rc;
+}
+
+int vm_svc_create(const struct json_node *root, const char *who, struct json_w *w, struct vm_result *r)
+{
+	struct vm_limits lim;
+	struct vm_spec spec;
+	char err[256];
+	vm_host_limits(&lim);
+	if (vm_spec_parse(root, NULL, &lim, &spec, err, sizeof err))
+		return fail(r, VM_E_INVALID, "%s", err);
+	gen_macs(&spec);
+	vm_lock_take();
+	if (name_taken(spec.name, NULL)) {
+		vm_lock_release();
+		return fail(r, VM_E_EXISTS, "a VM named '%s' already exists", spec.name);
+	}
+	struct vm *v = NULL;
+	for (int i = 0; i < VM_MAX && !v; i++)
+		if (!vm_table[i].used)
+			v = &vm_table[i];
+	if (!v) {
+		vm_lock_release();
+		return fail(r, VM_E_FULL, "this host holds at most %d VMs", VM_MAX);
+	}
+	memset(v, 0, sizeof *v);
+	gen_id(v->id);
+	v->spec = spec;
+	v->created_ms = wall_ms();
+	v->used = true;
+	v->busy = "create";
+	vm_lock_release();
+	/* disks may take a while (image clone): outside the lock, as the write */
+	int rc = vm_prepare_disks(v, err, sizeof err);
+	vm_lock_take();
+	if (rc == 0 && (rc = save_unlocked(v)) != 0)
+		snprintf(err, sizeof err, "cannot store the VM definition: %s", strerror(-rc));
+	v->busy = NULL;
+	if (rc) {
+		char p[512];
+		for (int i = 0; i < v->spec.ndisks; i++) {
+			vm_disk_path(v, i, p, sizeof p);
+			unlink(p);
+		}
+		v->used = false;
+		vm_lock_release();
+		return fail(r, VM_E_STORAGE, "%s", err);
+	}
+	events_post_str("vm.created", v->id, "name", v->spec.name);
+	wlog(WLOG_INFO, "vm", "created %s (%s) by %s", v->spec.name, v->id, who);
+	return reply_copy(v, w, r);
+}
+
+int vm_svc_patch(const char *key, const struct json_node *root, struct json_w *w, struct vm_result *r)
+{
+	struct vm_limits lim;
+	struct vm_spec spec;
+	char err[256];
+	vm_host_limits(&lim);
+	struct vm *v = lock_find(key, r);
+	if (!v)
+		return -1;
+	int rc = vm_spec_parse(root, &v->spec, &lim, &spec, err, sizeof err);
+	bool only_meta = json_is(root, JSON_OBJECT);
+	for (const struct json_node *c = root ? root->child : NULL; c; c = c->next)
+		only_meta = only_meta && (!strcmp(c->key, "name") || !strcmp(c->key, "autostart"));
+	if (rc) {
+		vm_lock_release();
+		return fail(r, VM_E_INVALID, "%s", err);
+	}
+	if (json_get(root, "disks")) {
+		vm_lock_release();
+		return fail(r, VM_E_INVALID, "'disks' cannot be changed by PATCH; create a new VM");
+	}
+	if (refuse_busy(v, r))
+		return -1;
+	if (!only_meta && v->pid)
+		return refuse_state(v, r, ": only 'name' and 'autostart' can change while it runs");
+	if (name_taken(spec.name, v)) {
+		vm_lock_release();
+		return fail(r, VM_E_EXISTS, "a VM named '%s' already exists", spec.name);
+	}
+	gen_macs(&spec);
+	struct vm_spec old = v->spec;
+	v->spec = spec;
+	v->busy = "patch";
+	rc = save_unlocked(v);
+	v->busy = NULL;
+	if (rc) {
+		v->spec = old;
+		vm_lock_release();
+		return fail(r, VM_E_STORAGE, "cannot store the VM definition: %s", strerror(-rc));
+	}
+	events_post("vm.updated", v->id, NULL);
+	return reply_copy(v, w, r);
+}
+
+int vm_svc_delete(const char *key, const char *who, struct vm_result *r)
+{
+	char p[512], name[WAFER_NAME_SIZE], id[VM_ID_LEN + 1];
+	struct vm *v = lock_find(key, r);
+	if (!v || refuse_busy(v, r))
+		return -1;
+	if (v->pid)
+		return refuse_state(v, r, ": stop it first");
+	v->busy = "delete";
+	snprintf(name, sizeof name, "%s", v->spec.name);
+	snprintf(id, sizeof id, "%s", v->id);
+	vm_lock_release();
+	/* the files go without the lock (a large disk takes a while to free);
+	 * the busy VM is this one's until the record is released below */
+	vm_def_path(v, p, sizeof p);
+	if (unlink(p) < 0 && errno != ENOENT) {
+		int e = errno;
+		vm_lock_take();
+		v->busy = NULL;
+		vm_lock_release();
+		return fail(r, VM_E_STORAGE, "cannot remove %s: %s", p, strerror(e));
+	}
+	for (int i = 0; i < v->spec.ndisks; i++) {
+		vm_disk_path(v, i, p, sizeof p);
+		unlink(p);
+	}
+	vm_remove_dirs(v);
+	vm_lock_take();
+	events_post("vm.deleted", id, NULL);
+	v->used = false;
+	v->busy = NULL;
+	vm_lock_release();
+	wlog(WLOG_INFO, "vm", "deleted %s (%s) by %s", name, id, who);
+	return ok(r);
+}
+
+/* Wait until the VM leaves STARTING, up to ms (vm_lock held; released while
+ * waiting on vm_cond, which every state change signals). */
+static void wait_started(struct vm *v, int ms)
+{
+	struct timespec dl;
+	vm_deadline(&dl, ms);
+	while (v->state == VM_STARTING && vm_cond_wait_until(&dl))
+		;
+}
+
+/* Wait until the VM's VMM is gone (reaped), up to ms; as above. */
+static void wait_exited(struct vm *v, int ms)
+{
+	struct timespec dl;
+	vm_deadline(&dl, ms);
+	while (v->pid && vm_cond_wait_until(&dl))
+		;
+}
+
+/* Start v's VMM and wait for its boot check. With the lock held and v busy;
+ * returns with it held. The spawn (disks, taps, cgroup, the jailed exec) runs
+ * without the lock on a copy of the VM, and its outcome is put back. */
+static int start_locked(struct vm *v, struct vm_result *r)
+{
+	char err[256];
+	if (vm_jail_prepare(v, err, sizeof err))
+		return fail(r, VM_E_START, "cannot start VM '%s': %s", v->spec.name, err);
+	struct vm *copy = malloc(sizeof *copy);
+	if (!copy)
+		return fail(r, VM_E_NOMEM, "out of memory");
+	*copy = *v;
+	vm_lock_release();
+	int rc = vm_spawn(copy, err, sizeof err);
+	vm_lock_take();
+	if (rc) {
+		free(copy);
+		return fail(r, VM_E_START, "cannot start VM '%s': %s", v->spec.name, err);
+	}
+	v->pid = copy->pid;
+	v->jailed = copy->jailed;
+	v->own_child = copy->own_child;
+	v->stop_requested = copy->stop_requested;
+	v->shutdown_requested = copy->shutdown_requested;
+	v->started_ms = copy->started_ms;
+	free(copy);
+	vm_set_state(v, VM_STARTING, NULL);
+	wait_started(v, START_CHECK_MS);
+	if (v->state == VM_CRASHED)
+		return fail(r, VM_E_BOOT, "VM failed to start: %s", v->exit_reason);
+	return ok(r);
+}
+
+static int do_start(struct vm *v, struct json_w *w, struct vm_result *r)
+{
+	if (v->pid) {
+		fail(r, VM_E_STATE, "VM '%s' is already %s", v->spec.name, vm_state_name(v->state));
+		vm_lock_release();
+		return -1;
+	}
+	v->busy = "start";
+	int rc = start_locked(v, r);
+	v->busy = NULL;
+	if (rc) {
+		vm_lock_release();
+		return -1;
+	}
+	return reply_copy(v, w, r);
+}
+
+/* Hard reset: stop the VMM and start it again with the same definition. */
+static int do_reboot(struct vm *v, struct json_w *w, struct vm_result *r)
+{
+	if (!v->pid || v->state == VM_STARTING)
+		return refuse_state(v, r, "");
+	v->stop_requested = true;
+	pid_t pid = v->pid;
+	bool own = v->own_child;
+	v->busy = "reboot";
+	kill(pid, SIGTERM);
+	wait_exited(v, STOP_WAIT_MS);
+	if (v->pid) {
+		v->busy = NULL;
+		vm_lock_release();
+		return fail(r, VM_E_STOP, "wafer-vmm pid %d did not stop (own child: %d)", (int)pid, own);
+	}
+	v->restarts++;
+	int rc = start_locked(v, r);
+	v->busy = NULL;
+	if (rc) {
+		char m[sizeof r->msg];
+		snprintf(m, sizeof m, "%s", r->msg);
+		vm_lock_release();
+		return fail(r, r->outcome == VM_E_NOMEM ? VM_E_NOMEM : VM_E_BOOT,
+			    "VM stopped but did not start again: %.280s", m);
+	}
+	return reply_copy(v, w, r);
+}
+
+/* One control request to a running VM's VMM, outside the lock; the state is
+ * set only if the VMM is still there. wait_off: a shutdown waits for the
+ * guest to power off (the task form). */
+static int do_control(struct vm *v, enum vm_action a, bool wait_off, struct json_w *w, struct vm_result *r)
+{
+	char path[512], name[WAFER_NAME_SIZE];
+	const char *what = vm_action_name(a);
+	struct vmmctl c;
+	if (!v->pid || v->state == VM_STARTING ||
+	    (a == VM_ACT_PAUSE && v->state == VM_PAUSED) || (a == VM_ACT_RESUME && v->state != VM_PAUSED))
+		return refuse_state(v, r, "");
+	vm_ctl_path(v, path, sizeof path);
+	snprintf(name, sizeof name, "%s", v->spec.name);
+	if (a == VM_ACT_STOP || a == VM_ACT_SHUTDOWN)
+		v->stop_requested = true;
+	if (a == VM_ACT_SHUTDOWN)
+		v->shutdown_requested = true;
+	v->busy = what;
+	vm_lock_release();
+	memset(&c, 0, sizeof c);
+	c.timeout_ms = 5000;
+	int rc = vmmctl_connect(&c, path);
+	if (rc == 0) {
+		switch (a) {
+		case VM_ACT_PAUSE: rc = vmmctl_pause(&c); break;
+		case VM_ACT_RESUME: rc = vmmctl_resume(&c); break;
+		case VM_ACT_SHUTDOWN: rc = vmmctl_shutdown(&c, SHUTDOWN_S); break;
+		default: rc = vmmctl_stop(&c); break;
+		}
+	}
+	char cerr[256];
+	snprintf(cerr, sizeof cerr, "%s", c.err);
+	vmmctl_close(&c);
+	vm_lock_take();
+	bool stop = a == VM_ACT_STOP;
+	if (stop)   /* the supervisor reaps the VMM; an answer lost as it exits is fine */
+		wait_exited(v, STOP_WAIT_MS);
+	if (stop && v->pid) {
+		v->busy = NULL;
+		vm_lock_release();
+		return fail(r, VM_E_VMM, "VM '%s': wafer-vmm did not exit within 5 s of stop%s%s", name,
+			    rc ? ": " : "", rc ? cerr : "");
+	}
+	if (rc && v->pid) {
+		v->busy = NULL;
+		vm_lock_release();
+		return fail(r, VM_E_VMM, "VM '%s': %s failed: %s", name, what, cerr);
+	}
+	if (!stop && !v->pid) {
+		/* the VMM ended meanwhile by itself (guest poweroff, crash): say so */
+		v->busy = NULL;
+		fail(r, VM_E_STATE, "VM '%s' is %s: its VMM ended before the %s took effect", name,
+		     vm_state_name(v->state), what);
+		vm_lock_release();
+		return -1;
+	}
+	if (a == VM_ACT_PAUSE) vm_set_state(v, VM_PAUSED, NULL);
+	else if (a == VM_ACT_RESUME) vm_set_state(v, VM_RUNNING, NULL);
+	else if (a == VM_ACT_SHUTDOWN) vm_set_state(v, VM_SHUTTING_DOWN, NULL);
+	if (a == VM_ACT_SHUTDOWN && wait_off) {
+		wait_exited(v, (SHUTDOWN_S + 5) * 1000);
+		if (v->pid) {
+			v->busy = NULL;
+			vm_lock_release();
+			return fail(r, VM_E_VMM, "VM '%s': wafer-vmm still runs %d s after the shutdown", name,
+				    SHUTDOWN_S + 5);
+		}
+	}
+	v->busy = NULL;
+	return reply_copy(v, w, r);
+}
+
+static int action(const char *key, enum vm_action a, bool wait_off, struct json_w *w, struct vm_result *r)
+{
+	struct vm *v = lock_find(key, r);
+	if (!v || refuse_busy(v, r))
+		return -1;
+	switch (a) {
+	case VM_ACT_START: return do_start(v, w, r);
+	case VM_ACT_REBOOT: return do_reboot(v, w, r);
+	default: return do_control(v, a, wait_off, w, r);
+	}
+}
+
+int vm_svc_action(const char *key, enum vm_action a, struct json_w *w, struct vm_result *r)
+{
+	return action(key, a, false, w, r);
+}
+
+struct action_job {
+	char key[VM_ID_LEN + 1];
+	enum vm_action a;
+	unsigned task;
+};
+
+static void *action_thread(void *arg)
+{
+	struct action_job *j = arg;
+	struct vm_result r;
+	int rc = action(j->key, j->a, true, NULL, &r);
+	task_end(j->task, rc ? r.msg : NULL);
+	free(j);
+	return NULL;
+}
+
+int vm_svc_action_task(const char *key, enum vm_action a, unsigned *task, struct vm_result *r)
+{
+	char kind[32], name[WAFER_NAME_SIZE];
+	struct action_job *j = calloc(1, sizeof *j);
+	if (!j)
+		return fail(r, VM_E_NOMEM, "out of memory");
+	struct vm *v = lock_find(key, r);
+	if (!v || refuse_busy(v, r)) {
+		free(j);
+		return -1;
+	}
+	/* by id: a rename meanwhile does not send the action elsewhere */
+	snprintf(j->key, sizeof j->key, "%s", v->id);
+	snprintf(name, sizeof name, "%s", v->spec.name);
+	vm_lock_release();
+	j->a = a;
+	snprintf(kind, sizeof kind, "vm.%s", vm_action_name(a));
+	unsigned id = task_begin(kind, name, 0);
+	if (!id) {
+		free(j);
+		return fail(r, VM_E_BUSY, "too many tasks in progress; try again");
+	}
+	j->task = id;
+	pthread_t t;
+	pthread_attr_t at;
+	pthread_attr_init(&at);
+	pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+	pthread_attr_setstacksize(&at, 256 * 1024);
+	int rc = pthread_create(&t, &at, action_thread, j);
+	pthread_attr_destroy(&at);
+	if (rc) {
+		task_end(id, "cannot create a thread");
+		free(j);
+		return fail(r, VM_E_NOMEM, "cannot create a thread: %s", strerror(rc));
+	}
+	*task = id;   /* j belongs to the thread now */
+	return ok(r);
+}

@@ -1,0 +1,56 @@
+/* vm_service.h: the VM service, what the API's handlers (api/h_vms.c) ask of
+ * the VMs. Each call names a VM by id or name, does the work and reports the
+ * outcome as a vm_outcome and a message; it never formats HTTP (the handler
+ * maps the outcome to a status). vm_lock is held only for short sections:
+ * never across a wait (condition variable), a VMM request, a file write or
+ * removal, a spawn or a /proc read; a VM's JSON is written from a copy of
+ * its record taken under the lock. While a call works on a VM outside the
+ * lock, the VM is busy and other calls on it get VM_E_BUSY. */
+#ifndef WAFER_VM_SERVICE_H
+#define WAFER_VM_SERVICE_H
+#include "json.h"
+
+enum vm_outcome {
+	VM_OK = 0,
+	VM_E_NOT_FOUND,   /* no VM with that id or name */
+	VM_E_BUSY,        /* another request on the VM is in progress */
+	VM_E_STATE,       /* the VM's state does not allow it */
+	VM_E_INVALID,     /* the spec or the change is refused */
+	VM_E_EXISTS,      /* another VM has that name */
+	VM_E_FULL,        /* the host holds VM_MAX VMs */
+	VM_E_STORAGE,     /* a definition or a disk could not be written or removed */
+	VM_E_START,       /* the VMM could not be started: nothing runs */
+	VM_E_BOOT,        /* the VMM ended during its boot check, or did not start again */
+	VM_E_VMM,         /* the VMM did not answer, refused, or did not exit after stop */
+	VM_E_STOP,        /* reboot: the VMM did not stop */
+	VM_E_NOMEM,
+};
+
+struct vm_result {
+	enum vm_outcome outcome;
+	char msg[320];
+};
+
+enum vm_action { VM_ACT_START, VM_ACT_SHUTDOWN, VM_ACT_STOP, VM_ACT_REBOOT, VM_ACT_PAUSE, VM_ACT_RESUME };
+/* "start", "shutdown", ... */
+const char *vm_action_name(enum vm_action a);
+
+/* Calls return 0 (VM_OK; the VM, after the call, written to w unless w is
+ * NULL) or -1 with r filled. who: the client certificate's name, for logs. */
+void vm_svc_list(struct json_w *w);   /* {"vms": [Vm]} */
+int vm_svc_get(const char *key, struct json_w *w, struct vm_result *r);
+int vm_svc_create(const struct json_node *spec, const char *who, struct json_w *w, struct vm_result *r);
+int vm_svc_patch(const char *key, const struct json_node *patch, struct json_w *w, struct vm_result *r);
+int vm_svc_delete(const char *key, const char *who, struct vm_result *r);
+/* A power action; start and reboot return once the VM runs (up to 10 s of
+ * boot check), stop once its VMM is gone (5 s), shutdown once the guest was
+ * asked to power off. */
+int vm_svc_action(const char *key, enum vm_action a, struct json_w *w, struct vm_result *r);
+/* The same action as a task (kind vm.<action>, target the VM's name) on a
+ * thread of its own: returns once the task exists (*task its id) if the VM
+ * exists and is not busy. The task ends when the action is done: start and
+ * reboot once the VM runs, stop and shutdown once the VMM is gone (for
+ * shutdown up to its 60 s grace period), pause and resume with the VMM's
+ * answer; a failure is the task's error. */
+int vm_svc_action_task(const char *key, enum vm_action a, unsigned *task, struct vm_result *r);
+#endif
