@@ -42,12 +42,17 @@ c() {
 	local who=$1; shift
 	local auth=()
 	[ "$who" != none ] && auth=(--cert $PKI/$who.pem --key $PKI/$who.key)
-	local out rec
+	local out rc rec
+	rm -f $T/body   # curl leaves no file for an empty reply: no stale body
 	out=$(curl -sS -o $T/body -w '%{http_code} %{method} %{url_effective} %{content_type}' \
 		--cacert $T/config/identity/host.pem "${auth[@]}" "$@" 2>$T/curl.err)
-	# every response is kept for the check against docs/openapi.yaml at the end
-	rec=$T/responses/$(date +%s%N)-$BASHPID-$RANDOM
-	echo "$out" > $rec.meta && cp $T/body $rec.body 2>/dev/null
+	rc=$?
+	[ -e $T/body ] || : > $T/body
+	# every complete response is kept for the check against docs/openapi.yaml at the end
+	if [ $rc = 0 ]; then
+		rec=$T/responses/$(date +%s%N)-$BASHPID-$RANDOM
+		echo "$out" > $rec.meta && cp $T/body $rec.body
+	fi
 	printf '%s' "${out%% *}"
 }
 body_has() { grep -q -- "$1" $T/body; }

@@ -27,6 +27,8 @@ struct vm {
 	uint64_t created_ms;
 	uint32_t jail_uid;        /* persisted: the VMM's uid and gid (jail.h), 0 = not yet */
 	bool jailed;              /* the running VMM was started (or found) jailed */
+	bool reaping;             /* its VMM exited; the supervisor cleans up without
+	                           * vm_lock, pid still set; requests get 409 busy */
 };
 
 /* vm_lock.c. Take and release vm_lock only through these: they time every
@@ -65,11 +67,9 @@ void vm_set_state(struct vm *v, enum vm_state s, const char *reason);
 /* Write the VM's JSON (spec + status) to w; caller holds vm_lock. */
 void vm_write_json(struct json_w *w, const struct vm *v);
 
-/* vm_run.c; caller holds vm_lock for start. Return 0 or -1 with err. */
-int vm_start(struct vm *v, char *err, size_t errlen);
-/* The part of vm_start that takes time (directories, disks, taps, the
- * jailed spawn), without the state change: the API runs it without vm_lock
- * on a private copy of a busy VM whose uid vm_jail_prepare gave. */
+/* vm_run.c. Start a VMM (directories, disks, taps, the jailed spawn; v->pid
+ * set), without the state change: run without vm_lock on a private copy of
+ * a busy VM whose uid vm_jail_prepare gave. Return 0 or -1 with err. */
 int vm_spawn(struct vm *v, char *err, size_t errlen);
 /* The VM's jail uid, allocated and saved if it has none; caller holds vm_lock. */
 int vm_jail_prepare(struct vm *v, char *err, size_t errlen);

@@ -3,6 +3,8 @@
  * VMMs left by an earlier agent, and the supervisor thread that notices
  * exits (reboot → restart, poweroff/stop → stopped, anything else → crashed). */
 #include "vm_internal.h"
+#include "vm_service.h"
+#include "tasks.h"
 #include "agent.h"
 #include "fsutil.h"
 #include "initctl.h"
@@ -183,14 +185,6 @@ static void write_pidfile(struct vm *v)
 	fs_write_atomic(path, buf, (size_t)n, 0600);
 }
 
-int vm_start(struct vm *v, char *err, size_t errlen)
-{
-	if (vm_spawn(v, err, errlen))
-		return -1;
-	vm_set_state(v, VM_STARTING, NULL);
-	return 0;
-}
-
 int vm_spawn(struct vm *v, char *err, size_t errlen)
 {
 	char dir[512], errpath[600];
@@ -258,44 +252,79 @@ static enum vm_state exit_state(struct vm *v, int status, char *reason, size_t l
 	}
 }
 
-static void vm_exited(struct vm *v, int status, bool known)
+/* What became of a VMM that exited, worked out and cleaned up without
+ * vm_lock on c, a copy of its VM (the VM itself is `reaping`, so requests on
+ * it are refused as busy meanwhile): its exit file, the jail and cgroup
+ * (a seccomp kill waits up to 800 ms for its audit record), the taps, and
+ * after a guest reboot a new VMM (c->pid set again: *restarted). */
+static void reap(struct vm *c, int status, bool known, enum vm_state *st, char *reason, size_t len,
+		 bool *restarted)
 {
-	char reason[96], dir[512], p[600], jr[96];
-	enum vm_state st;
-	int written = known ? -1 : vm_exit_file_code(v);
+	char dir[512], p[600], jr[96];
+	*restarted = false;
+	int written = known ? -1 : vm_exit_file_code(c);
 	if (written >= 0) { /* init reaped it; its exit file says why */
 		status = written << 8;
 		known = true;
 	}
-	vm_jail_reap(v, status, known, jr, sizeof jr);
+	vm_jail_reap(c, status, known, jr, sizeof jr);
 	if (jr[0]) {
-		st = VM_CRASHED;
-		snprintf(reason, sizeof reason, "%s", jr);
-	} else if (known && WIFEXITED(status) && WEXITSTATUS(status) == VMM_EXIT_REBOOT && !v->stop_requested) {
+		*st = VM_CRASHED;
+		snprintf(reason, len, "%s", jr);
+	} else if (known && WIFEXITED(status) && WEXITSTATUS(status) == VMM_EXIT_REBOOT && !c->stop_requested) {
 		char err[256];
-		v->pid = 0;
-		v->restarts++;
-		wlog(WLOG_INFO, "vm", "%s: guest reboot, restarting wafer-vmm", v->spec.name);
-		if (vm_start(v, err, sizeof err) == 0)
+		c->pid = 0;
+		c->restarts++;
+		wlog(WLOG_INFO, "vm", "%s: guest reboot, restarting wafer-vmm", c->spec.name);
+		if (vm_spawn(c, err, sizeof err) == 0) {
+			*restarted = true;
 			return;
-		snprintf(reason, sizeof reason, "restart after reboot failed: %.60s", err);
-		st = VM_CRASHED;
+		}
+		snprintf(reason, len, "restart after reboot failed: %.60s", err);
+		*st = VM_CRASHED;
 	} else if (known) {
-		st = exit_state(v, status, reason, sizeof reason);
-	} else if (v->stop_requested) {
-		st = VM_STOPPED;
-		snprintf(reason, sizeof reason, "stopped");
+		*st = exit_state(c, status, reason, len);
+	} else if (c->stop_requested) {
+		*st = VM_STOPPED;
+		snprintf(reason, len, "stopped");
 	} else {
-		st = VM_CRASHED;
-		snprintf(reason, sizeof reason,
-			 "wafer-vmm exited while not a child of this agent (exit reason in host logs)");
+		*st = VM_CRASHED;
+		snprintf(reason, len, "wafer-vmm exited while not a child of this agent (exit reason in host logs)");
 	}
-	v->pid = 0;
-	vm_run_dir(v, dir, sizeof dir);
+	vm_run_dir(c, dir, sizeof dir);
 	snprintf(p, sizeof p, "%s/vmm.pid", dir);
 	unlink(p);
-	vm_remove_taps(v);
-	vm_set_state(v, st, reason);
+	vm_remove_taps(c);
+}
+
+/* The VMM of vm_table[slot] (pid) exited: reap it without the lock, then
+ * put the outcome back (with the lock held on entry and on return). */
+static void vm_exited(int slot, int status, bool known)
+{
+	static struct vm copy;   /* the supervisor is one thread */
+	struct vm *v = &vm_table[slot], *c = &copy;
+	char reason[96] = "";
+	enum vm_state st = VM_CRASHED;
+	bool restarted = false;
+	*c = *v;
+	v->reaping = true;
+	vm_lock_release();
+	reap(c, status, known, &st, reason, sizeof reason, &restarted);
+	vm_lock_take();
+	v->reaping = false;
+	v->jailed = c->jailed;
+	v->restarts = c->restarts;
+	if (restarted) {
+		v->pid = c->pid;
+		v->own_child = c->own_child;
+		v->stop_requested = c->stop_requested;
+		v->shutdown_requested = c->shutdown_requested;
+		v->started_ms = c->started_ms;
+		vm_set_state(v, VM_STARTING, NULL);
+	} else {
+		v->pid = 0;
+		vm_set_state(v, st, reason);
+	}
 }
 
 /* Ask a STARTING VM's control socket, without vm_lock (the answer may take
@@ -331,14 +360,16 @@ static void *supervisor(void *arg)
 			if (!v->used || !v->pid)
 				continue;
 			int status;
+			if (v->reaping)
+				continue;
 			if (v->own_child) {
 				pid_t r = waitpid(v->pid, &status, WNOHANG);
 				if (r == v->pid) {
-					vm_exited(v, status, true);
+					vm_exited(i, status, true);
 					continue;
 				}
 			} else if (kill(v->pid, 0) < 0 && errno == ESRCH) {
-				vm_exited(v, 0, false);
+				vm_exited(i, 0, false);
 				continue;
 			}
 			if (v->state == VM_STARTING) {
@@ -376,12 +407,58 @@ void vm_supervisor_start(void)
 	pthread_attr_destroy(&a);
 }
 
+/* Re-attach, phase 2 (a task, vm.reattach, once the API serves): ask each
+ * re-attached VMM's control socket for its state (up to 2 s each, without
+ * the lock); the VM is busy until then. */
+struct reattach { int slot; pid_t pid; char path[512]; };
+
+static void *reattach_thread(void *arg)
+{
+	struct reattach *ra = arg;
+	unsigned task = task_begin("vm.reattach", "host", 0);
+	int n = 0;
+	for (; ra[n].slot >= 0; n++) {
+		struct vmmctl c;
+		struct vmmctl_status st;
+		memset(&c, 0, sizeof c);
+		c.timeout_ms = 2000;
+		bool ok = vmmctl_connect(&c, ra[n].path) == 0 && vmmctl_status(&c, &st) == 0;
+		vmmctl_close(&c);
+		vm_lock_take();
+		struct vm *v = &vm_table[ra[n].slot];
+		if (v->used && v->pid == ra[n].pid) {
+			if (!ok)
+				wlog(WLOG_WARN, "vm", "%s: wafer-vmm pid %d alive but its control socket does not answer: %s",
+				     v->spec.name, (int)ra[n].pid, c.err);
+			else if (!strcmp(st.state, VMM_STATE_PAUSED))
+				vm_set_state(v, VM_PAUSED, NULL);
+			else if (!strcmp(st.state, VMM_STATE_SHUTTING_DOWN))
+				vm_set_state(v, VM_SHUTTING_DOWN, NULL);
+		}
+		if (v->used && v->busy && !strcmp(v->busy, "reattach"))
+			v->busy = NULL;
+		vm_lock_release();
+		task_progress(task, (uint64_t)n + 1);
+	}
+	task_end(task, NULL);
+	free(ra);
+	return NULL;
+}
+
+/* Re-attach, phase 1 (before the API serves): every VM whose vmm.pid names a
+ * live wafer-vmm (the same process: its start time is checked against pid
+ * reuse) is running again under this agent, busy until phase 2 has asked its
+ * control socket. */
 void vm_reattach_all(void)
 {
+	struct reattach *ra = calloc(VM_MAX + 1, sizeof *ra);
+	int n = 0;
+	if (!ra)
+		return;
 	vm_lock_take();
 	for (int i = 0; i < VM_MAX; i++) {
 		struct vm *v = &vm_table[i];
-		char dir[512], p[600], *data, path[512];
+		char dir[512], p[600], *data;
 		if (!v->used)
 			continue;
 		vm_run_dir(v, dir, sizeof dir);
@@ -396,35 +473,40 @@ void vm_reattach_all(void)
 			unlink(p);
 			continue;
 		}
-		struct vmmctl c;
-		struct vmmctl_status st;
-		memset(&c, 0, sizeof c);
-		c.timeout_ms = 2000;
-		vm_ctl_path(v, path, sizeof path);
-		if (vmmctl_connect(&c, path) || vmmctl_status(&c, &st)) {
-			wlog(WLOG_WARN, "vm", "%s: wafer-vmm pid %d alive but its control socket does not answer: %s",
-			     v->spec.name, pid, c.err);
-			vmmctl_close(&c);
-			v->pid = pid;
-			v->own_child = false;
-			v->attached_ms = wall_ms();
-			v->jailed = proc_uid(pid) >= JAIL_UID_BASE;
-			vm_set_state(v, VM_RUNNING, NULL);
-			continue;
-		}
-		vmmctl_close(&c);
 		v->pid = pid;
 		v->own_child = false;
 		v->attached_ms = wall_ms();
 		v->started_ms = 0;
 		v->jailed = proc_uid(pid) >= JAIL_UID_BASE;
-		vm_set_state(v, !strcmp(st.state, VMM_STATE_PAUSED) ? VM_PAUSED :
-			     !strcmp(st.state, VMM_STATE_SHUTTING_DOWN) ? VM_SHUTTING_DOWN : VM_RUNNING, NULL);
+		v->busy = "reattach";
+		vm_set_state(v, VM_RUNNING, NULL);
 		wlog(WLOG_INFO, "vm", "%s: re-attached to wafer-vmm pid %d", v->spec.name, pid);
+		ra[n].slot = i;
+		ra[n].pid = pid;
+		vm_ctl_path(v, ra[n].path, sizeof ra[n].path);
+		n++;
 	}
 	vm_lock_release();
+	ra[n].slot = -1;
+	pthread_t t;
+	pthread_attr_t a;
+	pthread_attr_init(&a);
+	pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
+	if (!n || pthread_create(&t, &a, reattach_thread, ra) != 0) {
+		/* nothing to ask (or no thread: the VMs stay running, not busy) */
+		vm_lock_take();
+		for (int k = 0; k < n; k++)
+			vm_table[ra[k].slot].busy = NULL;
+		vm_lock_release();
+		free(ra);
+	}
+	pthread_attr_destroy(&a);
 }
 
+/* Autostart, once per host boot: <run>/agent.booted (tmpfs) marks it done,
+ * so an agent restart does not start VMs an operator stopped. Each start is
+ * a task (vm.start) of the VM service; a VM that cannot start is crashed
+ * with the reason. */
 void vm_autostart_all(void)
 {
 	char marker[512];
@@ -432,16 +514,21 @@ void vm_autostart_all(void)
 	if (access(marker, F_OK) == 0)
 		return; /* an agent restart, not a host boot */
 	fs_write_atomic(marker, "1\n", 2, 0644);
+	char (*ids)[VM_ID_LEN + 1] = calloc(VM_MAX, sizeof *ids);
+	int n = 0;
+	if (!ids)
+		return;
 	vm_lock_take();
 	for (int i = 0; i < VM_MAX; i++) {
 		struct vm *v = &vm_table[i];
-		char err[256];
-		if (!v->used || !v->spec.autostart || v->pid)
-			continue;
-		if (vm_start(v, err, sizeof err)) {
-			wlog(WLOG_ERR, "vm", "%s: autostart failed: %s", v->spec.name, err);
-			vm_set_state(v, VM_CRASHED, err);
-		}
+		if (v->used && v->spec.autostart && !v->pid)
+			snprintf(ids[n++], sizeof ids[0], "%s", v->id);
 	}
 	vm_lock_release();
+	for (int i = 0; i < n; i++) {
+		struct vm_result r;
+		if (vm_svc_autostart(ids[i], &r))
+			wlog(WLOG_ERR, "vm", "%s: autostart failed: %s", ids[i], r.msg);
+	}
+	free(ids);
 }

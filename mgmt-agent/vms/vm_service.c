@@ -67,9 +67,13 @@ static struct vm *lock_find_at(const char *key, struct vm_result *r, const char 
  * requests. With the lock held; true (unlocked, r filled) when busy. */
 static bool refuse_busy(struct vm *v, struct vm_result *r)
 {
-	if (!v->busy)
+	if (!v->busy && !v->reaping)
 		return false;
-	fail(r, VM_E_BUSY, "VM '%s' is busy: a %s request is in progress; try again", v->spec.name, v->busy);
+	if (v->busy)
+		fail(r, VM_E_BUSY, "VM '%s' is busy: a %s request is in progress; try again", v->spec.name, v->busy);
+	else
+		fail(r, VM_E_BUSY, "VM '%s' is busy: its VMM exited and is being cleaned up; try again",
+		     v->spec.name);
 	vm_lock_release();
 	return true;
 }
@@ -506,6 +510,7 @@ struct action_job {
 	char key[VM_ID_LEN + 1];
 	enum vm_action a;
 	unsigned task;
+	bool crash_on_fail;   /* autostart: a VM that cannot start is crashed */
 };
 
 static void *action_thread(void *arg)
@@ -513,12 +518,36 @@ static void *action_thread(void *arg)
 	struct action_job *j = arg;
 	struct vm_result r;
 	int rc = action(j->key, j->a, true, NULL, &r);
+	if (rc && j->crash_on_fail && r.outcome == VM_E_START) {
+		vm_lock_take();
+		struct vm *v = vm_find(j->key);
+		if (v && !v->pid && !v->busy)
+			vm_set_state(v, VM_CRASHED, r.msg);
+		vm_lock_release();
+	}
+	if (rc)
+		wlog(WLOG_WARN, "vm", "task %u (%s of %s): %s", j->task, vm_action_name(j->a), j->key, r.msg);
 	task_end(j->task, rc ? r.msg : NULL);
 	free(j);
 	return NULL;
 }
 
+static int action_task(const char *key, enum vm_action a, bool crash_on_fail, unsigned *task,
+		       struct vm_result *r);
+
 int vm_svc_action_task(const char *key, enum vm_action a, unsigned *task, struct vm_result *r)
+{
+	return action_task(key, a, false, task, r);
+}
+
+int vm_svc_autostart(const char *key, struct vm_result *r)
+{
+	unsigned task;
+	return action_task(key, VM_ACT_START, true, &task, r);
+}
+
+static int action_task(const char *key, enum vm_action a, bool crash_on_fail, unsigned *task,
+		       struct vm_result *r)
 {
 	char kind[32], name[WAFER_NAME_SIZE];
 	struct action_job *j = calloc(1, sizeof *j);
@@ -534,6 +563,7 @@ int vm_svc_action_task(const char *key, enum vm_action a, unsigned *task, struct
 	snprintf(name, sizeof name, "%s", v->spec.name);
 	vm_lock_release();
 	j->a = a;
+	j->crash_on_fail = crash_on_fail;
 	snprintf(kind, sizeof kind, "vm.%s", vm_action_name(a));
 	unsigned id = task_begin(kind, name, 0);
 	if (!id) {

@@ -53,4 +53,7 @@ int vm_svc_action(const char *key, enum vm_action a, struct json_w *w, struct vm
  * shutdown up to its 60 s grace period), pause and resume with the VMM's
  * answer; a failure is the task's error. */
 int vm_svc_action_task(const char *key, enum vm_action a, unsigned *task, struct vm_result *r);
+/* Autostart at host boot: a start task; a VM that cannot start is crashed
+ * with the reason (shown as exit_reason). */
+int vm_svc_autostart(const char *key, struct vm_result *r);
 #endif

@@ -20,11 +20,16 @@ fail() {
 	echo "FAIL: $TEST_NAME: $*"; _failed=1; exit 1
 }
 code() {
-	local out rec
+	local out rc rec
+	rm -f "$T/body"   # curl leaves no file for an empty reply: no stale body
 	out=$(curl -sk -m 60 -o "$T/body" -w '%{http_code} %{method} %{url_effective} %{content_type}' "${A[@]}" "$@" 2>/dev/null)
-	# kept for openapi_check (the response's schema in docs/openapi.yaml)
-	mkdir -p "$T/responses"; rec=$T/responses/$(date +%s%N)-$BASHPID-$RANDOM
-	echo "$out" > "$rec.meta" && cp "$T/body" "$rec.body" 2>/dev/null
+	rc=$?
+	[ -e "$T/body" ] || : > "$T/body"
+	# complete replies are kept for openapi_check (their schemas in docs/openapi.yaml)
+	if [ $rc = 0 ]; then
+		mkdir -p "$T/responses"; rec=$T/responses/$(date +%s%N)-$BASHPID-$RANDOM
+		echo "$out" > "$rec.meta" && cp "$T/body" "$rec.body"
+	fi
 	printf '%s' "${out%% *}"
 }
 # Every JSON response code() received against docs/openapi.yaml (running VMs'
