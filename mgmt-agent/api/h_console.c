@@ -3,7 +3,7 @@
  * console (admin only): guest output as binary frames, client text/binary
  * frames go to the guest's serial input. */
 #include "server/api.h"
-#include "vms/vm_internal.h"
+#include "vms/vm_service.h"
 #include "vmmctl.h"
 #include "wlog.h"
 #include "server/conn_pool.h"
@@ -16,30 +16,12 @@
 
 static int open_console(struct api_ctx *x, struct vmmctl *c, bool follow, bool input)
 {
-	char path[512];
-	vm_lock_take();
-	struct vm *v = vm_find(route_param(x->m, "id"));
-	bool running = v && v->pid && v->state != VM_STARTING;
-	if (v)
-		vm_ctl_path(v, path, sizeof path);
-	vm_lock_release();
-	if (!v) {
-		api_error(x, 404, "not_found", "no VM with id or name '%s'", route_param(x->m, "id"));
-		return -1;
-	}
-	if (!running) {
-		api_error(x, 409, "conflict", "VM '%s' is not running", route_param(x->m, "id"));
-		return -1;
-	}
-	uint64_t off, lost;
-	memset(c, 0, sizeof *c);
-	c->timeout_ms = 5000;
-	if (vmmctl_connect(c, path) || vmmctl_console_open(c, VMMCTL_FROM_START, follow, input, &off, &lost)) {
-		api_error(x, 502, "vmm_error", "console: %s", c->err);
-		vmmctl_close(c);
-		return -1;
-	}
-	return 0;
+	struct vm_result r;
+	if (vm_svc_console(route_param(x->m, "id"), follow, input, c, &r) == 0)
+		return 0;
+	int status = r.outcome == VM_E_NOT_FOUND ? 404 : r.outcome == VM_E_STATE ? 409 : 502;
+	api_error(x, status, status == 404 ? "not_found" : status == 409 ? "conflict" : "vmm_error", "%s", r.msg);
+	return -1;
 }
 
 static int read_exact(struct conn *c, unsigned char *b, size_t n)

@@ -5,7 +5,7 @@
 #include "server/conn_pool.h"
 #include "host/hostinfo.h"
 #include "metrics_label.h"
-#include "vms/vm_internal.h"
+#include "vms/vm_service.h"
 #include "vmmctl.h"
 
 #include <stdarg.h>
@@ -41,41 +41,22 @@ static void mp(struct mbuf *m, const char *fmt, ...)
 	}
 }
 
-struct vm_snap { char id[VM_ID_LEN + 1], name[WAFER_NAME_SIZE], ctl[512]; int state, vcpus; uint64_t mem; bool running; };
-
 static void vm_metrics(struct mbuf *m)
 {
-	static struct vm_snap snap[VM_MAX];
-	static pthread_mutex_t snap_lock = PTHREAD_MUTEX_INITIALIZER;
-	int n = 0;
-	pthread_mutex_lock(&snap_lock);
-	vm_lock_take();
-	for (int i = 0; i < VM_MAX; i++) {
-		struct vm *v = &vm_table[i];
-		if (!v->used)
-			continue;
-		struct vm_snap *s = &snap[n++];
-		snprintf(s->id, sizeof s->id, "%s", v->id);
-		snprintf(s->name, sizeof s->name, "%s", v->spec.name);
-		vm_ctl_path(v, s->ctl, sizeof s->ctl);
-		s->state = v->state;
-		s->vcpus = v->spec.vcpus;
-		s->mem = v->spec.memory_mib;
-		s->running = v->pid && (v->state == VM_RUNNING || v->state == VM_PAUSED);
-	}
-	vm_lock_release();
+	struct vm_brief *snap = malloc(VM_MAX * sizeof *snap);
+	int n = snap ? vm_svc_briefs(snap, VM_MAX) : 0;
 	mp(m, "# TYPE wafer_vm_state gauge\n# TYPE wafer_vm_vcpus gauge\n# TYPE wafer_vm_memory_bytes gauge\n");
 	for (int i = 0; i < n; i++) {
-		struct vm_snap *s = &snap[i];
+		struct vm_brief *s = &snap[i];
 		char id[2 * sizeof s->id], name[2 * sizeof s->name], dev[2 * VMMCTL_ID_MAX];
 		metrics_label(s->id, id, sizeof id);
 		metrics_label(s->name, name, sizeof name);
 		for (int st = 0; st < 6; st++)
 			mp(m, "wafer_vm_state{vm=\"%s\",name=\"%s\",state=\"%s\"} %d\n", id, name,
-			   vm_state_name((enum vm_state)st), s->state == st);
+			   vm_state_name((enum vm_state)st), (int)s->state == st);
 		mp(m, "wafer_vm_vcpus{vm=\"%s\",name=\"%s\"} %d\n", id, name, s->vcpus);
 		mp(m, "wafer_vm_memory_bytes{vm=\"%s\",name=\"%s\"} %llu\n", id, name,
-		   (unsigned long long)s->mem << 20);
+		   (unsigned long long)s->memory_mib << 20);
 		if (!s->running)
 			continue;
 		struct vmmctl c;
@@ -103,7 +84,7 @@ static void vm_metrics(struct mbuf *m)
 		}
 		vmmctl_close(&c);
 	}
-	pthread_mutex_unlock(&snap_lock);
+	free(snap);
 }
 
 void h_metrics(struct api_ctx *x)

@@ -12,6 +12,7 @@
 #define VM_MAX_DISKS WAFER_VM_DISKS_MAX
 #define VM_MAX_NICS WAFER_VM_NICS_MAX
 #define VM_ID_LEN 12
+#define VM_MAX 256            /* VMs one host holds */
 #define VM_CPUS_MAX 64      /* "0-3,8" host CPU list for pinning */
 
 struct vm_disk {

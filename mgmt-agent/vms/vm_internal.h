@@ -4,10 +4,10 @@
 #ifndef WAFER_VM_INTERNAL_H
 #define WAFER_VM_INTERNAL_H
 #include "vm.h"
+#include "vm_service.h"
 
 #include <pthread.h>
 
-#define VM_MAX 256
 
 struct vm {
 	bool used;
@@ -37,12 +37,6 @@ extern pthread_mutex_t vm_lock;
 void vm_lock_take_at(const char *where);
 #define vm_lock_take() vm_lock_take_at(__func__)
 void vm_lock_release(void);
-struct vm_lock_stats {
-	uint64_t holds, over_10ms, over_100ms;
-	uint64_t total_ns, max_ns;
-	char max_where[40];   /* the function that held it longest */
-};
-void vm_lock_stats_get(struct vm_lock_stats *s);
 /* Broadcast whenever a VM's state or VMM changes (vm_set_state). */
 extern pthread_cond_t vm_cond;
 /* With vm_lock held: wait for vm_cond until deadline (vm_deadline(ms));

@@ -586,3 +586,46 @@ static int action_task(const char *key, enum vm_action a, bool crash_on_fail, un
 	*task = id;   /* j belongs to the thread now */
 	return ok(r);
 }
+
+int vm_svc_console(const char *key, bool follow, bool input, struct vmmctl *c, struct vm_result *r)
+{
+	char path[512];
+	struct vm *v = lock_find(key, r);
+	if (!v)
+		return -1;
+	bool running = v->pid && v->state != VM_STARTING;
+	vm_ctl_path(v, path, sizeof path);
+	vm_lock_release();
+	if (!running)
+		return fail(r, VM_E_STATE, "VM '%s' is not running", key);
+	uint64_t off, lost;
+	memset(c, 0, sizeof *c);
+	c->timeout_ms = 5000;
+	if (vmmctl_connect(c, path) || vmmctl_console_open(c, VMMCTL_FROM_START, follow, input, &off, &lost)) {
+		fail(r, VM_E_VMM, "console: %s", c->err);
+		vmmctl_close(c);
+		return -1;
+	}
+	return ok(r);
+}
+
+int vm_svc_briefs(struct vm_brief *out, int max)
+{
+	int n = 0;
+	vm_lock_take();
+	for (int i = 0; i < VM_MAX && n < max; i++) {
+		struct vm *v = &vm_table[i];
+		if (!v->used)
+			continue;
+		struct vm_brief *b = &out[n++];
+		snprintf(b->id, sizeof b->id, "%s", v->id);
+		snprintf(b->name, sizeof b->name, "%s", v->spec.name);
+		vm_ctl_path(v, b->ctl, sizeof b->ctl);
+		b->state = v->state;
+		b->vcpus = v->spec.vcpus;
+		b->memory_mib = v->spec.memory_mib;
+		b->running = v->pid && (v->state == VM_RUNNING || v->state == VM_PAUSED);
+	}
+	vm_lock_release();
+	return n;
+}

@@ -9,6 +9,11 @@
 #ifndef WAFER_VM_SERVICE_H
 #define WAFER_VM_SERVICE_H
 #include "json.h"
+#include "vm.h"
+#include "vmmctl.h"
+
+#include <stdbool.h>
+#include <stdint.h>
 
 enum vm_outcome {
 	VM_OK = 0,
@@ -56,4 +61,28 @@ int vm_svc_action_task(const char *key, enum vm_action a, unsigned *task, struct
 /* Autostart at host boot: a start task; a VM that cannot start is crashed
  * with the reason (shown as exit_reason). */
 int vm_svc_autostart(const char *key, struct vm_result *r);
+
+/* The VM's serial console from the start of its ring (vmmctl_console_open on
+ * c, left open for the caller): VM_E_NOT_FOUND, VM_E_STATE (not running) or
+ * VM_E_VMM (the VMM refused or did not answer). */
+int vm_svc_console(const char *key, bool follow, bool input, struct vmmctl *c, struct vm_result *r);
+
+/* What /metrics needs of every VM, copied under the lock. */
+struct vm_brief {
+	char id[VM_ID_LEN + 1], name[WAFER_NAME_SIZE], ctl[512];
+	enum vm_state state;
+	int vcpus;
+	uint64_t memory_mib;
+	bool running;           /* a VMM that answers stats: running or paused */
+};
+/* Up to max VMs into out; returns how many. */
+int vm_svc_briefs(struct vm_brief *out, int max);
+
+/* How long vm_lock was held (vm_lock.c times every hold), for /metrics. */
+struct vm_lock_stats {
+	uint64_t holds, over_10ms, over_100ms;
+	uint64_t total_ns, max_ns;
+	char max_where[40];   /* the function that held it longest */
+};
+void vm_lock_stats_get(struct vm_lock_stats *s);
 #endif
