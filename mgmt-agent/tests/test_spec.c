@@ -46,6 +46,18 @@ static void t_valid(void)
 	WT_EQ_INT(spec("{\"name\":\"a\",\"vcpus\":1,\"memory_mib\":16,\"boot\":{\"kernel\":\"k\"}}", NULL, &s, err), 0);
 	WT_EQ_STR(s.cmdline, "console=ttyS0");
 	WT_CHECK(!s.autostart);
+	WT_EQ_INT(s.restart, VM_RESTART_NEVER);
+	WT_EQ_INT(s.restart_max, VM_RESTART_MAX_DEFAULT);
+	/* restart policies */
+	struct vm_spec rp;
+	WT_EQ_INT(spec("{\"restart\":\"on-failure\",\"restart_max\":2}", &s, &rp, err), 0);
+	WT_EQ_INT(rp.restart, VM_RESTART_ON_FAILURE);
+	WT_EQ_INT(rp.restart_max, 2);
+	WT_EQ_INT(spec("{\"restart\":\"always\"}", &rp, &rp, err), 0);
+	WT_EQ_INT(rp.restart, VM_RESTART_ALWAYS);
+	WT_EQ_INT(rp.restart_max, 2);
+	WT_EQ_INT(spec("{\"restart\":\"never\"}", &rp, &rp, err), 0);
+	WT_EQ_INT(rp.restart, VM_RESTART_NEVER);
 	/* PATCH keeps what is not given */
 	struct vm_spec p;
 	WT_EQ_INT(spec("{\"vcpus\":4}", &s, &p, err), 0);
@@ -91,6 +103,10 @@ static void t_invalid(void)
 		{ "{\"name\":\"a\",\"vcpus\":1,\"memory_mib\":16,\"boot\":{\"kernel\":\"k\"},\"nics\":[{\"mac\":\"52:54:00:zz:00:01\"}]}", "nics[0].mac" },
 		{ "{\"name\":\"a\",\"vcpus\":1,\"memory_mib\":16,\"boot\":{\"kernel\":\"k\"},\"nics\":[{\"network\":\"averyveryverylongbridge\"}]}", "bridge name" },
 		{ "{\"name\":\"a\",\"vcpus\":1,\"memory_mib\":16,\"boot\":{\"kernel\":\"k\"},\"autostart\":\"yes\"}", "'autostart'" },
+		{ "{\"name\":\"a\",\"vcpus\":1,\"memory_mib\":16,\"boot\":{\"kernel\":\"k\"},\"restart\":\"sometimes\"}", "\"on-failure\"" },
+		{ "{\"name\":\"a\",\"vcpus\":1,\"memory_mib\":16,\"boot\":{\"kernel\":\"k\"},\"restart\":true}", "'restart'" },
+		{ "{\"name\":\"a\",\"vcpus\":1,\"memory_mib\":16,\"boot\":{\"kernel\":\"k\"},\"restart_max\":0}", "restart_max" },
+		{ "{\"name\":\"a\",\"vcpus\":1,\"memory_mib\":16,\"boot\":{\"kernel\":\"k\"},\"restart_max\":101}", "restart_max" },
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		struct vm_spec s;

@@ -26,6 +26,15 @@ struct vm_nic {
 	char mac[18];             /* "52:54:00:xx:xx:xx" */
 };
 
+/* What the agent does when a VM's VMM ends without an operator's stop or
+ * shutdown (vm_run.c): never start it again, start it again after a crash,
+ * or after any end (poweroff too); with backoff and at most restart_max
+ * times in a row. */
+enum vm_restart { VM_RESTART_NEVER, VM_RESTART_ON_FAILURE, VM_RESTART_ALWAYS };
+#define VM_RESTART_MAX_DEFAULT 5
+#define VM_RESTART_MAX_LIMIT 100
+const char *vm_restart_name(enum vm_restart r);
+
 struct vm_spec {
 	char name[WAFER_NAME_SIZE];
 	int vcpus;
@@ -38,6 +47,8 @@ struct vm_spec {
 	bool autostart;
 	char cpus[VM_CPUS_MAX];   /* pin to these host CPUs ("" = any) */
 	int cpu_limit_pct;        /* CPU quota, % of one CPU (0 = none) */
+	enum vm_restart restart;
+	int restart_max;          /* restarts in a row before the agent gives up */
 };
 
 struct vm_limits {

@@ -27,6 +27,8 @@ struct vm {
 	uint64_t created_ms;
 	uint32_t jail_uid;        /* persisted: the VMM's uid and gid (jail.h), 0 = not yet */
 	bool jailed;              /* the running VMM was started (or found) jailed */
+	uint64_t restart_at_ms;   /* wall ms of a restart its policy scheduled, 0 = none */
+	int restart_attempts;     /* restarts in a row by the policy */
 	bool reaping;             /* its VMM exited; the supervisor cleans up without
 	                           * vm_lock, pid still set; requests get 409 busy */
 };

@@ -73,6 +73,10 @@ void vm_write_json(struct json_w *w, const struct vm *v)
 	if (v->started_ms && v->pid)
 		json_w_kuint(w, "started_ms", v->started_ms);
 	json_w_kint(w, "restarts", v->restarts);
+	if (v->restart_attempts)
+		json_w_kint(w, "restart_attempts", v->restart_attempts);
+	if (v->restart_at_ms)
+		json_w_kuint(w, "next_restart_ms", v->restart_at_ms);
 	json_w_kuint(w, "created_ms", v->created_ms);
 	json_w_kbool(w, "jailed", v->jailed && v->pid);
 	vm_isolation_json(w, v);

@@ -4,6 +4,7 @@
  * exits (reboot → restart, poweroff/stop → stopped, anything else → crashed). */
 #include "vm_internal.h"
 #include "vm_service.h"
+#include "server/events.h"
 #include "tasks.h"
 #include "agent.h"
 #include "fsutil.h"
@@ -297,6 +298,47 @@ static void reap(struct vm *c, int status, bool known, enum vm_state *st, char *
 	vm_remove_taps(c);
 }
 
+/* After a VMM ended on its own (not stopped or shut down by an operator):
+ * its VM's restart policy schedules a start with backoff (1 s, doubling to
+ * 60 s) and a vm.restart event; after restart_max restarts in a row it gives
+ * up (vm.restart with gave_up). A VM that ran 10 minutes starts a new series.
+ * With vm_lock held; the supervisor starts it when due. */
+static void restart_policy(struct vm *v, enum vm_state st, const char *reason)
+{
+	const struct vm_spec *s = &v->spec;
+	if (v->stop_requested || s->restart == VM_RESTART_NEVER ||
+	    (s->restart == VM_RESTART_ON_FAILURE && st != VM_CRASHED))
+		return;
+	uint64_t now = wall_ms();
+	if (v->started_ms && now > v->started_ms + 10 * 60 * 1000ULL)
+		v->restart_attempts = 0;
+	int max = s->restart_max > 0 ? s->restart_max : VM_RESTART_MAX_DEFAULT;
+	struct json_w d;
+	events_data(&d);
+	json_w_kstr(&d, "name", s->name);
+	json_w_kstr(&d, "policy", vm_restart_name(s->restart));
+	json_w_kstr(&d, "reason", reason);
+	json_w_kint(&d, "max", max);
+	if (v->restart_attempts >= max) {
+		json_w_kint(&d, "attempt", v->restart_attempts);
+		json_w_kbool(&d, "gave_up", true);
+		events_post("vm.restart", v->id, &d);
+		wlog(WLOG_WARN, "vm", "%s (%s): %s; restart policy %s gave up after %d restarts in a row",
+		     s->name, v->id, reason, vm_restart_name(s->restart), v->restart_attempts);
+		return;
+	}
+	v->restart_attempts++;
+	uint64_t delay = 1000ULL << (v->restart_attempts - 1 < 6 ? v->restart_attempts - 1 : 6);
+	if (delay > 60000)
+		delay = 60000;
+	v->restart_at_ms = now + delay;
+	json_w_kint(&d, "attempt", v->restart_attempts);
+	json_w_kuint(&d, "delay_ms", delay);
+	events_post("vm.restart", v->id, &d);
+	wlog(WLOG_INFO, "vm", "%s (%s): %s; restart %d of %d in %llu ms (policy %s)", s->name, v->id, reason,
+	     v->restart_attempts, max, (unsigned long long)delay, vm_restart_name(s->restart));
+}
+
 /* The VMM of vm_table[slot] (pid) exited: reap it without the lock, then
  * put the outcome back (with the lock held on entry and on return). */
 static void vm_exited(int slot, int status, bool known)
@@ -324,6 +366,7 @@ static void vm_exited(int slot, int status, bool known)
 	} else {
 		v->pid = 0;
 		vm_set_state(v, st, reason);
+		restart_policy(v, st, reason);
 	}
 }
 
@@ -351,12 +394,19 @@ static void *supervisor(void *arg)
 	(void)arg;
 	unsigned tick = 0;
 	static struct { int slot; pid_t pid; char path[512]; } starting[VM_MAX];
+	static char due[VM_MAX][VM_ID_LEN + 1];
 	for (;;) {
 		usleep(250000);
-		int nstarting = 0;
+		int nstarting = 0, ndue = 0;
+		uint64_t now = wall_ms();
 		vm_lock_take();
 		for (int i = 0; i < VM_MAX; i++) {
 			struct vm *v = &vm_table[i];
+			if (v->used && v->restart_at_ms && now >= v->restart_at_ms && !v->pid && !v->busy &&
+			    !v->reaping) {
+				v->restart_at_ms = 0;
+				snprintf(due[ndue++], sizeof due[0], "%s", v->id);
+			}
 			if (!v->used || !v->pid)
 				continue;
 			int status;
@@ -380,6 +430,12 @@ static void *supervisor(void *arg)
 			}
 		}
 		vm_lock_release();
+		/* restarts its VMs' policies scheduled: start tasks of the VM service */
+		for (int k = 0; k < ndue; k++) {
+			struct vm_result r;
+			if (vm_svc_policy_start(due[k], &r))
+				wlog(WLOG_WARN, "vm", "%s: restart by policy refused: %s", due[k], r.msg);
+		}
 		/* the control sockets are asked with no lock held */
 		for (int k = 0; k < nstarting; k++) {
 			int r = probe_started(starting[k].path);

@@ -271,6 +271,8 @@ int vm_svc_patch(const char *key, const struct json_node *root, struct json_w *w
 	gen_macs(&spec);
 	struct vm_spec old = v->spec;
 	v->spec = spec;
+	if (spec.restart == VM_RESTART_NEVER)
+		v->restart_at_ms = 0;   /* a pending restart is off with the policy */
 	v->busy = "patch";
 	rc = save_unlocked(v);
 	v->busy = NULL;
@@ -371,8 +373,13 @@ static int start_locked(struct vm *v, struct vm_result *r)
 	return ok(r);
 }
 
-static int do_start(struct vm *v, struct json_w *w, struct vm_result *r)
+static int do_start(struct vm *v, bool by_operator, struct json_w *w, struct vm_result *r)
 {
+	v->restart_at_ms = 0;   /* a pending restart is this start */
+	if (by_operator)
+		v->restart_attempts = 0;
+	else if (v->restart_attempts)
+		v->restarts++;      /* a start its restart policy scheduled */
 	if (v->pid) {
 		fail(r, VM_E_STATE, "VM '%s' is already %s", v->spec.name, vm_state_name(v->state));
 		vm_lock_release();
@@ -489,13 +496,14 @@ static int do_control(struct vm *v, enum vm_action a, bool wait_off, struct json
 	return reply_copy(v, w, r);
 }
 
-static int action(const char *key, enum vm_action a, bool wait_off, struct json_w *w, struct vm_result *r)
+static int action(const char *key, enum vm_action a, bool wait_off, bool by_operator, struct json_w *w,
+		  struct vm_result *r)
 {
 	struct vm *v = lock_find(key, r);
 	if (!v || refuse_busy(v, r))
 		return -1;
 	switch (a) {
-	case VM_ACT_START: return do_start(v, w, r);
+	case VM_ACT_START: return do_start(v, by_operator, w, r);
 	case VM_ACT_REBOOT: return do_reboot(v, w, r);
 	default: return do_control(v, a, wait_off, w, r);
 	}
@@ -503,7 +511,7 @@ static int action(const char *key, enum vm_action a, bool wait_off, struct json_
 
 int vm_svc_action(const char *key, enum vm_action a, struct json_w *w, struct vm_result *r)
 {
-	return action(key, a, false, w, r);
+	return action(key, a, false, true, w, r);
 }
 
 struct action_job {
@@ -511,13 +519,14 @@ struct action_job {
 	enum vm_action a;
 	unsigned task;
 	bool crash_on_fail;   /* autostart: a VM that cannot start is crashed */
+	bool by_operator;     /* an API request (else autostart or a restart policy) */
 };
 
 static void *action_thread(void *arg)
 {
 	struct action_job *j = arg;
 	struct vm_result r;
-	int rc = action(j->key, j->a, true, NULL, &r);
+	int rc = action(j->key, j->a, true, j->by_operator, NULL, &r);
 	if (rc && j->crash_on_fail && r.outcome == VM_E_START) {
 		vm_lock_take();
 		struct vm *v = vm_find(j->key);
@@ -532,22 +541,28 @@ static void *action_thread(void *arg)
 	return NULL;
 }
 
-static int action_task(const char *key, enum vm_action a, bool crash_on_fail, unsigned *task,
-		       struct vm_result *r);
+static int action_task(const char *key, enum vm_action a, bool crash_on_fail, bool by_operator,
+		       unsigned *task, struct vm_result *r);
 
 int vm_svc_action_task(const char *key, enum vm_action a, unsigned *task, struct vm_result *r)
 {
-	return action_task(key, a, false, task, r);
+	return action_task(key, a, false, true, task, r);
 }
 
 int vm_svc_autostart(const char *key, struct vm_result *r)
 {
 	unsigned task;
-	return action_task(key, VM_ACT_START, true, &task, r);
+	return action_task(key, VM_ACT_START, true, false, &task, r);
 }
 
-static int action_task(const char *key, enum vm_action a, bool crash_on_fail, unsigned *task,
-		       struct vm_result *r)
+int vm_svc_policy_start(const char *key, struct vm_result *r)
+{
+	unsigned task;
+	return action_task(key, VM_ACT_START, true, false, &task, r);
+}
+
+static int action_task(const char *key, enum vm_action a, bool crash_on_fail, bool by_operator,
+		       unsigned *task, struct vm_result *r)
 {
 	char kind[32], name[WAFER_NAME_SIZE];
 	struct action_job *j = calloc(1, sizeof *j);
@@ -564,6 +579,7 @@ static int action_task(const char *key, enum vm_action a, bool crash_on_fail, un
 	vm_lock_release();
 	j->a = a;
 	j->crash_on_fail = crash_on_fail;
+	j->by_operator = by_operator;
 	snprintf(kind, sizeof kind, "vm.%s", vm_action_name(a));
 	unsigned id = task_begin(kind, name, 0);
 	if (!id) {

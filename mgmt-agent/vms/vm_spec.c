@@ -9,7 +9,7 @@
 #include <string.h>
 
 static const char *const spec_keys[] = { "name", "vcpus", "memory_mib", "boot", "disks", "nics",
-					 "autostart", "cpus", "cpu_limit_pct", NULL };
+					 "autostart", "cpus", "cpu_limit_pct", "restart", "restart_max", NULL };
 static const char *const boot_keys[] = { "kernel", "initrd", "cmdline", NULL };
 static const char *const disk_keys[] = { "image", "size_mib", "readonly", NULL };
 static const char *const nic_keys[] = { "network", "mac", NULL };
@@ -239,6 +239,7 @@ int vm_spec_parse(const struct json_node *o, const struct vm_spec *base,
 	} else {
 		memset(s, 0, sizeof *s);
 		snprintf(s->cmdline, sizeof s->cmdline, "console=ttyS0");
+		s->restart_max = VM_RESTART_MAX_DEFAULT;
 		if (!json_get(o, "name") || !json_get(o, "vcpus") || !json_get(o, "memory_mib") ||
 		    !json_get(o, "boot"))
 			FAIL("'name', 'vcpus', 'memory_mib' and 'boot' are required");
@@ -275,6 +276,20 @@ int vm_spec_parse(const struct json_node *o, const struct vm_spec *base,
 		if (!json_is(n, JSON_BOOL))
 			FAIL("'autostart' must be true or false");
 		s->autostart = n->bval;
+	}
+	if ((n = json_get(o, "restart"))) {
+		int r = -1;
+		for (int i = VM_RESTART_NEVER; i <= VM_RESTART_ALWAYS && json_is(n, JSON_STRING); i++)
+			if (!strcmp(n->str, vm_restart_name((enum vm_restart)i)))
+				r = i;
+		if (r < 0)
+			FAIL("'restart' must be \"never\", \"on-failure\" or \"always\"");
+		s->restart = (enum vm_restart)r;
+	}
+	if (json_get(o, "restart_max")) {
+		if (json_get_int_range(o, "restart_max", 1, VM_RESTART_MAX_LIMIT, &v, err, errlen))
+			return -1;
+		s->restart_max = (int)v;
 	}
 	return parse_cpu_fields(o, lim, s, err, errlen);
 }
@@ -319,7 +334,15 @@ void vm_spec_write(struct json_w *w, const struct vm_spec *s)
 		json_w_kstr(w, "cpus", s->cpus);
 	if (s->cpu_limit_pct)
 		json_w_kint(w, "cpu_limit_pct", s->cpu_limit_pct);
+	json_w_kstr(w, "restart", vm_restart_name(s->restart));
+	json_w_kint(w, "restart_max", s->restart_max ? s->restart_max : VM_RESTART_MAX_DEFAULT);
 	json_w_obj_end(w);
+}
+
+const char *vm_restart_name(enum vm_restart r)
+{
+	static const char *n[] = { "never", "on-failure", "always" };
+	return (unsigned)r < 3 ? n[r] : "never";
 }
 
 const char *vm_state_name(enum vm_state s)
