@@ -96,8 +96,10 @@ void ctl_progress(uint64_t done, uint64_t total, time_t start);
  * text in *resp (free it); -1 after printing why there is no answer. */
 int ctl_upload(const char *method, const char *path, int fd, uint64_t total, const char *after,
 	       struct json_doc *d, char **resp, size_t *len);
-/* Stream a GET's body to stdout (logs, console, events). */
+/* Stream a GET's body to stdout (logs, console), or to sink (events); a
+ * sink returning non-zero ends the stream. */
 int ctl_stream(const char *path);
+int ctl_stream_to(const char *path, int (*sink)(const char *data, size_t len, void *arg), void *arg);
 /* The interactive WebSocket console of a VM (ctl_console.c). */
 int ctl_console_interactive(const char *vm);
 #endif

@@ -376,7 +376,20 @@ const char *ctl_str(const struct json_node *o, const char *k)
 	return s && *s ? s : "-";
 }
 
+static int to_stdout(const char *data, size_t len, void *arg)
+{
+	(void)arg;
+	fwrite(data, 1, len, stdout);
+	fflush(stdout);
+	return 0;
+}
+
 int ctl_stream(const char *path)
+{
+	return ctl_stream_to(path, to_stdout, NULL);
+}
+
+int ctl_stream_to(const char *path, int (*sink)(const char *data, size_t len, void *arg), void *arg)
 {
 	struct ctl_conn c;
 	char buf[8192];
@@ -400,10 +413,9 @@ int ctl_stream(const char *path)
 		return 1;
 	}
 	int r;
-	while ((r = ctl_body_read(&c, buf, sizeof buf)) > 0) {
-		fwrite(buf, 1, (size_t)r, stdout);
-		fflush(stdout);
-	}
+	while ((r = ctl_body_read(&c, buf, sizeof buf)) > 0)
+		if (sink(buf, (size_t)r, arg))
+			break;
 	ctl_close(&c);
 	return r < 0 ? 1 : 0;
 }

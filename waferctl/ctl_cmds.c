@@ -116,13 +116,6 @@ int ctl_cmd_logs(int argc, char **argv)
 	return ctl_stream(follow ? "/api/v1/host/logs?follow=1" : "/api/v1/host/logs");
 }
 
-int ctl_cmd_events(int argc, char **argv)
-{
-	(void)argc;
-	(void)argv;
-	ctl.timeout_ms = 0;
-	return ctl_stream("/api/v1/events");
-}
 
 static char *json_quote(const char *s)
 {

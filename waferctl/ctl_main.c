@@ -32,7 +32,7 @@ static void usage(FILE *f)
 		"  vm list | show VM | create FILE.json | start|stop|shutdown|reboot|pause|resume VM\n"
 		"  vm rm VM | vm console VM [--follow | --interactive (WebSocket; Ctrl-] quits)]\n"
 		"  image list | upload NAME FILE | rm NAME\n"
-		"  logs [--follow]      events      tasks\n"
+		"  logs [--follow]      events [--follow] [--since SEQ]      tasks\n"
 		"  enroll TOKEN CA.pem  (the host's trust store must be empty)\n"
 		"  get PATH | delete PATH | post PATH [JSON]   (raw API calls)\n"
 		"  pki dev DIR          create a development PKI (no host needed)\n");

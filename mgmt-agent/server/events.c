@@ -109,6 +109,42 @@ static char *event_take(uint64_t *seq, int ms, uint64_t *lost)
 	return out;
 }
 
+/* One frame of the stream: the events.lost notice if some were overwritten,
+ * then the event (or a keep-alive comment when e is NULL). 0 or -1. */
+static int write_event(struct api_ctx *x, uint64_t seq, char *e, uint64_t lost)
+{
+	char buf[64];
+	int rc = 0;
+	if (lost) {
+		struct json_w lw;
+		size_t ln;
+		json_w_init(&lw);
+		json_w_obj_begin(&lw);
+		json_w_kuint(&lw, "lost", lost);
+		json_w_obj_end(&lw);
+		char *l = json_w_finish(&lw, &ln);
+		rc = l ? api_stream_write(x, "event: events.lost\ndata: ", 26) : -1;
+		rc = rc ? rc : api_stream_write(x, l, ln);
+		rc = rc ? rc : api_stream_write(x, "\n\n", 2);
+		free(l);
+	}
+	if (!e)
+		return rc ? rc : api_stream_write(x, ": keep-alive\n\n", 14);
+	int n = snprintf(buf, sizeof buf, "id: %llu\ndata: ", (unsigned long long)seq);
+	rc = rc ? rc : api_stream_write(x, buf, (size_t)n);
+	if (!rc) {
+		size_t el = strlen(e);
+		char *m = malloc(el + 3);
+		if (!m)
+			return -1;
+		memcpy(m, e, el);
+		memcpy(m + el, "\n\n", 3);
+		rc = api_stream_write(x, m, el + 2);
+		free(m);
+	}
+	return rc;
+}
+
 void h_events(struct api_ctx *x)
 {
 	char v[32];
@@ -127,6 +163,25 @@ void h_events(struct api_ctx *x)
 		if (seq < 1)
 			seq = 1;
 	}
+	/* follow=0: the events kept since 'since', then the end (not a stream) */
+	bool follow = true;
+	if (http_query_param(x->req, "follow", v, sizeof v) == 1)
+		follow = !(!strcmp(v, "0") || !strcmp(v, "false") || !strcmp(v, "no"));
+	if (!follow) {
+		if (api_stream_begin(x, 200, "text/event-stream", NULL))
+			return;
+		for (;;) {
+			uint64_t lost;
+			char *e = event_take(&seq, 0, &lost);
+			if (!e && !lost)
+				break;
+			int rc = write_event(x, seq - 1, e, lost);
+			free(e);
+			if (rc || !e)
+				break;
+		}
+		return;
+	}
 	if (pool_stream_hold(x) || api_stream_begin(x, 200, "text/event-stream", NULL))
 		return;
 	x->keep_alive = false;
@@ -134,38 +189,8 @@ void h_events(struct api_ctx *x)
 	for (;;) {
 		uint64_t lost;
 		char *e = event_take(&seq, 15000, &lost);
-		char buf[64];
-		int rc = 0;
-		if (lost) {
-			struct json_w lw;
-			size_t ln;
-			json_w_init(&lw);
-			json_w_obj_begin(&lw);
-			json_w_kuint(&lw, "lost", lost);
-			json_w_obj_end(&lw);
-			char *l = json_w_finish(&lw, &ln);
-			rc = l ? api_stream_write(x, "event: events.lost\ndata: ", 26) : -1;
-			rc = rc ? rc : api_stream_write(x, l, ln);
-			rc = rc ? rc : api_stream_write(x, "\n\n", 2);
-			free(l);
-		}
-		if (!e) {
-			rc = rc ? rc : api_stream_write(x, ": keep-alive\n\n", 14);
-		} else {
-			int n = snprintf(buf, sizeof buf, "id: %llu\ndata: ", (unsigned long long)(seq - 1));
-			rc = rc ? rc : api_stream_write(x, buf, (size_t)n);
-			if (!rc) {
-				size_t el = strlen(e);
-				char *m = malloc(el + 3);
-				if (m) {
-					memcpy(m, e, el);
-					memcpy(m + el, "\n\n", 3);
-					rc = api_stream_write(x, m, el + 2);
-					free(m);
-				}
-			}
-			free(e);
-		}
+		int rc = write_event(x, seq - 1, e, lost);
+		free(e);
 		if (rc)
 			break;
 	}

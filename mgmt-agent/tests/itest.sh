@@ -243,6 +243,10 @@ check "waferctl vm list" bash -c "${W[*]} --fingerprint $FP vm list | grep -q we
 check "waferctl image upload" bash -c "${W[*]} --fingerprint $FP image upload small $T/kernel.img | grep -q 'sha256 $SHA'"
 check "waferctl vm rm" bash -c "${W[*]} --fingerprint $FP vm rm web1 && test ! -e $T/data/wafer/vms/$VMID.json"
 check "waferctl image rm after the VM is gone" bash -c "${W[*]} --fingerprint $FP image rm kern"
+check "waferctl events lists the kept events and exits (image upload, VM deletion)" bash -c "timeout 10 ${W[*]} --fingerprint $FP events > $T/ev.out && grep -qE '^[0-9]+ +[0-9-]+ [0-9:]+  image\.uploaded +small ' $T/ev.out && grep -qE ' vm\.deleted +$VMID' $T/ev.out"
+check "waferctl events --json: one JSON event per line" bash -c "timeout 10 ${W[*]} --fingerprint $FP --json events --since 1 > $T/ev.json && test -s $T/ev.json && python3 -c 'import json,sys; [json.loads(l) for l in open(sys.argv[1])]' $T/ev.json && ! grep -q '\"seq\":1,' $T/ev.json"
+check "waferctl events --since abc: usage error (exit 2)" bash -c "${W[*]} --fingerprint $FP events --since abc 2>/dev/null; test \$? = 2"
+check "GET /api/v1/events?follow=0 ends after the kept events" bash -c "curl -s -m 5 --cacert $T/config/identity/host.pem --cert $PKI/reader.pem --key $PKI/reader.key '$URL/api/v1/events?since=0&follow=0' | grep -q '^data: '"
 
 # --- slow client does not block others
 exec 3<>/dev/tcp/127.0.0.1/$PORT
