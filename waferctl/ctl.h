@@ -96,6 +96,11 @@ void ctl_progress(uint64_t done, uint64_t total, time_t start);
  * text in *resp (free it); -1 after printing why there is no answer. */
 int ctl_upload(const char *method, const char *path, int fd, uint64_t total, const char *after,
 	       struct json_doc *d, char **resp, size_t *len);
+/* The SHA-256 of fd's contents in hex (fd rewound): 0 or -1 (errno). */
+int ctl_file_sha256(int fd, char hex[65]);
+/* PUT FILE as image NAME with ?sha256= so the host verifies it, progress on
+ * stderr: 0 (hex and size set), or 1 after printing why. */
+int ctl_image_upload(const char *name, const char *file, char hex[65], uint64_t *size);
 /* Stream a GET's body to stdout (logs, console), or to sink (events); a
  * sink returning non-zero ends the stream. */
 int ctl_stream(const char *path);

@@ -152,44 +152,12 @@ int ctl_cmd_enroll(int argc, char **argv)
 
 static int image_upload(const char *name, const char *file)
 {
-	struct stat st;
-	unsigned char h[32];
-	char hex[65], path[256], buf[65536];
-	int fd = open(file, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &st) < 0) {
-		fprintf(stderr, "waferctl: %s: %s\n", file, strerror(errno));
-		return 1;
-	}
-	/* hash first, so the host can verify what it received */
-	mbedtls_sha256_context sha;
-	mbedtls_sha256_init(&sha);
-	mbedtls_sha256_starts(&sha, 0);
-	ssize_t n;
-	while ((n = read(fd, buf, sizeof buf)) > 0)
-		mbedtls_sha256_update(&sha, (unsigned char *)buf, (size_t)n);
-	mbedtls_sha256_finish(&sha, h);
-	mbedtls_sha256_free(&sha);
-	for (int i = 0; i < 32; i++)
-		snprintf(hex + 2 * i, 3, "%02x", h[i]);
-	lseek(fd, 0, SEEK_SET);
-	snprintf(path, sizeof path, "/api/v1/images/%s?sha256=%s", name, hex);
-	struct json_doc d;
-	char *resp;
-	size_t len;
-	int rc = 0, status = ctl_upload("PUT", path, fd, (uint64_t)st.st_size, NULL, &d, &resp, &len);
-	close(fd);
-	if (status < 0)
-		return 1;
-	if (status >= 300) {
-		rc = ctl_print_error(status, &d);
-	} else if (ctl.json) {
-		fwrite(resp, 1, len, stdout);
-	} else {
+	char hex[65];
+	uint64_t size;
+	int rc = ctl_image_upload(name, file, hex, &size);
+	if (rc == 0 && !ctl.json)
 		printf("uploaded %s: %llu bytes, sha256 %s (verified by the host)\n", name,
-		       (unsigned long long)st.st_size, hex);
-	}
-	json_doc_free(&d);
-	free(resp);
+		       (unsigned long long)size, hex);
 	return rc;
 }
 

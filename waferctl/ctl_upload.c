@@ -4,9 +4,13 @@
  * the JSON answer. */
 #include "ctl.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <mbedtls/sha256.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -72,4 +76,51 @@ int ctl_upload(const char *method, const char *path, int fd, uint64_t total, con
 		return -1;
 	}
 	return status;
+}
+
+int ctl_file_sha256(int fd, char hex[65])
+{
+	static unsigned char buf[65536];
+	unsigned char h[32];
+	mbedtls_sha256_context sha;
+	ssize_t n;
+	mbedtls_sha256_init(&sha);
+	mbedtls_sha256_starts(&sha, 0);
+	while ((n = read(fd, buf, sizeof buf)) > 0)
+		mbedtls_sha256_update(&sha, buf, (size_t)n);
+	mbedtls_sha256_finish(&sha, h);
+	mbedtls_sha256_free(&sha);
+	for (int i = 0; i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", h[i]);
+	return n < 0 || lseek(fd, 0, SEEK_SET) < 0 ? -1 : 0;
+}
+
+int ctl_image_upload(const char *name, const char *file, char hex[65], uint64_t *size)
+{
+	struct stat st;
+	char path[256];
+	int fd = open(file, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) < 0 || ctl_file_sha256(fd, hex) < 0) {
+		fprintf(stderr, "waferctl: %s: %s\n", file, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return 1;
+	}
+	/* hashed first, so the host verifies what it received */
+	snprintf(path, sizeof path, "/api/v1/images/%s?sha256=%s", name, hex);
+	struct json_doc d;
+	char *resp;
+	size_t len;
+	int rc = 0, status = ctl_upload("PUT", path, fd, (uint64_t)st.st_size, NULL, &d, &resp, &len);
+	close(fd);
+	if (status < 0)
+		return 1;
+	if (status >= 300)
+		rc = ctl_print_error(status, &d);
+	else if (ctl.json)
+		fwrite(resp, 1, len, stdout);
+	json_doc_free(&d);
+	free(resp);
+	*size = (uint64_t)st.st_size;
+	return rc;
 }

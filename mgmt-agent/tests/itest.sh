@@ -241,6 +241,15 @@ check "waferctl: a 65-character VM or image name is refused before any request (
 check "waferctl --timeout abc is refused (exit 2)" bash -c "${W[*]} --timeout abc host >/dev/null 2>&1; test \$? = 2"
 check "waferctl vm list" bash -c "${W[*]} --fingerprint $FP vm list | grep -q web1"
 check "waferctl image upload" bash -c "${W[*]} --fingerprint $FP image upload small $T/kernel.img | grep -q 'sha256 $SHA'"
+# vm create from flags: a local file is uploaded once, named by its content hash
+head -c 100000 /dev/urandom > $T/vmlinuz.local
+HNAME=sha256-$(sha256sum $T/vmlinuz.local | cut -c1-32)
+check "waferctl vm create NAME --flags: the kernel file uploaded as $HNAME, the spec from the flags" bash -c "${W[*]} --fingerprint $FP vm create fl1 --vcpus 2 --memory 128 --kernel $T/vmlinuz.local --initrd small --cmdline 'console=ttyS0 x=1' --disk 16 --disk small --nic br0 --restart on-failure --autostart 2>$T/fl1.err | grep -q fl1 && grep -q 'uploading $T/vmlinuz.local as $HNAME' $T/fl1.err && cmp -s $T/vmlinuz.local $T/data/wafer/images/$HNAME && test \"\$(c admin $URL/api/v1/vms/fl1)\" = 200 && python3 -c 'import json,sys; s=json.load(open(sys.argv[1]))[\"spec\"]; sys.exit(0 if (s[\"vcpus\"],s[\"memory_mib\"],s[\"boot\"],s[\"disks\"],[n[\"network\"] for n in s[\"nics\"]],s[\"restart\"],s[\"autostart\"])==(2,128,{\"kernel\":\"$HNAME\",\"initrd\":\"small\",\"cmdline\":\"console=ttyS0 x=1\"},[{\"size_mib\":16,\"readonly\":False},{\"image\":\"small\",\"readonly\":False}],[\"br0\"],\"on-failure\",True) else 1)' $T/body"
+check "waferctl vm create: the same file again is not sent (the host has it)" bash -c "${W[*]} --fingerprint $FP vm create fl2 --kernel $T/vmlinuz.local 2>$T/fl2.err | grep -q fl2 && grep -q 'is on the host already as $HNAME' $T/fl2.err && ! grep -q uploading $T/fl2.err"
+check "waferctl vm create: bad flags are usage errors naming the flag (exit 2)" bash -c "for a in '--vcpus abc' '--memory 0' '--bogus 1' '--restart sometimes' '--kernel'; do ${W[*]} --fingerprint $FP vm create fl3 \$a 2>$T/fl3.err; test \$? = 2 || exit 1; grep -q -- \"\${a%% *}\" $T/fl3.err || exit 1; done; ${W[*]} --fingerprint $FP vm create fl3 2>$T/fl3.err; test \$? = 2 && grep -q 'kernel is needed' $T/fl3.err"
+echo '{"name":"fl4","vcpus":1,"memory_mib":64,"boot":{"kernel":"small"}}' > $T/fl4.json
+check "waferctl vm create --spec FILE.json and the older vm create FILE.json" bash -c "${W[*]} --fingerprint $FP vm create --spec $T/fl4.json | grep -q fl4 && ${W[*]} --fingerprint $FP vm rm fl4 && ${W[*]} --fingerprint $FP vm create $T/fl4.json | grep -q fl4"
+for v in fl1 fl2 fl4; do c admin -X DELETE $URL/api/v1/vms/$v >/dev/null; done
 check "waferctl vm rm" bash -c "${W[*]} --fingerprint $FP vm rm web1 && test ! -e $T/data/wafer/vms/$VMID.json"
 check "waferctl image rm after the VM is gone" bash -c "${W[*]} --fingerprint $FP image rm kern"
 check "waferctl events lists the kept events and exits (image upload, VM deletion)" bash -c "timeout 10 ${W[*]} --fingerprint $FP events > $T/ev.out && grep -qE '^[0-9]+ +[0-9-]+ [0-9:]+  image\.uploaded +small ' $T/ev.out && grep -qE ' vm\.deleted +$VMID' $T/ev.out"
