@@ -139,9 +139,19 @@ char *vmmctl_request(struct vmmctl *c, const char *json)
 		vc_fail(c, "not connected");
 		return NULL;
 	}
-	if (vc_send_all(c, json, strlen(json)) < 0 || vc_send_all(c, "\n", 1) < 0)
+	/* the request and its newline in one message: a reader that takes one
+	 * recv() for one request gets it whole */
+	size_t n = strlen(json);
+	char *line = malloc(n + 2);
+	if (!line) {
+		vc_fail(c, "out of memory");
 		return NULL;
-	return vc_read_line(c);
+	}
+	memcpy(line, json, n);
+	line[n] = '\n';
+	int rc = vc_send_all(c, line, n + 1);
+	free(line);
+	return rc < 0 ? NULL : vc_read_line(c);
 }
 
 /* Send, parse, check "ok"; on success *doc holds the response. */
