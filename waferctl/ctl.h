@@ -71,7 +71,9 @@ int ctl_print_error(int status, const struct json_doc *doc);
  * wafer_contract.h: 1, or 0 with a usage error printed (exit 2). */
 int ctl_name_ok(const char *kind, const char *name);
 
-/* tables */
+/* tables; the terminal's width (COLUMNS, else the tty's, else 80 on a
+ * tty), 0 when stdout is no terminal and COLUMNS is unset (no limit) */
+int ctl_columns(void);
 struct ctl_table;
 struct ctl_table *ctl_table_new(int ncols, const char *const *headers);
 void ctl_table_row(struct ctl_table *t, const char *const *cells);
@@ -86,6 +88,11 @@ int ctl_cmd_image(int argc, char **argv);
 int ctl_cmd_vm(int argc, char **argv);
 int ctl_cmd_raw(int argc, char **argv);
 int ctl_cmd_pki(int argc, char **argv);
+/* completion bash (ctl_completion.c) */
+int ctl_cmd_completion(int argc, char **argv);
+/* The names of GET PATH's ARRAY, one a line; key "spec" for VMs (spec.name),
+ * "name" for images. Returns the exit code. */
+int ctl_print_names(const char *path, const char *array, const char *key);
 /* host update FILE [--force] [--reboot] | host update-status (ctl_update.c) */
 int ctl_cmd_update(int argc, char **argv);
 /* An upload's progress bar on stderr: "[####   ]  42% 7/18 MiB 3.1 MiB/s". */

@@ -93,9 +93,16 @@ int ctl_cmd_host(int argc, char **argv)
 	printf("uptime       %.0f s\ncpu          %s, %lld threads\nmemory       %lld MiB\n",
 	       up ? up->num : 0.0, ctl_str(cpu, "model"), th ? (long long)th->ival : 0,
 	       mt ? (long long)mt->ival : 0);
-	printf("kvm          %s\nvms          %lld (%lld running)\nfingerprint  %s\nenrollment   %s\n",
-	       kvm && kvm->bval ? "yes" : "no", nv ? (long long)nv->ival : 0,
-	       nr ? (long long)nr->ival : 0, ctl_str(r, "fingerprint"), ctl_str(r, "enrollment"));
+	printf("kvm          %s\nvms          %lld (%lld running)\n", kvm && kvm->bval ? "yes" : "no",
+	       nv ? (long long)nv->ival : 0, nr ? (long long)nr->ival : 0);
+	/* SHA-256 AA:BB:... is 95 characters: two lines of 16 bytes on a terminal */
+	const char *fp = ctl_str(r, "fingerprint");
+	int cols = ctl_columns();
+	if (cols && cols < 13 + (int)strlen(fp) && strlen(fp) == 95)
+		printf("fingerprint  %.48s\n             %s\n", fp, fp + 48);
+	else
+		printf("fingerprint  %s\n", fp);
+	printf("enrollment   %s\n", ctl_str(r, "enrollment"));
 	const struct json_node *crt = json_get(r, "certificate");
 	if (crt)
 		printf("certificate  valid until %s\n", ctl_str(crt, "not_after"));
@@ -163,6 +170,8 @@ static int image_upload(const char *name, const char *file)
 
 int ctl_cmd_image(int argc, char **argv)
 {
+	if (argc == 2 && !strcmp(argv[1], "names"))
+		return ctl_print_names("/api/v1/images", "images", "name");
 	if ((argc == 4 && !strcmp(argv[1], "upload")) || (argc == 3 && !strcmp(argv[1], "rm")))
 		if (!ctl_name_ok("image", argv[2]))
 			return 2;

@@ -39,7 +39,9 @@ static void usage(FILE *f)
 		"  logs [--follow]      events [--follow] [--since SEQ]      tasks\n"
 		"  enroll TOKEN CA.pem  (the host's trust store must be empty)\n"
 		"  get PATH | delete PATH | post PATH [JSON]   (raw API calls)\n"
-		"  pki dev DIR          create a development PKI (no host needed)\n");
+		"  pki dev DIR          create a development PKI (no host needed)\n"
+		"  completion bash      a bash completion script (commands, VM and image names)\n"
+		"  vm names | image names   one name a line (scripts, completion)\n");
 }
 
 static char *cfg_vals[5];
@@ -154,6 +156,7 @@ int main(int argc, char **argv)
 		return ctl_cmd_raw(ac, av);
 	if (!strcmp(cmd, "enroll")) return ctl_cmd_enroll(ac, av);
 	if (!strcmp(cmd, "pki")) return ctl_cmd_pki(ac, av);
+	if (!strcmp(cmd, "completion")) return ctl_cmd_completion(ac, av);
 	fprintf(stderr, "waferctl: unknown command '%s'\n", cmd);
 	usage(stderr);
 	return 2;

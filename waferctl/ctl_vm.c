@@ -268,6 +268,8 @@ int ctl_cmd_vm(int argc, char **argv)
 {
 	char path[256];
 	const char *sub = argc > 1 ? argv[1] : "";
+	if (!strcmp(sub, "names") && argc == 2)
+		return ctl_print_names("/api/v1/vms", "vms", "spec");
 	if (!strcmp(sub, "list") && argc == 2)
 		return ctl.json ? ctl_cmd_raw(2, (char *[]){ "get", "/api/v1/vms", NULL }) : vm_list();
 	if (!strcmp(sub, "create")) {

@@ -249,7 +249,24 @@ check "waferctl vm create: the same file again is not sent (the host has it)" ba
 check "waferctl vm create: bad flags are usage errors naming the flag (exit 2)" bash -c "for a in '--vcpus abc' '--memory 0' '--bogus 1' '--restart sometimes' '--kernel'; do ${W[*]} --fingerprint $FP vm create fl3 \$a 2>$T/fl3.err; test \$? = 2 || exit 1; grep -q -- \"\${a%% *}\" $T/fl3.err || exit 1; done; ${W[*]} --fingerprint $FP vm create fl3 2>$T/fl3.err; test \$? = 2 && grep -q 'kernel is needed' $T/fl3.err"
 echo '{"name":"fl4","vcpus":1,"memory_mib":64,"boot":{"kernel":"small"}}' > $T/fl4.json
 check "waferctl vm create --spec FILE.json and the older vm create FILE.json" bash -c "${W[*]} --fingerprint $FP vm create --spec $T/fl4.json | grep -q fl4 && ${W[*]} --fingerprint $FP vm rm fl4 && ${W[*]} --fingerprint $FP vm create $T/fl4.json | grep -q fl4"
-for v in fl1 fl2 fl4; do c admin -X DELETE $URL/api/v1/vms/$v >/dev/null; done
+# 80 columns, names for scripts, bash completion
+c admin -X POST -d "{\"name\":\"$(printf 'w%.0s' $(seq 64))\",\"vcpus\":1,\"memory_mib\":64,\"boot\":{\"kernel\":\"small\"},\"autostart\":true}" $URL/api/v1/vms >/dev/null
+check "waferctl vm list and host fit 80 columns (COLUMNS=80), a 64-character name cut with ~" bash -c "COLUMNS=80 ${W[*]} --fingerprint $FP vm list > $T/list80 && COLUMNS=80 ${W[*]} --fingerprint $FP host > $T/host80 && test \$(wc -l < $T/list80) -ge 4 && ! awk 'length > 80' $T/list80 $T/host80 | grep -q . && grep -q 'www~' $T/list80 && grep -q web1 $T/list80"
+check "waferctl vm names / image names: one name a line" bash -c "${W[*]} --fingerprint $FP vm names > $T/vmnames && grep -qx web1 $T/vmnames && grep -qx fl1 $T/vmnames && ${W[*]} --fingerprint $FP image names | grep -qx small"
+${W[*]} completion bash > $T/completion.bash
+cat > $T/comp-test.sh <<EOF_COMP
+. $T/completion.bash
+COMP_WORDS=($CTL vm st); COMP_CWORD=2; _waferctl
+[ "\${COMPREPLY[*]}" = "start stop" ] || { echo "vm st: \${COMPREPLY[*]}"; exit 1; }
+COMP_WORDS=($CTL --fingerprint $FP vm start fl); COMP_CWORD=5; _waferctl
+[[ " \${COMPREPLY[*]} " == *" fl1 "* && " \${COMPREPLY[*]} " != *web1* ]] || { echo "vm start fl: \${COMPREPLY[*]}"; exit 2; }
+COMP_WORDS=($CTL --fingerprint $FP image rm sm); COMP_CWORD=5; _waferctl
+[ "\${COMPREPLY[*]}" = small ] || { echo "image rm sm: \${COMPREPLY[*]}"; exit 3; }
+COMP_WORDS=($CTL vm create x --res); COMP_CWORD=4; _waferctl
+[ "\${COMPREPLY[*]}" = --restart ] || { echo "vm create --res: \${COMPREPLY[*]}"; exit 4; }
+EOF_COMP
+check "waferctl completion bash: valid bash that completes commands, vm actions, VM names and image names from the host" bash -c "bash -n $T/completion.bash && WAFER_HOST=127.0.0.1:$PORT WAFER_CERT=$PKI/admin.pem WAFER_KEY=$PKI/admin.key bash $T/comp-test.sh > $T/comp.out 2>&1 || { cat $T/comp.out; false; }"
+for v in fl1 fl2 fl4 $(printf 'w%.0s' $(seq 64)); do c admin -X DELETE $URL/api/v1/vms/$v >/dev/null; done
 check "waferctl vm rm" bash -c "${W[*]} --fingerprint $FP vm rm web1 && test ! -e $T/data/wafer/vms/$VMID.json"
 check "waferctl image rm after the VM is gone" bash -c "${W[*]} --fingerprint $FP image rm kern"
 check "waferctl events lists the kept events and exits (image upload, VM deletion)" bash -c "timeout 10 ${W[*]} --fingerprint $FP events > $T/ev.out && grep -qE '^[0-9]+ +[0-9-]+ [0-9:]+  image\.uploaded +small ' $T/ev.out && grep -qE ' vm\.deleted +$VMID' $T/ev.out"
