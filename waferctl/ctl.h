@@ -25,6 +25,26 @@ struct ctl_opts {
 };
 extern struct ctl_opts ctl;
 
+/* The settings file (ctl_context.c): settings without a context, contexts
+ * ([NAME] sections, one host each) and the current one. */
+#define CTL_KEYS 5            /* host, cert, key, ca, fingerprint */
+#define CTL_CONTEXTS_MAX 64
+struct ctl_ctx { char *name; char *v[CTL_KEYS]; };
+struct ctl_config {
+	char *path, *current;
+	char *top[CTL_KEYS];
+	struct ctl_ctx ctx[CTL_CONTEXTS_MAX];
+	int n;
+};
+extern struct ctl_config ctl_cfg;
+extern const char *ctl_context_name;   /* --context or WAFER_CONTEXT, else NULL */
+/* Load path into ctl_cfg (a missing file is empty unless must). 0 or -1. */
+int ctl_config_load(const char *path, bool must);
+struct ctl_ctx *ctl_context_find(const char *name);
+/* Add or replace context name and write the file; 0 or -1 (said why). */
+int ctl_context_save(const char *name, const char *const vals[CTL_KEYS], bool make_current);
+int ctl_cmd_context(int argc, char **argv);
+
 struct ctl_conn {
 	mbedtls_net_context net;
 	mbedtls_ssl_context ssl;

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <mbedtls/sha256.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -133,6 +134,33 @@ static char *json_quote(const char *s)
 	return q;
 }
 
+/* After an enrollment: the host as a context of the settings file (named by
+ * --context, else by the host's address), pinned by the fingerprint the host
+ * gave, with this command's certificate and key, made current if none is. */
+static int enroll_context(const char *fp)
+{
+	char name[65], cb[PATH_MAX], kb[PATH_MAX];
+	if (!ctl_cfg.path || !ctl.host || !ctl.cert || !ctl.key || strlen(fp) < 32)
+		return 0;
+	if (ctl_context_name) {
+		snprintf(name, sizeof name, "%s", ctl_context_name);
+	} else {
+		snprintf(name, sizeof name, "%s", ctl.host);
+		char *colon = strrchr(name, ':');
+		if (colon && !strchr(name, ']') && strchr(name, ':') == colon)
+			*colon = '\0';   /* host:port -> host (IPv6 literals keep theirs) */
+		for (char *p = name; *p; p++)
+			if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-", *p))
+				*p = '-';
+	}
+	const char *v[CTL_KEYS] = { ctl.host, ctl.cert[0] == '/' || !realpath(ctl.cert, cb) ? ctl.cert : cb,
+				    ctl.key[0] == '/' || !realpath(ctl.key, kb) ? ctl.key : kb, NULL, fp };
+	if (ctl_context_save(name, v, false))
+		return 1;
+	printf("context '%s' saved in %s (waferctl --context %s ...)\n", name, ctl_cfg.path, name);
+	return 0;
+}
+
 int ctl_cmd_enroll(int argc, char **argv)
 {
 	char *pem;
@@ -149,12 +177,28 @@ int ctl_cmd_enroll(int argc, char **argv)
 	size_t bl = strlen(qt) + strlen(qp) + 32;
 	char *body = malloc(bl);
 	snprintf(body, bl, "{\"token\":%s,\"ca_pem\":%s}", qt, qp);
-	rc = call_print("POST", "/api/v1/enroll", body);
+	struct json_doc d;
+	int st = ctl_call_ok("POST", "/api/v1/enroll", body, &d);
 	free(qt);
 	free(qp);
 	free(pem);
 	free(body);
-	return rc;
+	if (st < 0)
+		return 1;
+	char fp[128];
+	snprintf(fp, sizeof fp, "%s", ctl_str(json_root(&d), "fingerprint"));
+	json_doc_free(&d);
+	/* the host's answer as it was ({"enrolled":true,"fingerprint":...}), then the context */
+	struct json_w w;
+	json_w_init(&w);
+	json_w_obj_begin(&w);
+	json_w_kbool(&w, "enrolled", true);
+	json_w_kstr(&w, "fingerprint", fp);
+	json_w_obj_end(&w);
+	char *out = json_w_finish(&w, NULL);
+	printf("%s\n", out ? out : "");
+	free(out);
+	return enroll_context(fp);
 }
 
 static int image_upload(const char *name, const char *file)

@@ -22,7 +22,9 @@ static void usage(FILE *f)
 		"  --fingerprint SHA256     pin the host certificate (AB:CD:.. from the status screen)\n"
 		"  --ca FILE                or verify the host certificate with this CA/certificate\n"
 		"  --insecure               accept any host certificate (only sensible for enroll)\n"
-		"  --config FILE            settings file (key=value: host, cert, key, ca, fingerprint)\n"
+		"  --config FILE            settings file (key=value: host, cert, key, ca, fingerprint;\n"
+		"                           [NAME] sections are contexts, current=NAME the default one)\n"
+		"  --context NAME           use this context of the settings file (or WAFER_CONTEXT)\n"
 		"  --json                   print raw JSON\n"
 		"  --timeout SECONDS        network timeout (30)\n"
 		"commands:\n"
@@ -41,41 +43,13 @@ static void usage(FILE *f)
 		"  get PATH | delete PATH | post PATH [JSON]   (raw API calls)\n"
 		"  pki dev DIR          create a development PKI (no host needed)\n"
 		"  completion bash      a bash completion script (commands, VM and image names)\n"
+		"  context list | use NAME | rm NAME\n"
+		"  context add NAME -H HOST[:PORT] --cert F --key F --fingerprint FP|--ca F\n"
 		"  vm names | image names   one name a line (scripts, completion)\n");
 }
 
-static char *cfg_vals[5];
-
-static void load_config(const char *path, bool must)
-{
-	char *data;
-	static const char *const keys[] = { "host", "cert", "key", "ca", "fingerprint" };
-	if (fs_read_file(path, 65536, &data, NULL)) {
-		if (must) {
-			fprintf(stderr, "waferctl: cannot read config file %s\n", path);
-			exit(2);
-		}
-		return;
-	}
-	int line = 0;
-	for (char *l = strtok(data, "\n"); l; l = strtok(NULL, "\n")) {
-		line++;
-		while (*l == ' ' || *l == '\t') l++;
-		if (!*l || *l == '#')
-			continue;
-		char *eq = strchr(l, '=');
-		bool ok = false;
-		for (int i = 0; eq && i < 5; i++)
-			if ((size_t)(eq - l) == strlen(keys[i]) && !strncmp(l, keys[i], (size_t)(eq - l))) {
-				free(cfg_vals[i]);
-				cfg_vals[i] = strdup(eq + 1);
-				ok = true;
-			}
-		if (!ok)
-			fprintf(stderr, "waferctl: %s: line %d: unknown setting '%.40s'\n", path, line, l);
-	}
-	free(data);
-}
+static char **cfg_vals = ctl_cfg.top;
+const char *ctl_context_name;
 
 static const char *pick(const char *flag, const char *env, int idx)
 {
@@ -100,6 +74,7 @@ int main(int argc, char **argv)
 		else if (!strcmp(a, "--ca")) fca = v;
 		else if (!strcmp(a, "--fingerprint")) ffp = v;
 		else if (!strcmp(a, "--config")) cfg = v;
+		else if (!strcmp(a, "--context")) ctl_context_name = v;
 		else if (!strcmp(a, "--timeout")) {
 			char *end = NULL;
 			long t = v ? strtol(v, &end, 10) : 0;
@@ -128,14 +103,32 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	const char *cmd = argv[i];
 	if (!cfg)
 		cfg = getenv("WAFERCTL_CONFIG");
-	if (cfg) {
-		load_config(cfg, true);
-	} else if (getenv("HOME")) {
-		char p[1024];
-		snprintf(p, sizeof p, "%s/.config/waferctl.conf", getenv("HOME"));
-		load_config(p, false);
+	char defpath[1024];
+	if (!cfg && getenv("HOME")) {
+		snprintf(defpath, sizeof defpath, "%s/.config/waferctl.conf", getenv("HOME"));
+		cfg = defpath;
+	}
+	/* --config must name a readable file, except for the commands that write it */
+	bool writes = !strcmp(cmd, "context") || !strcmp(cmd, "enroll");
+	if (cfg && ctl_config_load(cfg, cfg != defpath && !writes) < 0)
+		return 2;
+	if (!ctl_context_name && getenv("WAFER_CONTEXT") && *getenv("WAFER_CONTEXT"))
+		ctl_context_name = getenv("WAFER_CONTEXT");
+	const char *use = ctl_context_name ? ctl_context_name : ctl_cfg.current;
+	if (use && *use && strcmp(cmd, "context")) {
+		struct ctl_ctx *c = ctl_context_find(use);
+		if (c)
+			cfg_vals = c->v;
+		else if (ctl_context_name && strcmp(cmd, "enroll")) {
+			fprintf(stderr, "waferctl: no context '%s' in %s\n", use, cfg ? cfg : "(no settings file)");
+			return 2;
+		} else if (!ctl_context_name) {
+			fprintf(stderr, "waferctl: current context '%s' is not in %s; using the settings outside contexts\n",
+				use, cfg);
+		}
 	}
 	ctl.host = pick(fh, "WAFER_HOST", 0);
 	ctl.cert = pick(fc, "WAFER_CERT", 1);
@@ -144,7 +137,6 @@ int main(int argc, char **argv)
 	ctl.fingerprint = pick(ffp, "WAFER_FINGERPRINT", 4);
 	if (ctl.timeout_ms <= 0)
 		ctl.timeout_ms = 30000;
-	const char *cmd = argv[i];
 	int ac = argc - i;
 	char **av = argv + i;
 	if (!strcmp(cmd, "host")) return ctl_cmd_host(ac, av);
@@ -157,6 +149,7 @@ int main(int argc, char **argv)
 	if (!strcmp(cmd, "enroll")) return ctl_cmd_enroll(ac, av);
 	if (!strcmp(cmd, "pki")) return ctl_cmd_pki(ac, av);
 	if (!strcmp(cmd, "completion")) return ctl_cmd_completion(ac, av);
+	if (!strcmp(cmd, "context")) return ctl_cmd_context(ac, av);
 	fprintf(stderr, "waferctl: unknown command '%s'\n", cmd);
 	usage(stderr);
 	return 2;

@@ -241,6 +241,13 @@ check "waferctl: a 65-character VM or image name is refused before any request (
 check "waferctl --timeout abc is refused (exit 2)" bash -c "${W[*]} --timeout abc host >/dev/null 2>&1; test \$? = 2"
 check "waferctl vm list" bash -c "${W[*]} --fingerprint $FP vm list | grep -q web1"
 check "waferctl image upload" bash -c "${W[*]} --fingerprint $FP image upload small $T/kernel.img | grep -q 'sha256 $SHA'"
+# contexts: several hosts in one settings file
+CF=$T/ctl.conf
+check "waferctl context add: the file is written (0600) with the context, current" bash -c "$CTL --config $CF context add lab1 -H 127.0.0.1:$PORT --cert $PKI/admin.pem --key $PKI/admin.key --fingerprint $FP && $CTL --config $CF context add lab2 -H 127.0.0.1:1 --cert $PKI/reader.pem --key $PKI/reader.key --fingerprint $FP && test \$(stat -c %a $CF) = 600 && grep -qx current=lab1 $CF && grep -qx '\[lab2\]' $CF"
+check "waferctl context list marks the current one" bash -c "$CTL --config $CF context list > $T/ctx.out && grep -qE '^\* +lab1 +127.0.0.1:$PORT' $T/ctx.out && grep -qE '^ +lab2 +127.0.0.1:1 ' $T/ctx.out"
+check "the current context is used; --context and WAFER_CONTEXT choose another" bash -c "$CTL --config $CF host | grep -q fingerprint && ! $CTL --config $CF --context lab2 host >/dev/null 2>&1 && ! WAFER_CONTEXT=lab2 $CTL --config $CF host >/dev/null 2>&1 && WAFER_CONTEXT=lab1 $CTL --config $CF vm names | grep -qx web1"
+check "waferctl context use/rm; an unknown context is a usage error (exit 2)" bash -c "$CTL --config $CF context use lab2 && grep -qx current=lab2 $CF && $CTL --config $CF context rm lab2 && ! grep -q lab2 $CF && ! grep -q current= $CF && $CTL --config $CF --context nope host 2>$T/nope.err; test \$? = 2 && grep -q \"no context 'nope'\" $T/nope.err && $CTL --config $CF context add lab3 -H x 2>/dev/null; test \$? = 2"
+
 # vm create from flags: a local file is uploaded once, named by its content hash
 head -c 100000 /dev/urandom > $T/vmlinuz.local
 HNAME=sha256-$(sha256sum $T/vmlinuz.local | cut -c1-32)

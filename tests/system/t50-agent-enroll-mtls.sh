@@ -31,9 +31,12 @@ pass "before enrollment only /enroll is open (401 elsewhere)"
 PEM=$(python3 -c 'import json,sys; print(json.dumps(open(sys.argv[1]).read()))' "$PKI/ca.pem")
 [ "$(code -X POST -d "{\"token\":\"WRONG-TOKEN\",\"ca_pem\":$PEM}" "$URL/api/v1/enroll")" = 403 ] || fail "a wrong token was not refused"
 # waferctl enroll (host certificate not yet known: --insecure is acceptable only here)
-$CTL -H 127.0.0.1:$PORT --insecure enroll "$TOKEN" "$PKI/ca.pem" > "$T/enroll.log" 2>&1 || fail "enroll failed: $(cat $T/enroll.log)"
+$CTL -H 127.0.0.1:$PORT --insecure --cert "$PKI/admin.pem" --key "$PKI/admin.key" --config "$T/ctl.conf" --context box \
+	enroll "$TOKEN" "$PKI/ca.pem" > "$T/enroll.log" 2>&1 || fail "enroll failed: $(cat $T/enroll.log)"
 grep -q '"enrolled":true' "$T/enroll.log" || fail "enroll answer: $(cat $T/enroll.log)"
-pass "enrolled the development CA with waferctl"
+grep -q "context 'box' saved" "$T/enroll.log" && grep -qx current=box "$T/ctl.conf" || fail "no context saved: $(cat $T/enroll.log)"
+$CTL --config "$T/ctl.conf" host > "$T/host.log" 2>&1 || fail "waferctl through the enrolled context: $(cat $T/host.log)"
+pass "enrolled the development CA with waferctl; the host is context 'box', pinned by its fingerprint"
 [ "$(code $(auth admin) -X POST -d "{\"token\":\"$TOKEN\",\"ca_pem\":$PEM}" "$URL/api/v1/enroll")" = 409 ] || fail "second enrollment not refused"
 pass "enrollment is closed afterwards (409)"
 
