@@ -22,6 +22,7 @@ struct ctl_opts {
 	bool insecure;            /* neither: accept any host cert (enroll only) */
 	bool json;                /* raw JSON output */
 	int timeout_ms;
+	bool timeout_set;         /* --timeout given (fleet's default is shorter) */
 };
 extern struct ctl_opts ctl;
 
@@ -44,6 +45,8 @@ struct ctl_ctx *ctl_context_find(const char *name);
 /* Add or replace context name and write the file; 0 or -1 (said why). */
 int ctl_context_save(const char *name, const char *const vals[CTL_KEYS], bool make_current);
 int ctl_cmd_context(int argc, char **argv);
+/* fleet status|vms (ctl_fleet.c) */
+int ctl_cmd_fleet(int argc, char **argv);
 
 struct ctl_conn {
 	mbedtls_net_context net;

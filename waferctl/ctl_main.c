@@ -45,6 +45,7 @@ static void usage(FILE *f)
 		"  completion bash      a bash completion script (commands, VM and image names)\n"
 		"  context list | use NAME | rm NAME\n"
 		"  context add NAME -H HOST[:PORT] --cert F --key F --fingerprint FP|--ca F\n"
+		"  fleet status | vms   every context's host at once, a row each (5 s timeout)\n"
 		"  vm names | image names   one name a line (scripts, completion)\n");
 }
 
@@ -83,6 +84,7 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			ctl.timeout_ms = (int)t * 1000;
+			ctl.timeout_set = true;
 		}
 		else {
 			takes = false;
@@ -150,6 +152,7 @@ int main(int argc, char **argv)
 	if (!strcmp(cmd, "pki")) return ctl_cmd_pki(ac, av);
 	if (!strcmp(cmd, "completion")) return ctl_cmd_completion(ac, av);
 	if (!strcmp(cmd, "context")) return ctl_cmd_context(ac, av);
+	if (!strcmp(cmd, "fleet")) return ctl_cmd_fleet(ac, av);
 	fprintf(stderr, "waferctl: unknown command '%s'\n", cmd);
 	usage(stderr);
 	return 2;

@@ -246,6 +246,15 @@ CF=$T/ctl.conf
 check "waferctl context add: the file is written (0600) with the context, current" bash -c "$CTL --config $CF context add lab1 -H 127.0.0.1:$PORT --cert $PKI/admin.pem --key $PKI/admin.key --fingerprint $FP && $CTL --config $CF context add lab2 -H 127.0.0.1:1 --cert $PKI/reader.pem --key $PKI/reader.key --fingerprint $FP && test \$(stat -c %a $CF) = 600 && grep -qx current=lab1 $CF && grep -qx '\[lab2\]' $CF"
 check "waferctl context list marks the current one" bash -c "$CTL --config $CF context list > $T/ctx.out && grep -qE '^\* +lab1 +127.0.0.1:$PORT' $T/ctx.out && grep -qE '^ +lab2 +127.0.0.1:1 ' $T/ctx.out"
 check "the current context is used; --context and WAFER_CONTEXT choose another" bash -c "$CTL --config $CF host | grep -q fingerprint && ! $CTL --config $CF --context lab2 host >/dev/null 2>&1 && ! WAFER_CONTEXT=lab2 $CTL --config $CF host >/dev/null 2>&1 && WAFER_CONTEXT=lab1 $CTL --config $CF vm names | grep -qx web1"
+# fleet: every context at once; a host that refuses and one that never answers are rows
+python3 -c 'import socket,sys,time; s=socket.socket(); s.bind(("127.0.0.1",0)); s.listen(); print(s.getsockname()[1], flush=True); time.sleep(60)' > $T/silent.port &
+SILENT_PID=$!
+for _ in $(seq 50); do [ -s $T/silent.port ] && break; sleep 0.1; done
+$CTL --config $CF context add lab3 -H 127.0.0.1:$(cat $T/silent.port) --cert $PKI/admin.pem --key $PKI/admin.key --fingerprint $FP
+check "waferctl fleet status: a row per host, the unreachable and the silent ones say so (exit 1), within the timeout" bash -c "t0=\$(date +%s); $CTL --config $CF --timeout 2 fleet status > $T/fleet.out 2>&1; rc=\$?; t1=\$(date +%s); cat $T/fleet.out; test \$rc = 1 && test \$((t1 - t0)) -le 10 && grep -qE '^lab1 +0\\.[0-9.]+ \\(' $T/fleet.out && grep -E '^lab1 ' $T/fleet.out | grep -qE ' (ok|no KVM)\$' && grep -qE '^lab2 .*unreachable: ' $T/fleet.out && grep -qE '^lab3 .*unreachable: ' $T/fleet.out"
+check "waferctl fleet vms: every VM of every host" bash -c "$CTL --config $CF --timeout 2 fleet vms > $T/fleetvms.out 2>&1; grep -qE '^lab1 +web1 ' $T/fleetvms.out && grep -qE '^lab2 .*unreachable' $T/fleetvms.out"
+kill $SILENT_PID 2>/dev/null
+$CTL --config $CF context rm lab3
 check "waferctl context use/rm; an unknown context is a usage error (exit 2)" bash -c "$CTL --config $CF context use lab2 && grep -qx current=lab2 $CF && $CTL --config $CF context rm lab2 && ! grep -q lab2 $CF && ! grep -q current= $CF && $CTL --config $CF --context nope host 2>$T/nope.err; test \$? = 2 && grep -q \"no context 'nope'\" $T/nope.err && $CTL --config $CF context add lab3 -H x 2>/dev/null; test \$? = 2"
 
 # vm create from flags: a local file is uploaded once, named by its content hash
