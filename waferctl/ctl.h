@@ -45,7 +45,9 @@ struct ctl_ctx *ctl_context_find(const char *name);
 /* Add or replace context name and write the file; 0 or -1 (said why). */
 int ctl_context_save(const char *name, const char *const vals[CTL_KEYS], bool make_current);
 int ctl_cmd_context(int argc, char **argv);
-/* fleet status|vms (ctl_fleet.c) */
+/* vm create NAME [flags] | --spec FILE (argv[0] "vm", argv[1] "create"). */
+int ctl_vm_create(int argc, char **argv);
+/* fleet status|vms|place (ctl_fleet.c) */
 int ctl_cmd_fleet(int argc, char **argv);
 
 struct ctl_conn {

@@ -1,9 +1,12 @@
-/* ctl_fleet.c: `waferctl fleet status|vms`: every context of the settings
+/* ctl_fleet.c: `waferctl fleet status|vms|place`: every context of the settings
  * file, asked at once (one child process per host, each with its own
  * connection settings and the network timeout, 5 s unless --timeout), one
  * row per host; a host that does not answer is a row that says why, and the
- * others are still shown (exit 1 then, after the table). */
+ * others are still shown (exit 1 then, after the table). `place` creates a
+ * VM (vm create's flags or --spec) on the answering host with the most memory
+ * not given to running VMs that fits it, and says which. */
 #include "ctl.h"
+#include "fsutil.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -205,11 +208,87 @@ static long long num(const struct json_node *o, const char *k)
 	return n ? (n->is_int ? (long long)n->ival : (long long)n->num) : 0;
 }
 
+/* The memory a VM to place asks for: --memory MIB, the spec file's
+ * memory_mib, else vm create's default (256). -1 on a bad value. */
+static long place_memory(int argc, char **argv)
+{
+	for (int i = 2; i + 1 < argc; i++) {
+		if (!strcmp(argv[i], "--memory"))
+			return strspn(argv[i + 1], "0123456789") == strlen(argv[i + 1]) && *argv[i + 1] ? atol(argv[i + 1]) : -1;
+		if (!strcmp(argv[i], "--spec")) {
+			char *text;
+			struct json_doc d;
+			if (fs_read_file(argv[i + 1], 65536, &text, NULL))
+				return -1;
+			long m = -1;
+			if (json_parse(&d, text, strlen(text), NULL, NULL) == 0) {
+				const struct json_node *n = json_get(json_root(&d), "memory_mib");
+				m = n && n->is_int ? (long)n->ival : -1;
+				json_doc_free(&d);
+			}
+			free(text);
+			return m;
+		}
+	}
+	return 256;
+}
+
+static int fleet_place(int argc, char **argv, struct host_q *q, int n)
+{
+	long need = place_memory(argc, argv);
+	if (need <= 0) {
+		fprintf(stderr, "waferctl: fleet place: no memory size to place (--memory MIB, or a spec file with memory_mib)\n");
+		return 2;
+	}
+	int best = -1;
+	long best_free = -1;
+	for (int i = 0; i < n; i++) {
+		struct json_doc d;
+		char why[300];
+		const struct json_node *r = answer(&q[i], &d, why, sizeof why);
+		if (!r) {
+			fprintf(stderr, "%s: %s\n", q[i].ctx->name, why);
+			continue;
+		}
+		long free_mib = (long)(num(r, "mem_total_mib") - num(r, "mem_committed_mib"));
+		fprintf(stderr, "%s: %ld MiB free (%lld of %lld MiB given to running VMs)\n", q[i].ctx->name, free_mib,
+			num(r, "mem_committed_mib"), num(r, "mem_total_mib"));
+		if (free_mib >= need && free_mib > best_free) {
+			best = i;
+			best_free = free_mib;
+		}
+		json_doc_free(&d);
+	}
+	if (best < 0) {
+		fprintf(stderr, "waferctl: fleet place: no host has %ld MiB free\n", need);
+		return 1;
+	}
+	const struct ctl_ctx *c = q[best].ctx;
+	printf("placing on %s (%ld MiB free, %ld needed)\n", c->name, best_free, need);
+	fflush(stdout);
+	ctl.host = c->v[0];
+	ctl.cert = c->v[1];
+	ctl.key = c->v[2];
+	ctl.ca = c->v[3];
+	ctl.fingerprint = c->v[4];
+	if (!ctl.timeout_set)
+		ctl.timeout_ms = 30000;
+	char *av[argc + 1];
+	av[0] = "vm";
+	av[1] = "create";
+	for (int i = 2; i < argc; i++)
+		av[i] = argv[i];
+	av[argc] = NULL;
+	return ctl_vm_create(argc, av);
+}
+
 int ctl_cmd_fleet(int argc, char **argv)
 {
 	const char *sub = argc > 1 ? argv[1] : "";
-	if (argc != 2 || (strcmp(sub, "status") && strcmp(sub, "vms"))) {
-		fprintf(stderr, "usage: waferctl fleet status | vms   (every context of the settings file)\n");
+	bool place = !strcmp(sub, "place") && argc > 2;
+	if (!place && (argc != 2 || (strcmp(sub, "status") && strcmp(sub, "vms")))) {
+		fprintf(stderr, "usage: waferctl fleet status | vms | place NAME [vm create flags] | place --spec FILE.json\n"
+				"       (every context of the settings file)\n");
 		return 2;
 	}
 	struct host_q q[CTL_CONTEXTS_MAX];
@@ -227,8 +306,14 @@ int ctl_cmd_fleet(int argc, char **argv)
 	if (!ctl.timeout_set)
 		ctl.timeout_ms = 5000;
 	for (int i = 0; i < n; i++)
-		start(&q[i], sub);
+		start(&q[i], place ? "status" : sub);
 	collect(q, n, 3 * ctl.timeout_ms + 2000);
+	if (place) {
+		int rc = fleet_place(argc, argv, q, n);
+		for (int i = 0; i < n; i++)
+			free(q[i].out);
+		return rc;
+	}
 	int bad = 0;
 	struct ctl_table *t;
 	if (!strcmp(sub, "status")) {

@@ -127,7 +127,7 @@ static int image_ref(const char *what, const char *arg, char out[WAFER_NAME_SIZE
 	return rc;
 }
 
-static int vm_create(int argc, char **argv)
+int ctl_vm_create(int argc, char **argv)
 {
 	const char *name = NULL, *spec_file = NULL, *kernel = NULL, *initrd = NULL, *cmdline = NULL;
 	const char *restart = NULL, *disks[WAFER_VM_DISKS_MAX], *nics[WAFER_VM_NICS_MAX];
@@ -276,8 +276,8 @@ int ctl_cmd_vm(int argc, char **argv)
 		/* the older form: vm create SPEC.json (an existing .json file) */
 		size_t l = argc == 3 ? strlen(argv[2]) : 0;
 		if (l > 5 && !strcmp(argv[2] + l - 5, ".json") && access(argv[2], F_OK) == 0)
-			return vm_create(4, (char *[]){ argv[0], argv[1], "--spec", argv[2], NULL });
-		return vm_create(argc, argv);
+			return ctl_vm_create(4, (char *[]){ argv[0], argv[1], "--spec", argv[2], NULL });
+		return ctl_vm_create(argc, argv);
 	}
 	if (argc != 3 && !(argc == 4 && !strcmp(sub, "console"))) {
 		fprintf(stderr, "usage: waferctl vm list | show VM | create NAME --kernel ... | create --spec FILE.json | "
