@@ -57,6 +57,7 @@ int cg_prepare(const char *root, char *err, size_t errlen)
 		return -1;
 	}
 	cg_delegate(parent);
+	cg_write(parent, "cpu.weight", CG_VMS_WEIGHT, NULL, 0);   /* absent without the cpu controller */
 	return 0;
 }
 

@@ -11,6 +11,11 @@
 
 #define CG_ROOT "/sys/fs/cgroup"
 #define CG_PARENT "wafer"
+/* cpu.weight of the VMs' parent: under CPU contention all VMs together weigh
+ * a quarter of one of the host's own runnable threads (the agent, init), so
+ * the management API answers while guests saturate every CPU; without
+ * contention VMs use all the CPU there is. */
+#define CG_VMS_WEIGHT "25"
 #define CG_OVERHEAD_MIB 64u          /* VMM + KVM kernel memory, fixed part */
 #define CG_OVERHEAD_DIV 32u          /* plus guest memory / 32 (page tables, rmap) */
 #define CG_PERIOD_US 100000u

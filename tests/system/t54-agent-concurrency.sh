@@ -6,9 +6,6 @@
 # last accepted requests). Afterwards the host runs exactly one VMM process
 # and one VM cgroup per running or paused VM, and none once all are stopped
 # and deleted: no VMM is orphaned. (Issue 20, item 8.)
-# Two CPUs: the read bound below is about locks, not about one emulated CPU
-# shared by the agent and a booting guest (a host has more than one).
-QEMU_SMP=${QEMU_SMP:-2}
 . tests/system/lib.sh
 . tests/system/agent-lib.sh
 
