@@ -90,6 +90,9 @@ int ctl_call_ok(const char *method, const char *path, const char *body, struct j
 const char *ctl_str(const struct json_node *o, const char *k);
 /* One request, the response body printed as it is; returns the exit code. */
 int ctl_call_print(const char *method, const char *path, const char *body);
+/* A response head already read that is an error: print its JSON error (or
+ * "WHAT HTTP N" when the body is none), close c; returns exit code 1. */
+int ctl_answer_error(struct ctl_conn *c, const char *what);
 /* Print an API error body / a connection error; returns exit code 1. */
 int ctl_print_error(int status, const struct json_doc *doc);
 /* A VM or image name given on the command line within the limit of
@@ -115,9 +118,9 @@ int ctl_cmd_raw(int argc, char **argv);
 int ctl_cmd_pki(int argc, char **argv);
 /* completion bash (ctl_completion.c) */
 int ctl_cmd_completion(int argc, char **argv);
-/* The names of GET PATH's ARRAY, one a line; key "spec" for VMs (spec.name),
- * "name" for images. Returns the exit code. */
-int ctl_print_names(const char *path, const char *array, const char *key);
+/* The names of GET PATH's ARRAY, one a line (in_spec: VMs, whose name is
+ * spec.name). Returns the exit code. */
+int ctl_print_names(const char *path, const char *array, bool in_spec);
 /* host update FILE [--force] [--reboot] | host update-status (ctl_update.c) */
 int ctl_cmd_update(int argc, char **argv);
 /* An upload's progress bar on stderr: "[####   ]  42% 7/18 MiB 3.1 MiB/s". */

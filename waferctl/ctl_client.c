@@ -323,6 +323,22 @@ int ctl_name_ok(const char *kind, const char *name)
 	return 0;
 }
 
+int ctl_answer_error(struct ctl_conn *c, const char *what)
+{
+	char *b = NULL;
+	size_t l;
+	struct json_doc d = { 0 };
+	if (ctl_body_all(c, &b, &l) == 0 && json_parse(&d, b, l, NULL, NULL) == 0) {
+		ctl_print_error(c->status, &d);
+		json_doc_free(&d);
+	} else {
+		fprintf(stderr, "waferctl: %sHTTP %d\n", what, c->status);
+	}
+	free(b);
+	ctl_close(c);
+	return 1;
+}
+
 int ctl_print_error(int status, const struct json_doc *doc)
 {
 	const struct json_node *e = json_get(json_root(doc), "error");
@@ -398,20 +414,8 @@ int ctl_stream_to(const char *path, int (*sink)(const char *data, size_t len, vo
 		ctl_close(&c);
 		return 1;
 	}
-	if (c.status >= 300) {
-		char *b = NULL;
-		size_t l;
-		struct json_doc d = { 0 };
-		if (ctl_body_all(&c, &b, &l) == 0 && json_parse(&d, b, l, NULL, NULL) == 0) {
-			ctl_print_error(c.status, &d);
-			json_doc_free(&d);
-		} else {
-			fprintf(stderr, "waferctl: HTTP %d\n", c.status);
-		}
-		free(b);
-		ctl_close(&c);
-		return 1;
-	}
+	if (c.status >= 300)
+		return ctl_answer_error(&c, "");
 	int r;
 	while ((r = ctl_body_read(&c, buf, sizeof buf)) > 0)
 		if (sink(buf, (size_t)r, arg))

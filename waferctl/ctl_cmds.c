@@ -215,7 +215,7 @@ static int image_upload(const char *name, const char *file)
 int ctl_cmd_image(int argc, char **argv)
 {
 	if (argc == 2 && !strcmp(argv[1], "names"))
-		return ctl_print_names("/api/v1/images", "images", "name");
+		return ctl_print_names("/api/v1/images", "images", false);
 	if ((argc == 4 && !strcmp(argv[1], "upload")) || (argc == 3 && !strcmp(argv[1], "rm")))
 		if (!ctl_name_ok("image", argv[2]))
 			return 2;

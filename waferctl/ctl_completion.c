@@ -74,14 +74,14 @@ int ctl_cmd_completion(int argc, char **argv)
 }
 
 /* `vm names` / `image names`: one name a line (for completion and scripts). */
-int ctl_print_names(const char *path, const char *array, const char *key)
+int ctl_print_names(const char *path, const char *array, bool in_spec)
 {
 	struct json_doc d;
 	if (ctl_call_ok("GET", path, NULL, &d) < 0)
 		return 1;
 	const struct json_node *a = json_get(json_root(&d), array);
 	for (const struct json_node *e = a ? a->child : NULL; e; e = e->next) {
-		const struct json_node *o = key[0] == 's' ? json_get(e, "spec") : e;   /* vms: spec.name */
+		const struct json_node *o = in_spec ? json_get(e, "spec") : e;
 		const char *n = json_get_str(o, "name");
 		if (n)
 			printf("%s\n", n);

@@ -166,20 +166,8 @@ int ctl_console_interactive(const char *vm)
 		ctl_close(&c);
 		return 1;
 	}
-	if (c.status != 101) {
-		char *b = NULL;
-		size_t l;
-		struct json_doc d = { 0 };
-		if (ctl_body_all(&c, &b, &l) == 0 && json_parse(&d, b, l, NULL, NULL) == 0) {
-			ctl_print_error(c.status, &d);
-			json_doc_free(&d);
-		} else {
-			fprintf(stderr, "waferctl: the host did not switch to a WebSocket (HTTP %d)\n", c.status);
-		}
-		free(b);
-		ctl_close(&c);
-		return 1;
-	}
+	if (c.status != 101)
+		return ctl_answer_error(&c, "the host did not switch to a WebSocket: ");
 	if (!head_accept_ok(&c, want)) {
 		fprintf(stderr, "waferctl: wrong or missing Sec-WebSocket-Accept in the host's answer\n");
 		ctl_close(&c);

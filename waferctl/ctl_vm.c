@@ -91,6 +91,10 @@ static int image_ref(const char *what, const char *arg, char out[WAFER_NAME_SIZE
 {
 	struct stat st;
 	if (stat(arg, &st) != 0 || !S_ISREG(st.st_mode)) {
+		if (strchr(arg, '/')) {   /* an image name has no '/': a file that is not there */
+			fprintf(stderr, "waferctl: vm create: %s: %s is not a file\n", what, arg);
+			return 2;
+		}
 		if (!ctl_name_ok("image", arg))
 			return 2;
 		snprintf(out, WAFER_NAME_SIZE, "%s", arg);
@@ -269,7 +273,7 @@ int ctl_cmd_vm(int argc, char **argv)
 	char path[256];
 	const char *sub = argc > 1 ? argv[1] : "";
 	if (!strcmp(sub, "names") && argc == 2)
-		return ctl_print_names("/api/v1/vms", "vms", "spec");
+		return ctl_print_names("/api/v1/vms", "vms", true);
 	if (!strcmp(sub, "list") && argc == 2)
 		return ctl.json ? ctl_cmd_raw(2, (char *[]){ "get", "/api/v1/vms", NULL }) : vm_list();
 	if (!strcmp(sub, "create")) {

@@ -108,6 +108,16 @@ static void write_kept(struct json_w *w, const char *key, char **text, size_t *l
 	pthread_mutex_unlock(&once_lock);
 }
 
+/* "memory" (HostMemory in docs/openapi.yaml) of GET /host and /host/stats */
+static void write_memory(struct json_w *w, const struct hostinfo *h)
+{
+	json_w_key(w, "memory");
+	json_w_obj_begin(w);
+	json_w_kuint(w, "total_mib", h->mem_total_kib / 1024);
+	json_w_kuint(w, "available_mib", h->mem_available_kib / 1024);
+	json_w_obj_end(w);
+}
+
 void h_host(struct api_ctx *x)
 {
 	struct hostinfo h;
@@ -129,11 +139,7 @@ void h_host(struct api_ctx *x)
 	json_w_kint(&w, "cores", h.cores);
 	json_w_kint(&w, "threads", h.threads);
 	json_w_obj_end(&w);
-	json_w_key(&w, "memory");
-	json_w_obj_begin(&w);
-	json_w_kuint(&w, "total_mib", h.mem_total_kib / 1024);
-	json_w_kuint(&w, "available_mib", h.mem_available_kib / 1024);
-	json_w_obj_end(&w);
+	write_memory(&w, &h);
 	json_w_kbool(&w, "kvm", h.kvm);
 	json_w_kstr(&w, "fingerprint", tls_host_fingerprint());
 	char nb[32], na[32];
@@ -204,11 +210,7 @@ void h_host_stats(struct api_ctx *x)
 	json_w_kint(&w, "threads", h.threads);
 	json_w_kdouble(&w, "usage", cpu_ok ? (double)(b2 - b1) / (double)(t2 - t1) : 0.0);
 	json_w_obj_end(&w);
-	json_w_key(&w, "memory");
-	json_w_obj_begin(&w);
-	json_w_kuint(&w, "total_mib", h.mem_total_kib / 1024);
-	json_w_kuint(&w, "available_mib", h.mem_available_kib / 1024);
-	json_w_obj_end(&w);
+	write_memory(&w, &h);
 	write_nets(&w);
 	json_w_key(&w, "datastores");
 	json_w_arr_begin(&w);

@@ -433,7 +433,7 @@ static void *supervisor(void *arg)
 		/* restarts its VMs' policies scheduled: start tasks of the VM service */
 		for (int k = 0; k < ndue; k++) {
 			struct vm_result r;
-			if (vm_svc_policy_start(due[k], &r))
+			if (vm_svc_start_unattended(due[k], &r))
 				wlog(WLOG_WARN, "vm", "%s: restart by policy refused: %s", due[k], r.msg);
 		}
 		/* the control sockets are asked with no lock held */
@@ -583,7 +583,7 @@ void vm_autostart_all(void)
 	vm_lock_release();
 	for (int i = 0; i < n; i++) {
 		struct vm_result r;
-		if (vm_svc_autostart(ids[i], &r))
+		if (vm_svc_start_unattended(ids[i], &r))
 			wlog(WLOG_ERR, "vm", "%s: autostart failed: %s", ids[i], r.msg);
 	}
 	free(ids);

@@ -549,13 +549,7 @@ int vm_svc_action_task(const char *key, enum vm_action a, unsigned *task, struct
 	return action_task(key, a, false, true, task, r);
 }
 
-int vm_svc_autostart(const char *key, struct vm_result *r)
-{
-	unsigned task;
-	return action_task(key, VM_ACT_START, true, false, &task, r);
-}
-
-int vm_svc_policy_start(const char *key, struct vm_result *r)
+int vm_svc_start_unattended(const char *key, struct vm_result *r)
 {
 	unsigned task;
 	return action_task(key, VM_ACT_START, true, false, &task, r);

@@ -58,12 +58,11 @@ int vm_svc_action(const char *key, enum vm_action a, struct json_w *w, struct vm
  * shutdown up to its 60 s grace period), pause and resume with the VMM's
  * answer; a failure is the task's error. */
 int vm_svc_action_task(const char *key, enum vm_action a, unsigned *task, struct vm_result *r);
-/* Autostart at host boot: a start task; a VM that cannot start is crashed
+/* A start nobody waits for (autostart at host boot, a restart its policy
+ * scheduled; vm_run.c): a start task that keeps the count of restarts in a
+ * row (an operator's start resets it); a VM that cannot start is crashed
  * with the reason (shown as exit_reason). */
-int vm_svc_autostart(const char *key, struct vm_result *r);
-/* A start its restart policy scheduled (vm_run.c): a start task that keeps
- * the count of restarts in a row (an operator's start resets it). */
-int vm_svc_policy_start(const char *key, struct vm_result *r);
+int vm_svc_start_unattended(const char *key, struct vm_result *r);
 
 /* The VM's serial console from the start of its ring (vmmctl_console_open on
  * c, left open for the caller): VM_E_NOT_FOUND, VM_E_STATE (not running) or

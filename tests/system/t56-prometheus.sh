@@ -32,8 +32,7 @@ promtool check config "$P/prometheus.yml" > "$T/promtool.log" 2>&1 || fail "prom
 PPORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 prometheus --config.file="$P/prometheus.yml" --storage.tsdb.path="$P/data" \
 	--web.listen-address="127.0.0.1:$PPORT" > "$T/prometheus.log" 2>&1 &
-PROM=$!
-trap 'kill $PROM 2>/dev/null' EXIT
+echo $! > "$T/prometheus.pid"   # lib.sh's cleanup stops it, as it stops QEMU
 query() {   # PromQL -> the first result's value, or nothing
 	curl -s -m 5 --data-urlencode "query=$1" "http://127.0.0.1:$PPORT/api/v1/query" |
 		python3 -c 'import json,sys; r=json.load(sys.stdin)["data"]["result"]; print(r[0]["value"][1] if r else "")' 2>/dev/null
