@@ -31,6 +31,7 @@ include mk/busybox.mk
 include mk/mbedtls.mk
 include mk/dosfstools.mk
 include mk/kernel.mk
+include demo-guest/demo-guest.mk
 include hypervisor/hypervisor.mk
 include mgmt-agent/mgmt-agent.mk
 include waferctl/waferctl.mk
@@ -41,7 +42,7 @@ include image/update.mk
 include tests/tests.mk
 include tests/fuzz/fuzz.mk
 
-all: image
+all: image demo-guest
 .PHONY: all
 
 # The build machine's packages (scripts/host-deps installs them when root).

@@ -2,7 +2,8 @@
 # Two configurations kept in the tree:
 #   initramfs/busybox.config  the appliance: only the applets it uses, no shell,
 #                             no login/getty/telnetd applets
-#   tests/guest/busybox.config  the test guest (system tests only): with a shell
+#   demo-guest/busybox.config  the demo guest and the test guest (never in the
+#                             image): with a shell, httpd, udhcpc
 
 BUSYBOX_SRC := $(DEPS)/src/busybox
 
@@ -21,7 +22,7 @@ $(B)/$(1)/busybox: $(2) $(DEPS)/.stamp $(TOOLCHAIN)/.stamp mk/busybox.mk
 	$(Q)touch $$@
 endef
 $(eval $(call busybox_build,busybox,initramfs/busybox.config))
-$(eval $(call busybox_build,busybox-guest,tests/guest/busybox.config))
+$(eval $(call busybox_build,busybox-guest,demo-guest/busybox.config))
 
 # The appliance must never carry a shell or a login applet: checked at build time.
 BUSYBOX_FORBIDDEN := sh ash hush bash login getty sulogin telnetd su passwd vi

@@ -1,15 +1,11 @@
-# tests/guest/guest.mk: the test guest (system tests only): a BusyBox with a
-# shell, /init, the virtio modules and wafer-guest-tool, packed as a cpio;
+# tests/guest/guest.mk: the test guest (system tests only): the demo guest's
+# BusyBox (demo-guest/busybox.config), /init, the virtio modules and
+# wafer-guest-tool, packed as a cpio;
 # plus the shared part of the outer test cpio that boots the appliance kernel
 # with wafer-vmm (tests/system/t40-vmm-*.sh).
 
 GUEST_DIR   := $(B)/guest
-# The module folder is found when the recipe runs: make caches folder listings
-# made before the packages were unpacked (clean builds).
-GUEST_MODS  := $(DEPS_ROOT)/usr/lib/modules/$$(ls $(DEPS_ROOT)/usr/lib/modules | head -n1)/kernel
-GUEST_MODULES := net/core/failover drivers/net/net_failover drivers/net/virtio_net \
-                 drivers/block/virtio_blk drivers/virtio/virtio_balloon \
-                 drivers/char/hw_random/virtio-rng drivers/acpi/button drivers/input/evdev
+# GUEST_MODULES and guest_copy_modules: demo-guest/demo-guest.mk
 # Modules the outer test system (the appliance kernel in QEMU) needs.
 VMMTEST_MODULES := virt/lib/irqbypass arch/x86/kvm/kvm drivers/crypto/ccp/ccp \
                    arch/x86/kvm/kvm-amd drivers/net/tun net/llc/llc net/802/stp net/bridge/bridge \
@@ -19,12 +15,6 @@ $(GUEST_DIR)/wafer-guest-tool: tests/guest/wafer-guest-tool.c $(TOOLCHAIN)/.stam
 	@mkdir -p $(@D)
 	@echo "  CC      $<"
 	$(Q)$(MUSL_CC) $(TARGET_CFLAGS) $(TARGET_LDFLAGS) -o $@ $<
-
-# $(1): dest dir, $(2): module paths relative to $(GUEST_MODS)
-define guest_copy_modules
-	$(Q)mkdir -p $(1)
-	$(Q)for m in $(2); do xz -dc $(GUEST_MODS)/$$m.ko.xz > $(1)/$$(basename $$m).ko; done
-endef
 
 $(GUEST_DIR)/initrd.cpio.gz: tests/guest/init $(GUEST_DIR)/wafer-guest-tool $(B)/busybox-guest/busybox tests/guest/guest.mk $(DEPS)/.stamp
 	@echo "  GUEST   $@"
