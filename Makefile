@@ -68,7 +68,7 @@ $(RUN_IMG): $(IMAGE) $(B)/dev-pki/.stamp
 	$(Q)truncate -s $(RUN_DISK_GIB)G $@.tmp
 	$(Q)mv $@.tmp $@
 	@echo "  RUNIMG  $@ (a fresh copy: VMs of an earlier 'make run' are gone)"
-run: $(RUN_IMG) $(PXE_DIR)/.stamp $(B)/bin/host/waferctl
+run: $(RUN_IMG) $(PXE_DIR)/.stamp $(B)/bin/host/waferctl demo-guest
 	$(Q)scripts/run-qemu $(RUN_IMG) $(RUN_FW) $(RUN_PORT) $(B)
 .PHONY: run
 
@@ -81,6 +81,7 @@ help:
 	@echo
 	@echo "  make            build everything: $(B)/wafer-$(BOARD).img, PXE artefacts, manifest"
 	@echo "  make run        build and boot the image in QEMU, API on https://localhost:$(RUN_PORT)"
+	@echo "  make demo-guest the demo guest $(B)/demo/{vmlinuz,initrd.img} (also part of make; README, Your first VM)"
 	@echo "  make test       every test: unit tests, then system tests in QEMU"
 	@echo "  make check      unit tests only (host build, ASan/UBSan), the fast loop"
 	@echo "  make agent-itest  the agent and waferctl over mutual TLS on loopback (~15 s)"
@@ -94,6 +95,7 @@ help:
 	@echo
 	@echo "Variables: BOARD=$(BOARD)  V=1 (show commands)  VERSION=$(VERSION)"
 	@echo "           RUN_PORT=$(RUN_PORT)  RUN_FW=$(RUN_FW) (bios|uefi|uboot|pxe)  RUN_MEM=4096  RUN_SMP=1  RUN_DISK_GIB=$(RUN_DISK_GIB)"
+	@echo "           RUN_WEB_PORT=8080 (forwarded to the first VM's port 80)"
 	@echo "           SYSTEM_TESTS=...  QEMU_SMP=1  SYSTEST_RETRIES=1  SYSTEST_TIMEOUT=600 (system tests)"
 	@echo "           RELEASE_KEY=path (sign update bundles with the builder's key; default: dev-pki/release.key)"
 

@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static const char *const keys[CTL_KEYS] = { "host", "cert", "key", "ca", "fingerprint" };
 
@@ -127,6 +128,22 @@ static int config_save(void)
 	}
 	fclose(f);
 	int rc = fs_write_atomic(ctl_cfg.path, text, len, 0600);
+	if (rc == -ENOENT) {   /* a fresh account has no ~/.config yet */
+		char dir[PATH_MAX];
+		snprintf(dir, sizeof dir, "%s", ctl_cfg.path);
+		char *slash = strrchr(dir, '/');
+		if (slash && slash != dir) {
+			*slash = 0;
+			for (char *p = dir + 1; *p; p++)   /* mkdir -p, 0700 */
+				if (*p == '/') {
+					*p = 0;
+					mkdir(dir, 0700);
+					*p = '/';
+				}
+			if (mkdir(dir, 0700) == 0 || errno == EEXIST)
+				rc = fs_write_atomic(ctl_cfg.path, text, len, 0600);
+		}
+	}
 	free(text);
 	if (rc)
 		fprintf(stderr, "waferctl: cannot write %s: %s\n", ctl_cfg.path, strerror(-rc));

@@ -107,6 +107,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	const char *cmd = argv[i];
+	bool cfg_flag = cfg != NULL;   /* --config must exist; WAFERCTL_CONFIG may not yet */
 	if (!cfg)
 		cfg = getenv("WAFERCTL_CONFIG");
 	char defpath[1024];
@@ -116,7 +117,7 @@ int main(int argc, char **argv)
 	}
 	/* --config must name a readable file, except for the commands that write it */
 	bool writes = !strcmp(cmd, "context") || !strcmp(cmd, "enroll");
-	if (cfg && ctl_config_load(cfg, cfg != defpath && !writes) < 0)
+	if (cfg && ctl_config_load(cfg, cfg_flag && !writes) < 0)
 		return 2;
 	if (!ctl_context_name && getenv("WAFER_CONTEXT") && *getenv("WAFER_CONTEXT"))
 		ctl_context_name = getenv("WAFER_CONTEXT");

@@ -80,11 +80,12 @@ overlay_cpio() { scripts/mk-cpio "$1" > "$2" || fail "cannot pack $1"; }
 # qemu_start NAME FIRMWARE [extra qemu args...]
 #   FIRMWARE: bios | uefi | uboot | pxe. Boots $T/NAME.img (if it exists) as a
 #   virtio disk. The serial console is logged to $T/NAME.log; send_serial types
-#   on it. The API (port 443) is forwarded to 127.0.0.1:$(api_port NAME).
+#   on it. The API (port 443) is forwarded to 127.0.0.1:$(api_port NAME);
+#   QEMU_NET_EXTRA adds to the user network (",hostfwd=...").
 qemu_start() {
 	local name=$1 fw=$2; shift 2
 	local port; port=$(free_port); echo "$port" > "$T/$name.port"
-	local machine="-machine q35" fwargs=() net="user,id=n0,hostfwd=tcp:127.0.0.1:$port-:443"
+	local machine="-machine q35" fwargs=() net="user,id=n0,hostfwd=tcp:127.0.0.1:$port-:443${QEMU_NET_EXTRA:-}"
 	case "$fw" in
 	bios) ;;
 	uefi) cp /usr/share/OVMF/OVMF_VARS_4M.fd "$T/$name.vars"
