@@ -47,8 +47,11 @@ int ctl_context_save(const char *name, const char *const vals[CTL_KEYS], bool ma
 int ctl_cmd_context(int argc, char **argv);
 /* vm create NAME [flags] | --spec FILE (argv[0] "vm", argv[1] "create"). */
 int ctl_vm_create(int argc, char **argv);
-/* fleet status|vms|place (ctl_fleet.c) */
+/* fleet status|vms|place (ctl_fleet.c), update (ctl_fleet_update.c) */
 int ctl_cmd_fleet(int argc, char **argv);
+int ctl_fleet_update(int argc, char **argv);
+/* Connect the next requests to context c's host with its settings. */
+void ctl_fleet_use(const struct ctl_ctx *c);
 
 struct ctl_conn {
 	mbedtls_net_context net;
@@ -83,6 +86,10 @@ int ctl_body_all(struct ctl_conn *c, char **out, size_t *len);
 /* One request → parsed JSON. Returns the HTTP status (error responses are
  * printed and return the status too), or -1 on connection failure. */
 int ctl_call(const char *method, const char *path, const char *body, struct json_doc *doc);
+/* ctl_call printing nothing: a connection failure (-1) or a 2xx answer that
+ * is not JSON leaves its reason in why (else why is ""). */
+int ctl_call_quiet(const char *method, const char *path, const char *body, struct json_doc *doc, char *why,
+		   size_t whylen);
 /* ctl_call for callers that only go on after a success: returns the 2xx
  * status with *doc to free, or -1 with the error printed and *doc freed. */
 int ctl_call_ok(const char *method, const char *path, const char *body, struct json_doc *doc);

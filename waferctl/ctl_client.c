@@ -348,16 +348,18 @@ int ctl_print_error(int status, const struct json_doc *doc)
 	return 1;
 }
 
-int ctl_call(const char *method, const char *path, const char *body, struct json_doc *doc)
+int ctl_call_quiet(const char *method, const char *path, const char *body, struct json_doc *doc, char *why,
+		   size_t whylen)
 {
 	struct ctl_conn c;
 	char *resp = NULL;
 	size_t len;
 	memset(doc, 0, sizeof *doc);
+	why[0] = '\0';
 	if (ctl_connect(&c) || ctl_send(&c, method, path, body ? "application/json" : NULL, body,
 					 body ? strlen(body) : 0, "Connection: close\r\n") ||
 	    ctl_response(&c) < 0 || ctl_body_all(&c, &resp, &len)) {
-		fprintf(stderr, "waferctl: %s\n", c.err);
+		snprintf(why, whylen, "%s", c.err);
 		ctl_close(&c);
 		return -1;
 	}
@@ -366,10 +368,19 @@ int ctl_call(const char *method, const char *path, const char *body, struct json
 	struct json_err je;
 	if (len && json_parse(doc, resp, len, NULL, &je) != 0) {
 		if (st < 300)
-			fprintf(stderr, "waferctl: response is not JSON: %s\n", je.msg);
+			snprintf(why, whylen, "response is not JSON: %s", je.msg);
 		memset(doc, 0, sizeof *doc);
 	}
 	free(resp);
+	return st;
+}
+
+int ctl_call(const char *method, const char *path, const char *body, struct json_doc *doc)
+{
+	char why[300];
+	int st = ctl_call_quiet(method, path, body, doc, why, sizeof why);
+	if (why[0])
+		fprintf(stderr, "waferctl: %s\n", why);
 	return st;
 }
 

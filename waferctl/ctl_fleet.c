@@ -1,4 +1,4 @@
-/* ctl_fleet.c: `waferctl fleet status|vms|place`: every context of the settings
+/* ctl_fleet.c: `waferctl fleet status|vms|place` (update: ctl_fleet_update.c): every context of the settings
  * file, asked at once (one child process per host, each with its own
  * connection settings and the network timeout, 5 s unless --timeout), one
  * row per host; a host that does not answer is a row that says why, and the
@@ -101,6 +101,16 @@ static int ask(const char *what)
 	return 0;
 }
 
+void ctl_fleet_use(const struct ctl_ctx *c)
+{
+	ctl.host = c->v[0];
+	ctl.cert = c->v[1];
+	ctl.key = c->v[2];
+	ctl.ca = c->v[3];
+	ctl.fingerprint = c->v[4];
+	ctl.json = false;
+}
+
 static void start(struct host_q *q, const char *what)
 {
 	int p[2];
@@ -116,12 +126,7 @@ static void start(struct host_q *q, const char *what)
 		dup2(p[1], STDOUT_FILENO);
 		dup2(p[1], STDERR_FILENO);   /* the reason of a failure goes to the row */
 		close(p[1]);
-		ctl.host = q->ctx->v[0];
-		ctl.cert = q->ctx->v[1];
-		ctl.key = q->ctx->v[2];
-		ctl.ca = q->ctx->v[3];
-		ctl.fingerprint = q->ctx->v[4];
-		ctl.json = false;
+		ctl_fleet_use(q->ctx);
 		int rc = ask(what);
 		fflush(stdout);   /* _exit does not flush stdio */
 		fflush(stderr);
@@ -285,9 +290,12 @@ static int fleet_place(int argc, char **argv, struct host_q *q, int n)
 int ctl_cmd_fleet(int argc, char **argv)
 {
 	const char *sub = argc > 1 ? argv[1] : "";
+	if (!strcmp(sub, "update"))
+		return ctl_fleet_update(argc, argv);
 	bool place = !strcmp(sub, "place") && argc > 2;
 	if (!place && (argc != 2 || (strcmp(sub, "status") && strcmp(sub, "vms")))) {
 		fprintf(stderr, "usage: waferctl fleet status | vms | place NAME [vm create flags] | place --spec FILE.json\n"
+				"       waferctl fleet update BUNDLE [--stop-vms] [--force] [--wait SECONDS]\n"
 				"       (every context of the settings file)\n");
 		return 2;
 	}

@@ -327,6 +327,13 @@ post() { c $1 -X POST --data-binary @$U/$2 -H 'Content-Type: application/octet-s
 no_new() { test ! -e $T/esp/B/vmlinuz.new && test ! -e $T/esp/B/initramfs.img.new && ! grep -q trying=B $T/esp/grub/grubenv; }
 export -f post no_new
 export U
+# waferctl fleet update: a host already at the bundle's version is skipped,
+# an unreachable one stops the run (the rest not tried)
+mk x86_64 0.1.0 same.update
+CFU=$T/fleetupd.conf
+for h in u1:$PORT u2:1 u3:$PORT; do $CTL --config $CFU context add ${h%%:*} -H 127.0.0.1:${h#*:} --cert $PKI/admin.pem --key $PKI/admin.key --fingerprint $FP >/dev/null; done
+check "waferctl fleet update: u1 already at 0.1.0 skipped, stopped at u2 (unreachable), u3 not tried (exit 1)" bash -c "$CTL --config $CFU --timeout 2 fleet update $U/same.update > $T/fu.out 2>&1; rc=\$?; cat $T/fu.out; test \$rc = 1 && grep -q 'u1: already runs version 0.1.0' $T/fu.out && grep -q '^fleet update: stopped at u2: ' $T/fu.out && grep -q '^  not tried: u3\$' $T/fu.out && grep -q '^  updated: none\$' $T/fu.out"
+check "waferctl fleet update: a file that is no bundle is refused before any host (exit 1); no file is a usage error (exit 2)" bash -c "$CTL --config $CFU fleet update $T/kernel.img > $T/fu2.out 2>&1; test \$? = 1 && grep -q 'is not an update bundle' $T/fu2.out && ! grep -q u1 $T/fu2.out && $CTL --config $CFU fleet update --stop-vms > /dev/null 2>&1; test \$? = 2"
 check "update: GET shows slot A committed, steady" bash -c "test \"\$(c reader $URL/api/v1/host/update)\" = 200 && body_has '\"committed\":\"A\"' && body_has '\"outcome\":\"steady\"' && body_has '\"B\":{\"version\":\"0.1.0\"}'"
 head -c 1000 $U/new.update > $U/head.update   # (a refusal before the body: small enough to be buffered)
 check "update: reader certificate: 403" test "$(post reader head.update)" = 403
