@@ -1,6 +1,7 @@
 /* ctl_completion.c: `waferctl completion bash` prints a bash completion
  * script (source it, or put it in /etc/bash_completion.d/waferctl): the
- * commands and their words, the flags of vm create, and VM and image names
+ * commands and their words, the flags of vm create, context names (from
+ * `waferctl context list`), and VM and image names
  * asked from the host with `waferctl vm names` / `image names` (one name a
  * line), passing on the connection options already on the command line. */
 #include "ctl.h"
@@ -15,7 +16,7 @@ static const char bash_script[] =
 	"\tfor ((i = 1; i < ${#COMP_WORDS[@]} - 1; i++)); do\n"
 	"\t\tw=${COMP_WORDS[i]}\n"
 	"\t\tcase $w in\n"
-	"\t\t-H|--host|--cert|--key|--fingerprint|--ca|--config|--timeout) opts+=(\"$w\" \"${COMP_WORDS[i+1]}\"); ((i++));;\n"
+	"\t\t-H|--host|--cert|--key|--fingerprint|--ca|--config|--context|--timeout) opts+=(\"$w\" \"${COMP_WORDS[i+1]}\"); ((i++));;\n"
 	"\t\t--insecure) opts+=(\"$w\");;\n"
 	"\t\t-*) ;;\n"
 	"\t\t*) break;;\n"
@@ -27,7 +28,7 @@ static const char bash_script[] =
 	"\tlocal cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]} i cmd= sub= n=0\n"
 	"\tfor ((i = 1; i < COMP_CWORD; i++)); do\n"
 	"\t\tcase ${COMP_WORDS[i]} in\n"
-	"\t\t-H|--host|--cert|--key|--fingerprint|--ca|--config|--timeout) ((i++)); continue;;\n"
+	"\t\t-H|--host|--cert|--key|--fingerprint|--ca|--config|--context|--timeout) ((i++)); continue;;\n"
 	"\t\t-*) continue;;\n"
 	"\t\tesac\n"
 	"\t\tif [ -z \"$cmd\" ]; then cmd=${COMP_WORDS[i]}; elif [ -z \"$sub\" ]; then sub=${COMP_WORDS[i]}; else ((n++)); fi\n"
@@ -35,11 +36,12 @@ static const char bash_script[] =
 	"\tcase $prev in\n"
 	"\t--cert|--key|--ca|--config|--spec|--kernel|--initrd|--disk) COMPREPLY=($(compgen -f -- \"$cur\")); return;;\n"
 	"\t--restart) COMPREPLY=($(compgen -W 'never on-failure always' -- \"$cur\")); return;;\n"
-	"\t-H|--host|--fingerprint|--timeout|--vcpus|--memory|--cmdline|--nic|--since) return;;\n"
+	"\t-H|--host|--fingerprint|--timeout|--vcpus|--memory|--cmdline|--nic|--since|--wait) return;;\n"
+	"\t--context) COMPREPLY=($(compgen -W \"$(\"${COMP_WORDS[0]}\" context list 2>/dev/null | awk 'NR > 1 { print ($1 == \"*\" ? $2 : $1) }')\" -- \"$cur\")); return;;\n"
 	"\tesac\n"
 	"\tif [ -z \"$cmd\" ]; then\n"
 	"\t\tCOMPREPLY=($(compgen -W 'host vm image logs events tasks enroll get delete post pki completion\n"
-	"\t\t\t-H --cert --key --fingerprint --ca --insecure --config --json --timeout' -- \"$cur\"))\n"
+	"\t\t\tcontext fleet -H --cert --key --fingerprint --ca --insecure --config --context --json --timeout' -- \"$cur\"))\n"
 	"\t\treturn\n"
 	"\tfi\n"
 	"\tcase $cmd in\n"
@@ -47,6 +49,10 @@ static const char bash_script[] =
 	"\tlogs) COMPREPLY=($(compgen -W '--follow' -- \"$cur\"));;\n"
 	"\tevents) COMPREPLY=($(compgen -W '--follow --since' -- \"$cur\"));;\n"
 	"\tcompletion) [ -z \"$sub\" ] && COMPREPLY=($(compgen -W 'bash' -- \"$cur\"));;\n"
+	"\tcontext) [ -z \"$sub\" ] && COMPREPLY=($(compgen -W 'list use rm add' -- \"$cur\"));;\n"
+	"\tfleet)\n"
+	"\t\tif [ -z \"$sub\" ]; then COMPREPLY=($(compgen -W 'status vms place update' -- \"$cur\"))\n"
+	"\t\telif [ \"$sub\" = update ]; then COMPREPLY=($(compgen -f -W '--stop-vms --force --wait' -- \"$cur\")); fi;;\n"
 	"\timage)\n"
 	"\t\tif [ -z \"$sub\" ]; then COMPREPLY=($(compgen -W 'list upload rm' -- \"$cur\"))\n"
 	"\t\telif [ \"$sub\" = rm ] && [ $n = 0 ]; then COMPREPLY=($(compgen -W \"$(_waferctl_names image)\" -- \"$cur\"))\n"

@@ -148,7 +148,11 @@ static int vms_stop(struct fu_run *run)
 		bool paused = !strcmp(ctl_str(json_root(&d), "state"), "paused");
 		json_doc_free(&d);
 		snprintf(path, sizeof path, "/api/v1/vms/%s/%s", run->stopped[i], paused ? "stop" : "shutdown");
-		if (api(run, "POST", path, &d) < 0)
+		int saved = ctl.timeout_ms;
+		ctl.timeout_ms = 120000;   /* answered once off: the agent stops a guest after 60 s */
+		int st = api(run, "POST", path, &d);
+		ctl.timeout_ms = saved;
+		if (st < 0)
 			return -1;
 		json_doc_free(&d);
 	}
@@ -161,7 +165,7 @@ static int wait_committed(struct fu_run *run, const char *slot, const char *name
 	double t0 = now_s(), said = 0;
 	int saved = ctl.timeout_ms;
 	ctl.timeout_ms = 10000;   /* a host that reboots answers nothing for a while */
-	char last[300] = "no answer yet";
+	char last[360] = "no answer yet";
 	int rc = -1;
 	bool went_down = false;   /* a rollback report counts only after the reboot */
 	while (now_s() - t0 < run->wait_s) {
@@ -188,7 +192,8 @@ static int wait_committed(struct fu_run *run, const char *slot, const char *name
 			json_doc_free(&d);
 		} else {
 			went_down |= st < 0;
-			snprintf(last, sizeof last, "%s", why[0] ? why : "an error answer");
+			snprintf(last, sizeof last, "%s%s", st < 0 ? "not answering (rebooting?): " : "",
+				 why[0] ? why : "an error answer");
 			json_doc_free(&d);
 		}
 		if (now_s() - said >= 30) {

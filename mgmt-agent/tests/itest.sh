@@ -284,6 +284,8 @@ COMP_WORDS=($CTL --fingerprint $FP image rm sm); COMP_CWORD=5; _waferctl
 [ "\${COMPREPLY[*]}" = small ] || { echo "image rm sm: \${COMPREPLY[*]}"; exit 3; }
 COMP_WORDS=($CTL vm create x --res); COMP_CWORD=4; _waferctl
 [ "\${COMPREPLY[*]}" = --restart ] || { echo "vm create --res: \${COMPREPLY[*]}"; exit 4; }
+COMP_WORDS=($CTL fleet up); COMP_CWORD=2; _waferctl
+[ "\${COMPREPLY[*]}" = update ] || { echo "fleet up: \${COMPREPLY[*]}"; exit 5; }
 EOF_COMP
 check "waferctl completion bash: valid bash that completes commands, vm actions, VM names and image names from the host" bash -c "bash -n $T/completion.bash && WAFER_HOST=127.0.0.1:$PORT WAFER_CERT=$PKI/admin.pem WAFER_KEY=$PKI/admin.key bash $T/comp-test.sh > $T/comp.out 2>&1 || { cat $T/comp.out; false; }"
 for v in fl1 fl2 fl4 $(printf 'w%.0s' $(seq 64)); do c admin -X DELETE $URL/api/v1/vms/$v >/dev/null; done
