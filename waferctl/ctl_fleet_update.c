@@ -204,7 +204,7 @@ static int wait_committed(struct fu_run *run, const char *slot, const char *name
 		sleep(FU_POLL_S);
 	}
 	if (rc && !run->why[0])
-		snprintf(run->why, sizeof run->why, "not committed on slot %s after %d s (last seen: %s)", slot,
+		snprintf(run->why, sizeof run->why, "not committed on slot %s after %d s (last seen: %.300s)", slot,
 			 run->wait_s, last);
 	ctl.timeout_ms = saved;
 	return rc;
