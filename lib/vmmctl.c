@@ -273,6 +273,22 @@ int vmmctl_balloon(struct vmmctl *c, uint64_t target_mib)
 	return vc_cmd(c, VMMCTL_CMD_BALLOON, VMMCTL_ARG_TARGET_MIB, target_mib);
 }
 
+int vmmctl_save(struct vmmctl *c, struct vmmctl_save *out)
+{
+	struct json_doc doc;
+	if (vc_cmd_doc(c, VMMCTL_CMD_SAVE, &doc) < 0)
+		return -1;
+	const struct json_node *r = json_root(&doc);
+	memset(out, 0, sizeof(*out));
+	out->state_bytes = vc_u64(r, "state_bytes");
+	out->memory_bytes = vc_u64(r, "memory_bytes");
+	out->pages_written = vc_u64(r, "pages_written");
+	out->file_bytes = vc_u64(r, "file_bytes");
+	out->ms = vc_u64(r, "ms");
+	json_doc_free(&doc);
+	return 0;
+}
+
 static void vc_stats_devs(struct vmmctl_stats *st, const struct json_node *r)
 {
 	const struct json_node *a = json_get(r, "disks");

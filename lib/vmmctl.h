@@ -70,6 +70,13 @@ int vmmctl_shutdown(struct vmmctl *c, unsigned timeout_s);
 /* Hard stop: the VMM answers, then exits. */
 int vmmctl_stop(struct vmmctl *c);
 int vmmctl_balloon(struct vmmctl *c, uint64_t target_mib);
+/* What a save wrote (docs/vmm.md, "Saved state"). */
+struct vmmctl_save {
+	uint64_t state_bytes, memory_bytes, pages_written, file_bytes, ms;
+};
+/* Save the paused VM into the VMM's --state file (set c->timeout_ms for
+ * the guest memory's size: the VMM answers once the file is synced). */
+int vmmctl_save(struct vmmctl *c, struct vmmctl_save *out);
 int vmmctl_stats(struct vmmctl *c, struct vmmctl_stats *st);
 /* Queue bytes to the guest's serial input (at most 4096 per call). */
 int vmmctl_console_write(struct vmmctl *c, const void *data, size_t len);

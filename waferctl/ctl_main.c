@@ -31,7 +31,7 @@ static void usage(FILE *f)
 		"  host [stats|reboot|shutdown]\n"
 		"  host update FILE [--force] [--reboot]   install a signed update bundle\n"
 		"  host update-status   slots, versions, try state, last update\n"
-		"  vm list | show VM | start|stop|shutdown|reboot|pause|resume VM\n"
+		"  vm list | show VM | start|stop|shutdown|reboot|pause|resume|suspend VM\n"
 		"  vm create NAME [--vcpus N] [--memory MIB] --kernel FILE|IMAGE [--initrd FILE|IMAGE]\n"
 		"     [--cmdline TEXT] [--disk SIZE_MIB|FILE|IMAGE]... [--nic BRIDGE]...\n"
 		"     [--restart never|on-failure|always] [--autostart] [--start]\n"

@@ -285,7 +285,7 @@ int ctl_cmd_vm(int argc, char **argv)
 	}
 	if (argc != 3 && !(argc == 4 && !strcmp(sub, "console"))) {
 		fprintf(stderr, "usage: waferctl vm list | show VM | create NAME --kernel ... | create --spec FILE.json | "
-				"start|stop|shutdown|reboot|pause|resume VM | rm VM | console VM [--follow|--interactive]\n");
+				"start|stop|shutdown|reboot|pause|resume|suspend VM | rm VM | console VM [--follow|--interactive]\n");
 		return 2;
 	}
 	const char *vm = argv[2];
@@ -308,9 +308,12 @@ int ctl_cmd_vm(int argc, char **argv)
 		snprintf(path, sizeof path, "/api/v1/vms/%s/console%s", vm, follow ? "?follow=1" : "");
 		return ctl_stream(path);
 	}
-	static const char *const actions[] = { "start", "stop", "shutdown", "reboot", "pause", "resume", NULL };
+	static const char *const actions[] = { "start", "stop", "shutdown", "reboot", "pause", "resume", "suspend", NULL };
 	for (const char *const *a = actions; *a; a++)
 		if (!strcmp(sub, *a)) {
+			/* a suspend writes the guest's memory, a start may read it back */
+			if ((!strcmp(sub, "suspend") || !strcmp(sub, "start")) && !ctl.timeout_set)
+				ctl.timeout_ms = 600000;
 			snprintf(path, sizeof path, "/api/v1/vms/%s/%s", vm, *a);
 			return ctl.json ? ctl_cmd_raw(3, (char *[]){ "post", path, "{}", NULL })
 					: vm_call("POST", path, "{}");

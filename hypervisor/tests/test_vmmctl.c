@@ -114,6 +114,25 @@ static void t_stats(void)
 	finish(&c);
 }
 
+static void t_save(void)
+{
+	struct vmmctl c;
+	struct vmmctl_save sv;
+	start(2, "{\"ok\":true,\"state_bytes\":18764,\"memory_bytes\":134217728,\"pages_written\":17908,"
+		 "\"file_bytes\":134236492,\"ms\":1010}\n",
+	      "{\"ok\":false,\"error\":\"pause the VM before saving it\"}\n");
+	WT_EQ_INT(vmmctl_connect(&c, path), 0);
+	WT_EQ_INT(vmmctl_save(&c, &sv), 0);
+	WT_EQ_STR(last_req, "{\"cmd\":\"save\"}\n");
+	WT_EQ_INT(sv.state_bytes, 18764);
+	WT_EQ_INT(sv.memory_bytes, 134217728);
+	WT_EQ_INT(sv.pages_written, 17908);
+	WT_EQ_INT(sv.ms, 1010);
+	WT_EQ_INT(vmmctl_save(&c, &sv), -1);
+	WT_EQ_STR(c.err, "pause the VM before saving it");
+	finish(&c);
+}
+
 static void t_errors(void)
 {
 	struct vmmctl c;
@@ -167,5 +186,5 @@ static void t_console(void)
 	finish(&c);
 }
 
-WTEST_MAIN("vmm_vmmctl", WT_CASE(t_status), WT_CASE(t_stats), WT_CASE(t_errors), WT_CASE(t_timeout),
+WTEST_MAIN("vmm_vmmctl", WT_CASE(t_status), WT_CASE(t_stats), WT_CASE(t_save), WT_CASE(t_errors), WT_CASE(t_timeout),
 	   WT_CASE(t_console))

@@ -30,6 +30,7 @@ const struct route api_routes[] = {
 	{ "POST",   "/api/v1/vms/{id}/reboot",        h_vm_reboot,     ROLE_ADMIN,  1 * KiB, false },
 	{ "POST",   "/api/v1/vms/{id}/pause",         h_vm_pause,      ROLE_ADMIN,  1 * KiB, false },
 	{ "POST",   "/api/v1/vms/{id}/resume",        h_vm_resume,     ROLE_ADMIN,  1 * KiB, false },
+	{ "POST",   "/api/v1/vms/{id}/suspend",       h_vm_suspend,    ROLE_ADMIN,  1 * KiB, false },
 	{ "GET",    "/api/v1/vms/{id}/console",       h_vm_console,    ROLE_READER, 0, false },
 	{ "GET",    "/api/v1/images",                 h_images_list,   ROLE_READER, 0, false },
 	{ "PUT",    "/api/v1/images/{name}",          h_image_put,     ROLE_ADMIN,  ROUTE_STREAM_BODY, true },

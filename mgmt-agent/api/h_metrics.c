@@ -51,7 +51,7 @@ static void vm_metrics(struct mbuf *m)
 		char id[2 * sizeof s->id], name[2 * sizeof s->name], dev[2 * VMMCTL_ID_MAX];
 		metrics_label(s->id, id, sizeof id);
 		metrics_label(s->name, name, sizeof name);
-		for (int st = 0; st < 6; st++)
+		for (int st = 0; st < VM_STATES; st++)
 			mp(m, "wafer_vm_state{vm=\"%s\",name=\"%s\",state=\"%s\"} %d\n", id, name,
 			   vm_state_name((enum vm_state)st), (int)s->state == st);
 		mp(m, "wafer_vm_vcpus{vm=\"%s\",name=\"%s\"} %d\n", id, name, s->vcpus);

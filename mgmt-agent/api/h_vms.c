@@ -1,5 +1,5 @@
 /* h_vms.c: /api/v1/vms handlers: list, create, get, patch, delete and the
- * power actions (start, shutdown, stop, reboot, pause, resume). Each parses
+ * power actions (start, shutdown, stop, reboot, pause, resume, suspend). Each parses
  * the request, calls the VM service (vms/vm_service.h) and answers: the
  * service's outcome becomes the status and error code here, nowhere else. */
 #include "handlers.h"
@@ -155,3 +155,4 @@ void h_vm_stop(struct api_ctx *x) { action(x, VM_ACT_STOP); }
 void h_vm_reboot(struct api_ctx *x) { action(x, VM_ACT_REBOOT); }
 void h_vm_pause(struct api_ctx *x) { action(x, VM_ACT_PAUSE); }
 void h_vm_resume(struct api_ctx *x) { action(x, VM_ACT_RESUME); }
+void h_vm_suspend(struct api_ctx *x) { action(x, VM_ACT_SUSPEND); }

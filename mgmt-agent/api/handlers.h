@@ -22,6 +22,7 @@ void h_vm_stop(struct api_ctx *x);
 void h_vm_reboot(struct api_ctx *x);
 void h_vm_pause(struct api_ctx *x);
 void h_vm_resume(struct api_ctx *x);
+void h_vm_suspend(struct api_ctx *x);
 void h_vm_console(struct api_ctx *x);
 void h_images_list(struct api_ctx *x);
 void h_image_put(struct api_ctx *x);

@@ -192,6 +192,7 @@ check "get by name" test "$(c reader $URL/api/v1/vms/web1)" = 200
 check "patch autostart" bash -c "test \"\$(c admin -X PATCH -d '{\"autostart\":true}' $URL/api/v1/vms/$VMID)\" = 200 && grep -q '\"autostart\":true' $T/body"
 check "patch bad value: 400, nothing changed" bash -c "test \"\$(c admin -X PATCH -d '{\"vcpus\":0}' $URL/api/v1/vms/$VMID)\" = 400 && test \"\$(c admin $URL/api/v1/vms/$VMID)\" = 200 && grep -q '\"vcpus\":1' $T/body"
 check "pause a stopped VM: 409" test "$(c admin -X POST -d '{}' $URL/api/v1/vms/$VMID/pause)" = 409
+check "suspend a stopped VM: 409, nothing saved" bash -c "test \"\$(c admin -X POST $URL/api/v1/vms/$VMID/suspend)\" = 409 && body_has 'is stopped' && test ! -e $T/data/wafer/vms/$VMID/suspend.sav"
 check "start without a bridge/VMM: clear error" bash -c "st=\$(c admin -X POST -d '{}' $URL/api/v1/vms/$VMID/start); [ \$st = 409 -o \$st = 500 ] && grep -q 'error' $T/body"
 # RFC 9112 6.3: a POST with neither Content-Length nor chunked framing has an empty body
 printf 'POST /api/v1/vms/%s/start HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' $VMID > $T/nolen.req
@@ -223,10 +224,16 @@ out=$(python3 $FLOOD streams $PORT 50 $HOSTPEM $PKI/reader.pem $PKI/reader.key $
 check "50 follow streams from one reader: at most 16 open, the rest 429, admin answered in < 2 s" \
 	bash -c "echo '$out' | grep -qE '^opened=1[56] refused=3[45] admin_status=200 ' && test \$(echo '$out' | sed 's/.*admin_ms=//') -lt 2000"
 
-# --- persistence across an agent restart
+# --- persistence across an agent restart; a saved state on the datastore
+# (as a suspend leaves it) makes the VM suspended
+head -c 4096 /dev/urandom > $T/data/wafer/vms/$VMID/suspend.sav
+truncate -s 128M $T/data/wafer/vms/$VMID/suspend.sav
 stop_agent
 start_agent
 check "VM survives an agent restart" bash -c "test \"\$(c admin $URL/api/v1/vms/$VMID)\" = 200 && grep -q '\"autostart\":true' $T/body"
+check "a VM with a saved state is suspended after an agent restart (saved_state: size, allocated)" bash -c "c admin $URL/api/v1/vms/$VMID >/dev/null && python3 -c 'import json,sys; v=json.load(open(sys.argv[1])); s=v[\"saved_state\"]; sys.exit(0 if v[\"state\"]==\"suspended\" and s[\"bytes\"]==128<<20 and 4096<=s[\"allocated_bytes\"]<1<<20 and s[\"saved_ms\"]>0 else 1)' $T/body"
+check "suspended: PATCH of vcpus refused (409, the machine is saved), autostart allowed; pause, shutdown, suspend 409" bash -c "test \"\$(c admin -X PATCH -d '{\"vcpus\":2}' $URL/api/v1/vms/$VMID)\" = 409 && body_has 'until it resumes' && test \"\$(c admin -X PATCH -d '{\"autostart\":true}' $URL/api/v1/vms/$VMID)\" = 200 && for a in pause shutdown suspend; do test \"\$(c admin -X POST $URL/api/v1/vms/$VMID/\$a)\" = 409 || exit 1; done && body_has 'start resumes it, stop discards its saved state'"
+check "stop of a suspended VM discards its saved state: stopped, file gone" bash -c "test \"\$(c admin -X POST $URL/api/v1/vms/$VMID/stop)\" = 200 && body_has '\"state\":\"stopped\"' && body_has 'saved state discarded' && test ! -e $T/data/wafer/vms/$VMID/suspend.sav"
 check "trust store survives: no-cert refused" test "$(c none $URL/api/v1/host)" = 000
 check "identity unchanged" test "$(sed -n 's/^fingerprint=//p' $T/run/status/agent)" = "$FP"
 check "CRL survives: the revoked admin is still refused" test "$(c leaked $URL/api/v1/host)" = 000

@@ -25,9 +25,13 @@ static int spec(const char *json, struct vm_spec *out, char *err)
 }
 
 /* Build s's command line and parse it as wafer-vmm would. */
-static int roundtrip(const struct vm_spec *s, struct vmm_argv *a, struct vmm_config *c, char *err)
+static int roundtrip_fds(const struct vm_spec *s, bool saved, struct vmm_argv *a, struct vmm_config *c, char *err)
 {
 	struct vmm_fds fds = { .control = 3 + s->ndisks + s->nnics, .exit = 4 + s->ndisks + s->nnics };
+	if (saved) {   /* a suspended VM's start: where to save, and what to resume */
+		fds.state = 5 + s->ndisks + s->nnics;
+		fds.restore = 6 + s->ndisks + s->nnics;
+	}
 	for (int i = 0; i < s->ndisks; i++)
 		fds.disk[i] = 3 + i;
 	for (int i = 0; i < s->nnics; i++)
@@ -35,6 +39,11 @@ static int roundtrip(const struct vm_spec *s, struct vmm_argv *a, struct vmm_con
 	if (vm_vmm_argv(s, "0123456789ab", &fds, a) < 0)
 		return -2;
 	return config_parse(c, a->n, a->v, err, 256);
+}
+
+static int roundtrip(const struct vm_spec *s, struct vmm_argv *a, struct vmm_config *c, char *err)
+{
+	return roundtrip_fds(s, false, a, c, err);
 }
 
 static void t_largest(void)
@@ -104,6 +113,13 @@ static void t_largest(void)
 	WT_CHECK(c.rng);
 	WT_EQ_INT(c.control_fd, 3 + WAFER_VM_DISKS_MAX + WAFER_VM_NICS_MAX);
 	WT_EQ_INT(c.exit_fd, 4 + WAFER_VM_DISKS_MAX + WAFER_VM_NICS_MAX);
+	WT_EQ_INT(c.state_fd, -1);
+	WT_EQ_INT(c.restore_fd, -1);
+	/* the largest line: a suspended VM's start also passes the saved state */
+	WT_EQ_INT(roundtrip_fds(&s, true, &a, &c, err), 0);
+	WT_EQ_INT(c.state_fd, 5 + WAFER_VM_DISKS_MAX + WAFER_VM_NICS_MAX);
+	WT_EQ_INT(c.restore_fd, 6 + WAFER_VM_DISKS_MAX + WAFER_VM_NICS_MAX);
+	WT_CHECK(a.n <= VMM_ARGV_MAX);
 }
 
 static void t_smallest(void)

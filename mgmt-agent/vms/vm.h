@@ -79,6 +79,7 @@ struct vmm_argv {
 };
 struct vmm_fds {
 	int disk[VM_MAX_DISKS], nic[VM_MAX_NICS], control, exit;
+	int state, restore;       /* --state-fd, --restore-fd; 0 = none */
 };
 /* Kernel and initrd are the jail's paths (/boot/kernel, /boot/initrd). 0, or
  * -1 when the line does not fit (never for a spec vm_spec_parse accepted). */
@@ -91,7 +92,10 @@ bool vm_mac_valid(const char *mac);
  * unchecked). 0, or -1 with a message. */
 int vm_cpus_parse(const char *list, int ncpus, char *err, size_t errlen);
 
-enum vm_state { VM_STOPPED, VM_STARTING, VM_RUNNING, VM_PAUSED, VM_SHUTTING_DOWN, VM_CRASHED };
+/* VM_SUSPENDED: no VMM; its memory and device state are saved on the
+ * datastore (suspend.sav) and the next start resumes from there. */
+enum vm_state { VM_STOPPED, VM_STARTING, VM_RUNNING, VM_PAUSED, VM_SHUTTING_DOWN, VM_CRASHED, VM_SUSPENDED };
+#define VM_STATES (VM_SUSPENDED + 1)
 const char *vm_state_name(enum vm_state s);
 
 /* Registry */

@@ -61,5 +61,13 @@ int vm_vmm_argv(const struct vm_spec *s, const char *id, const struct vmm_fds *f
 	arg(a, "%d", fds->control);
 	arg(a, VMM_OPT_EXIT_FD);
 	arg(a, "%d", fds->exit);
+	if (fds->state > 0) {
+		arg(a, VMM_OPT_STATE_FD);
+		arg(a, "%d", fds->state);
+	}
+	if (fds->restore > 0) {
+		arg(a, VMM_OPT_RESTORE_FD);
+		arg(a, "%d", fds->restore);
+	}
 	return a->overflow ? -1 : 0;
 }

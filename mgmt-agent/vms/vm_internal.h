@@ -31,6 +31,14 @@ struct vm {
 	int restart_attempts;     /* restarts in a row by the policy */
 	bool reaping;             /* its VMM exited; the supervisor cleans up without
 	                           * vm_lock, pid still set; requests get 409 busy */
+	bool restore;             /* this start resumes the saved state (suspend.sav) */
+	bool suspending;          /* a suspend stops the VMM: its exit is "suspended" */
+	struct vm_saved {         /* the saved state of a suspended VM */
+		uint64_t bytes;       /* the file's size (guest memory + state) */
+		uint64_t allocated;   /* what it takes on the datastore (zero pages are holes) */
+		uint64_t at_ms;       /* wall clock ms of the save */
+		uint64_t save_ms;     /* how long the VMM took to write it (0: unknown) */
+	} saved;
 };
 
 /* vm_lock.c. Take and release vm_lock only through these: they time every
@@ -55,6 +63,11 @@ void vm_def_path(const struct vm *v, char *out, size_t n);    /* <data>/wafer/vm
 void vm_disk_path(const struct vm *v, int i, char *out, size_t n); /* <data>/wafer/vms/<id>/diskN.img */
 void vm_run_dir(const struct vm *v, char *out, size_t n);     /* <run>/vms/<id> */
 void vm_image_path(const char *name, char *out, size_t n);    /* <data>/wafer/images/<name> */
+/* <data>/wafer/vms/<id>/suspend.sav, or suspend.new (tmp: what a running
+ * VMM's save writes, renamed once the VMM is gone) */
+void vm_saved_path(const struct vm *v, bool tmp, char *out, size_t n);
+/* Fill v->saved from suspend.sav: true when there is one. */
+bool vm_saved_stat(struct vm *v);
 void vm_tap_name(const struct vm *v, int nic, char out[16]);
 /* Write the definition atomically; caller holds vm_lock. 0 or -errno. */
 int vm_save(const struct vm *v);

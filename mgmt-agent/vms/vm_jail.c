@@ -105,11 +105,38 @@ static void vm_jail_image(char *p, size_t room, const char *name, const char **o
 	*out = p;
 }
 
-/* The descriptors the VMM gets (disks, taps, control socket, exit file),
- * then its command line from vm_argv.c. */
+/* The file a save writes (suspend.new, emptied; renamed to suspend.sav once
+ * the VMM is gone) and, for a suspended VM, the saved state to resume. */
+static int vm_jail_state_fds(struct vm *v, struct jail_args *a, struct vmm_fds *fds, char *err, size_t errlen)
+{
+	char p[512];
+	struct stat st;
+	vm_saved_path(v, true, p, sizeof p);
+	int fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0 || fstat(fd, &st) < 0 || (st.st_size && ftruncate(fd, 0) < 0)) {
+		snprintf(err, errlen, "%s: %s", p, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	fds->state = jpass(a, fd);
+	if (!v->restore)
+		return 0;
+	vm_saved_path(v, false, p, sizeof p);
+	fd = open(p, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(err, errlen, "the saved state %s: %s", p, strerror(errno));
+		return -1;
+	}
+	fds->restore = jpass(a, fd);
+	return 0;
+}
+
+/* The descriptors the VMM gets (disks, taps, control socket, exit file, the
+ * state files), then its command line from vm_argv.c. */
 static int vm_jail_args(struct vm *v, struct jail_args *a, char *err, size_t errlen)
 {
-	struct vmm_fds fds;
+	struct vmm_fds fds = { .state = 0 };
 	for (int i = 0; i < v->spec.ndisks; i++) {
 		char p[512];
 		const struct vm_disk *d = &v->spec.disks[i];
@@ -140,6 +167,8 @@ static int vm_jail_args(struct vm *v, struct jail_args *a, char *err, size_t err
 	if (efd < 0)
 		return -1;
 	fds.exit = jpass(a, efd);
+	if (vm_jail_state_fds(v, a, &fds, err, errlen) < 0)
+		return -1;
 	if (vm_vmm_argv(&v->spec, v->id, &fds, &a->av) < 0) {
 		snprintf(err, errlen, "VMM command line too long");
 		return -1;

@@ -56,6 +56,24 @@ void vm_image_path(const char *name, char *out, size_t n)
 	agent_path(out, n, agent_cfg.data_dir, "wafer/images/%s", name);
 }
 
+void vm_saved_path(const struct vm *v, bool tmp, char *out, size_t n)
+{
+	agent_path(out, n, agent_cfg.data_dir, "wafer/vms/%s/suspend.%s", v->id, tmp ? "new" : "sav");
+}
+
+bool vm_saved_stat(struct vm *v)
+{
+	char p[512];
+	struct stat st;
+	vm_saved_path(v, false, p, sizeof p);
+	if (stat(p, &st) < 0 || !S_ISREG(st.st_mode))
+		return false;
+	v->saved.bytes = (uint64_t)st.st_size;
+	v->saved.allocated = (uint64_t)st.st_blocks * 512;
+	v->saved.at_ms = (uint64_t)st.st_mtim.tv_sec * 1000 + (uint64_t)st.st_mtim.tv_nsec / 1000000;
+	return true;
+}
+
 void vm_tap_name(const struct vm *v, int nic, char out[16])
 {
 	snprintf(out, 16, "wt%.8sn%d", v->id, nic);
@@ -79,6 +97,16 @@ void vm_write_json(struct json_w *w, const struct vm *v)
 		json_w_kuint(w, "next_restart_ms", v->restart_at_ms);
 	json_w_kuint(w, "created_ms", v->created_ms);
 	json_w_kbool(w, "jailed", v->jailed && v->pid);
+	if (v->state == VM_SUSPENDED) {
+		json_w_key(w, "saved_state");
+		json_w_obj_begin(w);
+		json_w_kuint(w, "bytes", v->saved.bytes);
+		json_w_kuint(w, "allocated_bytes", v->saved.allocated);
+		json_w_kuint(w, "saved_ms", v->saved.at_ms);
+		if (v->saved.save_ms)
+			json_w_kuint(w, "save_duration_ms", v->saved.save_ms);
+		json_w_obj_end(w);
+	}
 	vm_isolation_json(w, v);
 	json_w_key(w, "spec");
 	vm_spec_write(w, &v->spec);
@@ -223,6 +251,10 @@ static void load_one(const char *dir, const char *file)
 		if (ju && ju->is_int && ju->ival >= JAIL_UID_BASE &&
 		    ju->ival < (int64_t)JAIL_UID_BASE + JAIL_UID_COUNT)
 			v->jail_uid = (uint32_t)ju->ival;
+		/* suspended before the agent (or the host) restarted: a re-attached
+		 * VMM, if any, decides otherwise (vm_reattach_all) */
+		if (vm_saved_stat(v))
+			v->state = VM_SUSPENDED;
 		break;
 	}
 	json_doc_free(&d);
@@ -274,6 +306,10 @@ void vm_remove_dirs(struct vm *v)
 {
 	static const char *const runfiles[] = { "vmm.pid", "vmm.stderr", "control.sock", NULL };
 	char d[512], p[600];
+	vm_saved_path(v, false, p, sizeof p);
+	unlink(p);
+	vm_saved_path(v, true, p, sizeof p);
+	unlink(p);
 	agent_path(d, sizeof d, agent_cfg.data_dir, "wafer/vms/%s", v->id);
 	rmdir(d);
 	vm_run_dir(v, d, sizeof d);

@@ -234,6 +234,20 @@ int vm_spawn(struct vm *v, char *err, size_t errlen)
 /* Reason for an exit status of our own child. */
 static enum vm_state exit_state(struct vm *v, int status, char *reason, size_t len)
 {
+	/* a resume that ended before a vCPU ran keeps the saved state */
+	if (v->restore && WIFEXITED(status) &&
+	    (WEXITSTATUS(status) == VMM_EXIT_RESTORE || WEXITSTATUS(status) == VMM_EXIT_SETUP ||
+	     WEXITSTATUS(status) == VMM_EXIT_USAGE)) {
+		snprintf(reason, len, "%s (exit %d; host logs); still suspended",
+			 WEXITSTATUS(status) == VMM_EXIT_RESTORE ? "resume refused: the saved state does not load"
+								 : "resume failed: wafer-vmm setup",
+			 WEXITSTATUS(status));
+		return VM_SUSPENDED;
+	}
+	if (v->suspending && WIFEXITED(status) && WEXITSTATUS(status) == VMM_EXIT_STOPPED) {
+		snprintf(reason, len, "saved to the datastore");
+		return VM_SUSPENDED;
+	}
 	if (WIFSIGNALED(status)) {
 		snprintf(reason, len, "wafer-vmm killed by signal %d", WTERMSIG(status));
 		return v->stop_requested ? VM_STOPPED : VM_CRASHED;
@@ -276,7 +290,10 @@ static void reap(struct vm *c, int status, bool known, enum vm_state *st, char *
 		char err[256];
 		c->pid = 0;
 		c->restarts++;
+		c->restore = false;   /* the guest ran on from its saved state: boot afresh */
 		wlog(WLOG_INFO, "vm", "%s: guest reboot, restarting wafer-vmm", c->spec.name);
+		vm_saved_path(c, false, p, sizeof p);
+		unlink(p);
 		if (vm_spawn(c, err, sizeof err) == 0) {
 			*restarted = true;
 			return;
@@ -285,12 +302,21 @@ static void reap(struct vm *c, int status, bool known, enum vm_state *st, char *
 		*st = VM_CRASHED;
 	} else if (known) {
 		*st = exit_state(c, status, reason, len);
+	} else if (c->suspending) {   /* a re-attached VMM that saved, then went as asked */
+		*st = VM_SUSPENDED;
+		snprintf(reason, len, "saved to the datastore");
 	} else if (c->stop_requested) {
 		*st = VM_STOPPED;
 		snprintf(reason, len, "stopped");
 	} else {
 		*st = VM_CRASHED;
 		snprintf(reason, len, "wafer-vmm exited while not a child of this agent (exit reason in host logs)");
+	}
+	/* a saved state is kept only by a suspend or a resume that never ran
+	 * the guest: otherwise the guest (and its disks) moved on from it */
+	if (*st != VM_SUSPENDED) {
+		vm_saved_path(c, false, p, sizeof p);
+		unlink(p);
 	}
 	vm_run_dir(c, dir, sizeof dir);
 	snprintf(p, sizeof p, "%s/vmm.pid", dir);
@@ -306,7 +332,7 @@ static void reap(struct vm *c, int status, bool known, enum vm_state *st, char *
 static void restart_policy(struct vm *v, enum vm_state st, const char *reason)
 {
 	const struct vm_spec *s = &v->spec;
-	if (v->stop_requested || s->restart == VM_RESTART_NEVER ||
+	if (v->stop_requested || st == VM_SUSPENDED || s->restart == VM_RESTART_NEVER ||
 	    (s->restart == VM_RESTART_ON_FAILURE && st != VM_CRASHED))
 		return;
 	uint64_t now = wall_ms();
@@ -441,11 +467,25 @@ static void *supervisor(void *arg)
 			int r = probe_started(starting[k].path);
 			if (!r)
 				continue;
+			char sp[512] = "", name[WAFER_NAME_SIZE] = "";
 			vm_lock_take();
 			struct vm *v = &vm_table[starting[k].slot];
-			if (v->used && v->pid == starting[k].pid && v->state == VM_STARTING)
+			if (v->used && v->pid == starting[k].pid && v->state == VM_STARTING) {
 				vm_set_state(v, r == 1 ? VM_PAUSED : VM_RUNNING, NULL);
+				if (v->restore) {
+					/* resumed: the guest runs on, so its saved state
+					 * must never be resumed again */
+					v->restore = false;
+					v->saved = (struct vm_saved){ 0 };
+					vm_saved_path(v, false, sp, sizeof sp);
+					snprintf(name, sizeof name, "%s", v->spec.name);
+				}
+			}
 			vm_lock_release();
+			if (sp[0] && unlink(sp) == 0) {
+				fs_fsync_parent(sp);
+				wlog(WLOG_INFO, "vm", "%s: resumed from its saved state (removed)", name);
+			}
 		}
 		if (++tick % 40 == 0)
 			agent_status_write(); /* the API URL follows DHCP */
@@ -529,6 +569,13 @@ void vm_reattach_all(void)
 			unlink(p);
 			continue;
 		}
+		/* a saved state left by a resume the agent did not see through:
+		 * the guest ran on, so it must never be resumed again */
+		char sp[512];
+		vm_saved_path(v, false, sp, sizeof sp);
+		if (unlink(sp) == 0)
+			wlog(WLOG_INFO, "vm", "%s: removed the saved state of a resume that completed", v->spec.name);
+		v->saved = (struct vm_saved){ 0 };
 		v->pid = pid;
 		v->own_child = false;
 		v->attached_ms = wall_ms();

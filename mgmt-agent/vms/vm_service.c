@@ -2,6 +2,7 @@
  * the power actions of VMs, with vm_lock held only for short sections. */
 #include "vm_service.h"
 #include "vm_internal.h"
+#include "fsutil.h"
 #include "server/events.h"
 #include "tasks.h"
 #include "tls_x509.h"
@@ -22,7 +23,7 @@
 #define STOP_WAIT_MS   5000    /* stop and reboot wait this long for the VMM to go */
 #define SHUTDOWN_S     60      /* graceful shutdown: the VMM stops the guest after this */
 
-static const char *const action_names[] = { "start", "shutdown", "stop", "reboot", "pause", "resume" };
+static const char *const action_names[] = { "start", "shutdown", "stop", "reboot", "pause", "resume", "suspend" };
 
 const char *vm_action_name(enum vm_action a)
 {
@@ -264,6 +265,9 @@ int vm_svc_patch(const char *key, const struct json_node *root, struct json_w *w
 		return -1;
 	if (!only_meta && v->pid)
 		return refuse_state(v, r, ": only 'name' and 'autostart' can change while it runs");
+	if (!only_meta && v->state == VM_SUSPENDED)
+		return refuse_state(v, r, ": only 'name' and 'autostart' can change until it resumes (start) or "
+					  "its saved state is discarded (stop)");
 	if (name_taken(spec.name, v)) {
 		vm_lock_release();
 		return fail(r, VM_E_EXISTS, "a VM named '%s' already exists", spec.name);
@@ -367,7 +371,14 @@ static int start_locked(struct vm *v, struct vm_result *r)
 	v->started_ms = copy->started_ms;
 	free(copy);
 	vm_set_state(v, VM_STARTING, NULL);
-	wait_started(v, START_CHECK_MS);
+	/* a resume reads the guest's memory first: about 1 s per 256 MiB here */
+	uint64_t wait = START_CHECK_MS + (v->restore ? v->spec.memory_mib * 40 : 0);
+	wait_started(v, (int)(wait < 600000 ? wait : 600000));
+	/* once it runs, the supervisor removes the saved state (vm_run.c) */
+	if (v->restore && v->state == VM_SUSPENDED) {
+		v->restore = false;
+		return fail(r, VM_E_BOOT, "VM '%s' could not resume: %s", v->spec.name, v->exit_reason);
+	}
 	if (v->state == VM_CRASHED)
 		return fail(r, VM_E_BOOT, "VM failed to start: %s", v->exit_reason);
 	return ok(r);
@@ -386,7 +397,10 @@ static int do_start(struct vm *v, bool by_operator, struct json_w *w, struct vm_
 		return -1;
 	}
 	v->busy = "start";
+	v->restore = v->state == VM_SUSPENDED;
 	int rc = start_locked(v, r);
+	if (!v->pid)
+		v->restore = false;
 	v->busy = NULL;
 	if (rc) {
 		vm_lock_release();
@@ -424,6 +438,117 @@ static int do_reboot(struct vm *v, struct json_w *w, struct vm_result *r)
 	return reply_copy(v, w, r);
 }
 
+/* Stop of a suspended VM: its saved state is discarded (the next start
+ * boots afresh). */
+static int discard_saved(struct vm *v, struct json_w *w, struct vm_result *r)
+{
+	char p[512], name[WAFER_NAME_SIZE];
+	vm_saved_path(v, false, p, sizeof p);
+	snprintf(name, sizeof name, "%s", v->spec.name);
+	v->busy = "stop";
+	vm_lock_release();
+	int rc = unlink(p) < 0 && errno != ENOENT ? -errno : 0;
+	vm_lock_take();
+	v->busy = NULL;
+	if (rc) {
+		vm_lock_release();
+		return fail(r, VM_E_STORAGE, "VM '%s': cannot discard its saved state %s: %s", name, p, strerror(-rc));
+	}
+	v->saved = (struct vm_saved){ 0 };
+	vm_set_state(v, VM_STOPPED, "saved state discarded");
+	return reply_copy(v, w, r);
+}
+
+/* Suspend: pause (unless paused), save into the VMM's --state file
+ * (suspend.new), stop the VMM, then keep the file as suspend.sav; the VM is
+ * suspended and the next start resumes it. A failed save leaves the guest
+ * running as it was; nothing is kept unless the VMM is gone. */
+static int do_suspend(struct vm *v, struct json_w *w, struct vm_result *r)
+{
+	char path[512], name[WAFER_NAME_SIZE], cerr[256] = "", tmp[512], sav[512];
+	if (!v->pid || (v->state != VM_RUNNING && v->state != VM_PAUSED))
+		return refuse_state(v, r, "");
+	bool was_paused = v->state == VM_PAUSED;
+	vm_ctl_path(v, path, sizeof path);
+	vm_saved_path(v, true, tmp, sizeof tmp);
+	vm_saved_path(v, false, sav, sizeof sav);
+	snprintf(name, sizeof name, "%s", v->spec.name);
+	uint64_t mem_mib = v->spec.memory_mib;
+	v->busy = "suspend";
+	vm_lock_release();
+	struct vmmctl c;
+	struct vmmctl_save sv;
+	memset(&c, 0, sizeof c);
+	c.timeout_ms = 5000;
+	bool paused = false;
+	int rc = vmmctl_connect(&c, path);
+	if (rc == 0 && !was_paused)
+		paused = (rc = vmmctl_pause(&c)) == 0;
+	if (rc == 0) {
+		/* the VMM answers once the file is written and synced */
+		c.timeout_ms = (int)(60000 + mem_mib * 100 < 1800000 ? 60000 + mem_mib * 100 : 1800000);
+		rc = vmmctl_save(&c, &sv);
+	}
+	if (rc) {
+		snprintf(cerr, sizeof cerr, "%s", c.err);
+		c.timeout_ms = 5000;
+		if (paused)
+			vmmctl_resume(&c);   /* as it was */
+		vmmctl_close(&c);
+		vm_lock_take();
+		v->busy = NULL;
+		vm_lock_release();
+		return fail(r, VM_E_VMM, "VM '%s': suspend failed: %s; the VM runs on%s", name, cerr,
+			    was_paused ? " (paused)" : "");
+	}
+	vm_lock_take();
+	v->stop_requested = true;
+	v->suspending = true;
+	vm_lock_release();
+	c.timeout_ms = 5000;
+	vmmctl_stop(&c);   /* it may exit before its answer arrives */
+	vmmctl_close(&c);
+	vm_lock_take();
+	wait_exited(v, STOP_WAIT_MS);
+	v->suspending = false;
+	if (v->pid) {
+		v->busy = NULL;
+		vm_lock_release();
+		return fail(r, VM_E_VMM, "VM '%s': wafer-vmm did not exit within 5 s of its save: no saved state kept",
+			    name);
+	}
+	bool keep = v->state == VM_SUSPENDED;   /* the reaper saw the VMM end as asked */
+	vm_lock_release();
+	int e = 0;
+	if (!keep)
+		e = -1;
+	else if (rename(tmp, sav) < 0)
+		e = errno;
+	else
+		fs_fsync_parent(sav);
+	vm_lock_take();
+	if (e) {
+		if (e < 0)
+			fail(r, VM_E_VMM, "VM '%s': its VMM ended otherwise (%s) after the save: no saved state kept",
+			     name, v->exit_reason);
+		else
+			fail(r, VM_E_STORAGE, "VM '%s': cannot keep the saved state %s: %s", name, sav, strerror(e));
+		if (v->state == VM_SUSPENDED)
+			vm_set_state(v, VM_STOPPED, "suspend failed: the saved state could not be kept");
+		v->busy = NULL;
+		vm_lock_release();
+		return -1;
+	}
+	vm_saved_stat(v);
+	v->saved.save_ms = sv.ms;
+	wlog(WLOG_INFO, "vm", "%s: suspended: %llu bytes saved (%llu on the datastore, %llu of %llu pages) in %llu ms",
+	     name, (unsigned long long)v->saved.bytes, (unsigned long long)v->saved.allocated,
+	     (unsigned long long)sv.pages_written, (unsigned long long)(sv.memory_bytes / 4096),
+	     (unsigned long long)sv.ms);
+	v->busy = NULL;
+	return reply_copy(v, w, r);
+}
+
 /* One control request to a running VM's VMM, outside the lock; the state is
  * set only if the VMM is still there. wait_off: a shutdown waits for the
  * guest to power off (the task form). */
@@ -432,6 +557,8 @@ static int do_control(struct vm *v, enum vm_action a, bool wait_off, struct json
 	char path[512], name[WAFER_NAME_SIZE];
 	const char *what = vm_action_name(a);
 	struct vmmctl c;
+	if (a == VM_ACT_STOP && v->state == VM_SUSPENDED && !v->pid)
+		return discard_saved(v, w, r);
 	if (!v->pid || v->state == VM_STARTING ||
 	    (a == VM_ACT_PAUSE && v->state == VM_PAUSED) || (a == VM_ACT_RESUME && v->state != VM_PAUSED))
 		return refuse_state(v, r, "");
@@ -502,9 +629,12 @@ static int action(const char *key, enum vm_action a, bool wait_off, bool by_oper
 	struct vm *v = lock_find(key, r);
 	if (!v || refuse_busy(v, r))
 		return -1;
+	if (v->state == VM_SUSPENDED && a != VM_ACT_START && a != VM_ACT_STOP)
+		return refuse_state(v, r, ": start resumes it, stop discards its saved state");
 	switch (a) {
 	case VM_ACT_START: return do_start(v, by_operator, w, r);
 	case VM_ACT_REBOOT: return do_reboot(v, w, r);
+	case VM_ACT_SUSPEND: return do_suspend(v, w, r);
 	default: return do_control(v, a, wait_off, w, r);
 	}
 }
@@ -530,7 +660,7 @@ static void *action_thread(void *arg)
 	if (rc && j->crash_on_fail && r.outcome == VM_E_START) {
 		vm_lock_take();
 		struct vm *v = vm_find(j->key);
-		if (v && !v->pid && !v->busy)
+		if (v && !v->pid && !v->busy && v->state != VM_SUSPENDED)   /* a suspended one keeps its state */
 			vm_set_state(v, VM_CRASHED, r.msg);
 		vm_lock_release();
 	}

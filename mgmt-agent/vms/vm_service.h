@@ -36,7 +36,8 @@ struct vm_result {
 	char msg[320];
 };
 
-enum vm_action { VM_ACT_START, VM_ACT_SHUTDOWN, VM_ACT_STOP, VM_ACT_REBOOT, VM_ACT_PAUSE, VM_ACT_RESUME };
+enum vm_action { VM_ACT_START, VM_ACT_SHUTDOWN, VM_ACT_STOP, VM_ACT_REBOOT, VM_ACT_PAUSE, VM_ACT_RESUME,
+		 VM_ACT_SUSPEND };
 /* "start", "shutdown", ... */
 const char *vm_action_name(enum vm_action a);
 
@@ -48,8 +49,10 @@ int vm_svc_create(const struct json_node *spec, const char *who, struct json_w *
 int vm_svc_patch(const char *key, const struct json_node *patch, struct json_w *w, struct vm_result *r);
 int vm_svc_delete(const char *key, const char *who, struct vm_result *r);
 /* A power action; start and reboot return once the VM runs (up to 10 s of
- * boot check), stop once its VMM is gone (5 s), shutdown once the guest was
- * asked to power off. */
+ * boot check; a suspended VM's start resumes its saved state), stop once its
+ * VMM is gone (5 s; a suspended VM's stop discards the saved state),
+ * shutdown once the guest was asked to power off, suspend once the VM's
+ * memory and device state are saved on the datastore and its VMM is gone. */
 int vm_svc_action(const char *key, enum vm_action a, struct json_w *w, struct vm_result *r);
 /* The same action as a task (kind vm.<action>, target the VM's name) on a
  * thread of its own: returns once the task exists (*task its id) if the VM

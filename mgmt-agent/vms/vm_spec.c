@@ -347,6 +347,6 @@ const char *vm_restart_name(enum vm_restart r)
 
 const char *vm_state_name(enum vm_state s)
 {
-	static const char *n[] = { "stopped", "starting", "running", "paused", "shutting-down", "crashed" };
-	return (unsigned)s < 6 ? n[s] : "?";
+	static const char *n[] = { "stopped", "starting", "running", "paused", "shutting-down", "crashed", "suspended" };
+	return (unsigned)s < VM_STATES ? n[s] : "?";
 }

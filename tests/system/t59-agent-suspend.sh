@@ -1,0 +1,88 @@
+#!/bin/bash
+# t59-agent-suspend.sh: suspend to the datastore and resume through the API
+# (docs/agent.md, "Suspend and resume"). The test guest counts a tick a
+# second and writes and reads its disk each tick (gtest=restore).
+#  1. POST /vms/s1/suspend: 200, state suspended, no VMM left, saved_state
+#     with the file's size (guest memory + state) and the save's duration.
+#  2. POST /vms/s1/start resumes it: the ticks go on from where they were
+#     (no new boot), the disk still reads back what the guest wrote, and the
+#     saved state is gone (it must never be resumed twice).
+#  3. Suspend again, then stop: the saved state is discarded; the next start
+#     boots the guest afresh.
+# Prints the suspend and resume times.
+. tests/system/lib.sh
+. tests/system/agent-lib.sh
+
+agent_img box
+agent_boot box
+"${W[@]}" image upload vmlinuz "$GUEST_DIR/vmlinuz" > "$T/up1.log" 2>&1 || fail "kernel upload: $(cat "$T/up1.log")"
+"${W[@]}" image upload initrd "$GUEST_DIR/initrd" > "$T/up2.log" 2>&1 || fail "initrd upload: $(cat "$T/up2.log")"
+SPEC='{"name":"s1","vcpus":1,"memory_mib":128,"boot":{"kernel":"vmlinuz","initrd":"initrd","cmdline":"console=ttyS0 quiet gtest=restore"},"disks":[{"size_mib":8}]}'
+[ "$(code -X POST -d "$SPEC" "$URL/api/v1/vms")" = 201 ] || fail "create: $(cat "$T/body")"
+
+# last_tick: the highest "GUEST tick N" in the console so far (0 if none)
+last_tick() {
+	code "$URL/api/v1/vms/s1/console" > /dev/null
+	grep -ao 'GUEST tick [0-9]*' "$T/body" | awk '{ n = $3 } END { print n + 0 }'
+}
+wait_tick() {   # wait_tick N SECONDS: until the console shows a tick >= N
+	for _ in $(seq "$2"); do [ "$(last_tick)" -ge "$1" ] && return 0; sleep 1; done
+	tail -5 "$T/body"; fail "no tick $1 within $2 s"
+}
+
+[ "$(code -X POST "$URL/api/v1/vms/s1/start")" = 200 ] || fail "start: $(cat "$T/body")"
+wait_tick 5 120
+grep -aq 'GUEST tick [0-9]* disk=ok' "$T/body" || fail "the guest's disk check fails before the suspend: $(tail -3 "$T/body")"
+
+# 1. suspend
+before=$(last_tick)
+t0=$(date +%s%N)
+[ "$(code -X POST "$URL/api/v1/vms/s1/suspend")" = 200 ] || fail "suspend: $(cat "$T/body")"
+t1=$(date +%s%N)
+python3 - "$T/body" <<'PY' || fail "suspended VM: $(cat "$T/body")"
+import json, sys
+v = json.load(open(sys.argv[1]))
+s = v["saved_state"]
+assert v["state"] == "suspended", v["state"]
+assert "pid" not in v, "a VMM is still there"
+assert s["bytes"] >= 128 << 20, s
+assert 0 < s["allocated_bytes"] <= s["bytes"], s
+assert s["save_duration_ms"] >= 0, s
+print("saved: %d bytes, %d allocated, written in %d ms" % (s["bytes"], s["allocated_bytes"], s["save_duration_ms"]))
+PY
+SAVED=$(jget '["saved_state"]["allocated_bytes"]')
+[ "$(code "$URL/api/v1/vms/s1/console")" = 409 ] || fail "a suspended VM has a console: $(head -c 200 "$T/body")"
+code "$URL/metrics" > /dev/null
+grep -q 'wafer_vm_state{vm="[0-9a-f]*",name="s1",state="suspended"} 1' "$T/body" || fail "/metrics does not say suspended"
+pass "suspend in $(( (t1 - t0) / 1000000 )) ms (last tick before: $before): suspended, no VMM, $SAVED bytes on the datastore"
+
+# 2. resume
+sleep 3   # a guest that booted afresh would be at tick 1-3 now
+t0=$(date +%s%N)
+[ "$(code -X POST "$URL/api/v1/vms/s1/start")" = 200 ] || fail "resume: $(cat "$T/body")"
+t1=$(date +%s%N)
+[ "$(jget '["state"]')" = running ] || fail "after the resume: $(cat "$T/body")"
+python3 -c 'import json,sys; sys.exit(1 if "saved_state" in json.load(open(sys.argv[1])) else 0)' "$T/body" \
+	|| fail "the saved state is still there after the resume"
+wait_tick $((before + 3)) 60
+grep -aq 'GUEST booted' "$T/body" && fail "the guest booted again instead of resuming: $(head -5 "$T/body")"
+first=$(grep -ao 'GUEST tick [0-9]*' "$T/body" | head -n1 | awk '{ print $3 }')
+[ "$first" -ge "$before" ] || fail "the first tick after the resume is $first, before the suspend it was $before"
+grep -a 'GUEST tick' "$T/body" | tail -n 2 | grep -q 'disk=ok' || fail "the disk does not read back after the resume: $(tail -3 "$T/body")"
+pass "resume in $(( (t1 - t0) / 1000000 )) ms: ticks go on from $first (was $before), no new boot, disk=ok; the saved state is removed"
+
+# 3. suspend, then stop: discarded; the next start boots afresh
+[ "$(code -X POST "$URL/api/v1/vms/s1/suspend")" = 200 ] || fail "second suspend: $(cat "$T/body")"
+[ "$(code -X POST "$URL/api/v1/vms/s1/stop")" = 200 ] || fail "stop of a suspended VM: $(cat "$T/body")"
+[ "$(jget '["state"]')" = stopped ] && grep -q 'saved state discarded' "$T/body" || fail "stop did not discard: $(cat "$T/body")"
+[ "$(code -X POST "$URL/api/v1/vms/s1/start")" = 200 ] || fail "start after the discard: $(cat "$T/body")"
+for _ in $(seq 120); do code "$URL/api/v1/vms/s1/console" > /dev/null; grep -aq 'GUEST booted' "$T/body" && break; sleep 1; done
+if ! grep -aq 'GUEST booted' "$T/body"; then   # is the vCPU running at all?
+	for i in 1 2; do code "$URL/metrics" > /dev/null; grep -E '^wafer_vm_(cpu_seconds|exits)_total' "$T/body"; sleep 5; done
+	code "$URL/api/v1/vms/s1" > /dev/null; cat "$T/body"; echo
+	fail "no fresh boot after the discard: $(tail -3 "$T/body")"
+fi
+code "$URL/api/v1/events?since=0&follow=0" > /dev/null
+grep -q '"state":"suspended"' "$T/body" || fail "no vm.state event 'suspended'"
+pass "suspend then stop: saved state discarded, the next start boots afresh"
+openapi_check
