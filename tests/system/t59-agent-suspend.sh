@@ -7,13 +7,19 @@
 #  2. POST /vms/s1/start resumes it: the ticks go on from where they were
 #     (no new boot), the disk still reads back what the guest wrote, and the
 #     saved state is gone (it must never be resumed twice).
-#  3. Suspend again, then stop: the saved state is discarded; the next start
-#     boots the guest afresh.
+#  3. Suspend again; the saved state is damaged on the datastore (cut in
+#     half by the test-only hook: nothing of the API can reach it): the
+#     start is refused (500 start_failed, "resume refused"), the VM stays
+#     suspended with its saved state and the reason.
+#  4. Stop discards the saved state; the next start boots the guest afresh.
 # Prints the suspend and resume times.
 . tests/system/lib.sh
+. tests/system/init-lib.sh
 . tests/system/agent-lib.sh
 
 agent_img box
+# the hook waits for an image named t59-damage, then halves the saved state
+img_add_overlay box "waitfile:/data/wafer/images/t59-damage,halve:/data/wafer/vms/*/suspend.sav"
 agent_boot box
 "${W[@]}" image upload vmlinuz "$GUEST_DIR/vmlinuz" > "$T/up1.log" 2>&1 || fail "kernel upload: $(cat "$T/up1.log")"
 "${W[@]}" image upload initrd "$GUEST_DIR/initrd" > "$T/up2.log" 2>&1 || fail "initrd upload: $(cat "$T/up2.log")"
@@ -71,8 +77,21 @@ first=$(grep -ao 'GUEST tick [0-9]*' "$T/body" | head -n1 | awk '{ print $3 }')
 grep -a 'GUEST tick' "$T/body" | tail -n 2 | grep -q 'disk=ok' || fail "the disk does not read back after the resume: $(tail -3 "$T/body")"
 pass "resume in $(( (t1 - t0) / 1000000 )) ms: ticks go on from $first (was $before), no new boot, disk=ok; the saved state is removed"
 
-# 3. suspend, then stop: discarded; the next start boots afresh
+# 3. suspend again; a damaged saved state is refused and kept
 [ "$(code -X POST "$URL/api/v1/vms/s1/suspend")" = 200 ] || fail "second suspend: $(cat "$T/body")"
+echo now > "$T/damage"
+"${W[@]}" image upload t59-damage "$T/damage" > "$T/up3.log" 2>&1 || fail "trigger upload: $(cat "$T/up3.log")"
+wait_log box 'test-hook: halve /data/wafer/vms/[0-9a-f]*/suspend.sav: done' 60 || fail "the hook did not damage the saved state"
+[ "$(code -X POST "$URL/api/v1/vms/s1/start")" = 500 ] || fail "a damaged saved state was not refused: $(cat "$T/body")"
+grep -q 'resume refused' "$T/body" || fail "unclear refusal: $(cat "$T/body")"
+[ "$(code "$URL/api/v1/vms/s1")" = 200 ] && [ "$(jget '["state"]')" = suspended ] || fail "not suspended after the refusal: $(cat "$T/body")"
+grep -q 'resume refused: the saved state does not load' "$T/body" && grep -q '"saved_state"' "$T/body" \
+	|| fail "the reason or the saved state is missing: $(cat "$T/body")"
+code "$URL/api/v1/host/logs" > /dev/null
+grep -q 'restore refused' "$T/body" || fail "the VMM's reason is not in the host log"
+pass "a damaged saved state: start refused (500, 'resume refused'), VM still suspended with its saved state; host log: $(grep -o 'restore refused[^"]*' "$T/body" | head -n1 | cut -c1-100)"
+
+# 4. stop discards it; the next start boots afresh
 [ "$(code -X POST "$URL/api/v1/vms/s1/stop")" = 200 ] || fail "stop of a suspended VM: $(cat "$T/body")"
 [ "$(jget '["state"]')" = stopped ] && grep -q 'saved state discarded' "$T/body" || fail "stop did not discard: $(cat "$T/body")"
 [ "$(code -X POST "$URL/api/v1/vms/s1/start")" = 200 ] || fail "start after the discard: $(cat "$T/body")"
@@ -84,5 +103,5 @@ if ! grep -aq 'GUEST booted' "$T/body"; then   # is the vCPU running at all?
 fi
 code "$URL/api/v1/events?since=0&follow=0" > /dev/null
 grep -q '"state":"suspended"' "$T/body" || fail "no vm.state event 'suspended'"
-pass "suspend then stop: saved state discarded, the next start boots afresh"
+pass "stop of the suspended VM: saved state discarded, the next start boots afresh"
 openapi_check

@@ -13,6 +13,9 @@
  *   waitfile:PATH  wait (up to 10 minutes) until PATH exists, e.g. a file a
  *                  test creates through the API to say "now"
  *   waitmsg:TEXT   follow the log until a record contains TEXT, print it
+ *   halve:GLOB     cut every file GLOB matches to half its size (damaged
+ *                  data a test cannot reach through the API, e.g. a saved
+ *                  VM state on the datastore)
  *   hostile        feed malformed input to init.sock, log.sock and
  *                  log-in.sock, then check init still answers
  *   rss            print wafer-init's memory use (VmRSS, VmHWM of PID 1)
@@ -22,12 +25,14 @@
 #include "initctl.h"
 #include <errno.h>
 #include <fcntl.h>
+#include <glob.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -236,6 +241,18 @@ static void run(const char *action)
 		while (access(action + 9, F_OK) != 0 && i++ < 6000)
 			usleep(100000);
 		say("test-hook: waitfile %s: %s", action + 9, i <= 6000 ? "present" : "timed out");
+	} else if (strncmp(action, "halve:", 6) == 0) {
+		glob_t g;
+		if (glob(action + 6, 0, NULL, &g) != 0) {
+			say("test-hook: halve %s: no such file", action + 6);
+			return;
+		}
+		for (size_t i = 0; i < g.gl_pathc; i++) {
+			struct stat st;
+			int rc = stat(g.gl_pathv[i], &st) == 0 ? truncate(g.gl_pathv[i], st.st_size / 2) : -1;
+			say("test-hook: halve %s: %s", g.gl_pathv[i], rc == 0 ? "done" : strerror(errno));
+		}
+		globfree(&g);
 	} else if (strncmp(action, "sleep:", 6) == 0) {
 		sleep((unsigned)atoi(action + 6));
 	} else {
