@@ -52,7 +52,7 @@ static const char bash_script[] =
 	"\tcontext) [ -z \"$sub\" ] && COMPREPLY=($(compgen -W 'list use rm add' -- \"$cur\"));;\n"
 	"\tfleet)\n"
 	"\t\tif [ -z \"$sub\" ]; then COMPREPLY=($(compgen -W 'status vms place update' -- \"$cur\"))\n"
-	"\t\telif [ \"$sub\" = update ]; then COMPREPLY=($(compgen -f -W '--stop-vms --force --wait' -- \"$cur\")); fi;;\n"
+	"\t\telif [ \"$sub\" = update ]; then COMPREPLY=($(compgen -f -W '--stop-vms --suspend-vms --force --wait' -- \"$cur\")); fi;;\n"
 	"\timage)\n"
 	"\t\tif [ -z \"$sub\" ]; then COMPREPLY=($(compgen -W 'list upload rm' -- \"$cur\"))\n"
 	"\t\telif [ \"$sub\" = rm ] && [ $n = 0 ]; then COMPREPLY=($(compgen -W \"$(_waferctl_names image)\" -- \"$cur\"))\n"

@@ -295,7 +295,7 @@ int ctl_cmd_fleet(int argc, char **argv)
 	bool place = !strcmp(sub, "place") && argc > 2;
 	if (!place && (argc != 2 || (strcmp(sub, "status") && strcmp(sub, "vms")))) {
 		fprintf(stderr, "usage: waferctl fleet status | vms | place NAME [vm create flags] | place --spec FILE.json\n"
-				"       waferctl fleet update BUNDLE [--stop-vms] [--force] [--wait SECONDS]\n"
+				"       waferctl fleet update BUNDLE [--stop-vms | --suspend-vms] [--force] [--wait SECONDS]\n"
 				"       (every context of the settings file)\n");
 		return 2;
 	}

@@ -1,12 +1,14 @@
-/* ctl_fleet_update.c: `waferctl fleet update BUNDLE [--stop-vms] [--force]
- * [--wait SECONDS]`: a rolling update of every context's host, one at a
- * time, in the order of the settings file. For each host: skip it when it
- * already runs the bundle's version committed; refuse it while VMs run
- * (until live migration lands), unless --stop-vms shuts them down (ACPI, the
- * agent stops a guest that ignores it after its grace period); send the
- * bundle with reboot=1; wait until the host answers again on the new slot
- * with the bundle's version committed (its health check passed), or report
- * the rollback; start again the VMs it stopped; then the next host. The
+/* ctl_fleet_update.c: `waferctl fleet update BUNDLE [--stop-vms |
+ * --suspend-vms] [--force] [--wait SECONDS]`: a rolling update of every
+ * context's host, one at a time, in the order of the settings file. For each
+ * host: skip it when it already runs the bundle's version committed; refuse
+ * it while VMs run (until live migration lands), unless --stop-vms shuts
+ * them down (ACPI, the agent stops a guest that ignores it after its grace
+ * period) or --suspend-vms suspends them to the datastore (the guests go on
+ * where they were after the update, without a reboot); send the bundle with
+ * reboot=1; wait until the host answers again on the new slot with the
+ * bundle's version committed (its health check passed), or report the
+ * rollback; start (resume) the VMs it stopped; then the next host. The
  * first failure stops the run: it says which host, why, which hosts were
  * updated and which were not tried, and exits 1. */
 #include "ctl.h"
@@ -26,7 +28,7 @@
 
 struct fu_run {
 	const char *bundle, *version;
-	bool stop_vms, force;
+	bool stop_vms, suspend_vms, force;
 	int wait_s;
 	char why[400];                 /* why the current host failed */
 	char *stopped[FU_VMS_MAX];     /* VMs stopped on the current host */
@@ -126,21 +128,32 @@ static int vms_stop(struct fu_run *run)
 		on++;
 		if (strlen(names) + strlen(name) + 3 < sizeof names)
 			snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s", on > 1 ? ", " : "", name);
-		if (run->stop_vms && run->nstopped < FU_VMS_MAX)
+		if ((run->stop_vms || run->suspend_vms) && run->nstopped < FU_VMS_MAX)
 			run->stopped[run->nstopped++] = strdup(name);
 	}
 	json_doc_free(&d);
 	if (!on)
 		return 0;
-	if (!run->stop_vms) {
+	if (!run->stop_vms && !run->suspend_vms) {
 		snprintf(run->why, sizeof run->why,
-			 "%d VM(s) running (%s): stop or move them first, or --stop-vms", on, names);
+			 "%d VM(s) running (%s): stop or move them first, or --stop-vms or --suspend-vms", on, names);
 		return -1;
 	}
 	for (int i = 0; i < run->nstopped; i++) {
 		char path[160];
-		printf("  shutting down VM %s\n", run->stopped[i]);
+		printf("  %s VM %s\n", run->suspend_vms ? "suspending" : "shutting down", run->stopped[i]);
 		fflush(stdout);
+		if (run->suspend_vms) {   /* memory to the datastore: minutes for a large guest */
+			int saved = ctl.timeout_ms;
+			ctl.timeout_ms = 1800000;
+			snprintf(path, sizeof path, "/api/v1/vms/%s/suspend", run->stopped[i]);
+			int st = api(run, "POST", path, &d);
+			ctl.timeout_ms = saved;
+			if (st < 0)
+				return -1;
+			json_doc_free(&d);
+			continue;
+		}
 		/* a paused guest cannot see the power button: stop it */
 		snprintf(path, sizeof path, "/api/v1/vms/%s", run->stopped[i]);
 		if (api(run, "GET", path, &d) < 0)
@@ -210,8 +223,9 @@ static int wait_committed(struct fu_run *run, const char *slot, const char *name
 	return rc;
 }
 
-/* Start again the VMs --stop-vms stopped that are not running by now
- * (autostart VMs start by themselves). */
+/* Start again the VMs --stop-vms stopped (or resume those --suspend-vms
+ * suspended) that are not running by now (autostart VMs start by
+ * themselves). */
 static int vms_restart(struct fu_run *run)
 {
 	for (int i = 0; i < run->nstopped; i++) {
@@ -224,10 +238,14 @@ static int vms_restart(struct fu_run *run)
 		json_doc_free(&d);
 		if (on)
 			continue;
-		printf("  starting VM %s again\n", run->stopped[i]);
+		printf(run->suspend_vms ? "  resuming VM %s\n" : "  starting VM %s again\n", run->stopped[i]);
 		fflush(stdout);
 		snprintf(path, sizeof path, "/api/v1/vms/%s/start", run->stopped[i]);
-		if (api(run, "POST", path, &d) < 0)
+		int saved = ctl.timeout_ms;
+		ctl.timeout_ms = 600000;   /* a resume reads the guest's memory back */
+		int st = api(run, "POST", path, &d);
+		ctl.timeout_ms = saved;
+		if (st < 0)
 			return -1;
 		json_doc_free(&d);
 	}
@@ -288,7 +306,7 @@ static int update_host(struct fu_run *run, const char *name)
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: waferctl fleet update BUNDLE [--stop-vms] [--force] [--wait SECONDS]\n"
+	fprintf(stderr, "usage: waferctl fleet update BUNDLE [--stop-vms | --suspend-vms] [--force] [--wait SECONDS]\n"
 			"       every context's host in turn; stops at the first failure\n");
 	return 2;
 }
@@ -300,6 +318,8 @@ int ctl_fleet_update(int argc, char **argv)
 	for (int i = 2; i < argc; i++) {
 		if (!strcmp(argv[i], "--stop-vms"))
 			run.stop_vms = true;
+		else if (!strcmp(argv[i], "--suspend-vms"))
+			run.suspend_vms = true;
 		else if (!strcmp(argv[i], "--force"))
 			run.force = true;
 		else if (!strcmp(argv[i], "--wait") && i + 1 < argc) {
@@ -319,6 +339,10 @@ int ctl_fleet_update(int argc, char **argv)
 	}
 	if (!run.bundle)
 		return usage();
+	if (run.stop_vms && run.suspend_vms) {
+		fprintf(stderr, "waferctl: fleet update: --stop-vms and --suspend-vms exclude each other\n");
+		return 2;
+	}
 	if (bundle_version(run.bundle, version) < 0)
 		return 1;
 	run.version = version;

@@ -47,7 +47,7 @@ static void usage(FILE *f)
 		"  context add NAME -H HOST[:PORT] --cert F --key F --fingerprint FP|--ca F\n"
 		"  fleet status | vms   every context's host at once, a row each (5 s timeout)\n"
 		"  fleet place NAME [vm create flags] | fleet place --spec FILE.json\n"
-		"  fleet update BUNDLE [--stop-vms] [--force] [--wait SECONDS]   rolling, one host at a time\n"
+		"  fleet update BUNDLE [--stop-vms|--suspend-vms] [--force] [--wait S]   rolling, a host at a time\n"
 		"  vm names | image names   one name a line (scripts, completion)\n");
 }
 
