@@ -82,6 +82,23 @@ static int bundle_version(const char *file, char version[UPD_STR_MAX])
 	return 0;
 }
 
+/* POST /api/v1/vms/VM/ACTION, answered once done (timeout_ms): 0, or -1
+ * with run->why set. */
+static int vm_post(struct fu_run *run, const char *vm, const char *action, int timeout_ms)
+{
+	char path[160];
+	struct json_doc d;
+	int saved = ctl.timeout_ms;
+	snprintf(path, sizeof path, "/api/v1/vms/%s/%s", vm, action);
+	ctl.timeout_ms = timeout_ms;
+	int st = api(run, "POST", path, &d);
+	ctl.timeout_ms = saved;
+	if (st < 0)
+		return -1;
+	json_doc_free(&d);
+	return 0;
+}
+
 static bool vm_on(const char *state)
 {
 	return !strcmp(state, "running") || !strcmp(state, "paused") || !strcmp(state, "starting") ||
@@ -144,14 +161,8 @@ static int vms_stop(struct fu_run *run)
 		printf("  %s VM %s\n", run->suspend_vms ? "suspending" : "shutting down", run->stopped[i]);
 		fflush(stdout);
 		if (run->suspend_vms) {   /* memory to the datastore: minutes for a large guest */
-			int saved = ctl.timeout_ms;
-			ctl.timeout_ms = 1800000;
-			snprintf(path, sizeof path, "/api/v1/vms/%s/suspend", run->stopped[i]);
-			int st = api(run, "POST", path, &d);
-			ctl.timeout_ms = saved;
-			if (st < 0)
+			if (vm_post(run, run->stopped[i], "suspend", 1800000) < 0)
 				return -1;
-			json_doc_free(&d);
 			continue;
 		}
 		/* a paused guest cannot see the power button: stop it */
@@ -160,14 +171,9 @@ static int vms_stop(struct fu_run *run)
 			return -1;
 		bool paused = !strcmp(ctl_str(json_root(&d), "state"), "paused");
 		json_doc_free(&d);
-		snprintf(path, sizeof path, "/api/v1/vms/%s/%s", run->stopped[i], paused ? "stop" : "shutdown");
-		int saved = ctl.timeout_ms;
-		ctl.timeout_ms = 120000;   /* answered once off: the agent stops a guest after 60 s */
-		int st = api(run, "POST", path, &d);
-		ctl.timeout_ms = saved;
-		if (st < 0)
+		/* answered once off: the agent stops a guest after 60 s */
+		if (vm_post(run, run->stopped[i], paused ? "stop" : "shutdown", 120000) < 0)
 			return -1;
-		json_doc_free(&d);
 	}
 	return 0;
 }
@@ -240,14 +246,9 @@ static int vms_restart(struct fu_run *run)
 			continue;
 		printf(run->suspend_vms ? "  resuming VM %s\n" : "  starting VM %s again\n", run->stopped[i]);
 		fflush(stdout);
-		snprintf(path, sizeof path, "/api/v1/vms/%s/start", run->stopped[i]);
-		int saved = ctl.timeout_ms;
-		ctl.timeout_ms = 600000;   /* a resume reads the guest's memory back */
-		int st = api(run, "POST", path, &d);
-		ctl.timeout_ms = saved;
-		if (st < 0)
+		/* a resume reads the guest's memory back */
+		if (vm_post(run, run->stopped[i], "start", 600000) < 0)
 			return -1;
-		json_doc_free(&d);
 	}
 	return 0;
 }
