@@ -70,14 +70,23 @@ int ctl_cmd_host(int argc, char **argv)
 {
 	if (argc > 1 && !strcmp(argv[1], "stats"))
 		return call_print("GET", "/api/v1/host/stats", NULL);
-	if (argc > 1 && !strcmp(argv[1], "reboot"))
-		return call_print("POST", "/api/v1/host/reboot", "{}");
-	if (argc > 1 && !strcmp(argv[1], "shutdown"))
-		return call_print("POST", "/api/v1/host/shutdown", "{}");
+	if (argc > 1 && (!strcmp(argv[1], "reboot") || !strcmp(argv[1], "shutdown"))) {
+		/* --suspend-vms: the host suspends its VMs to the datastore first */
+		bool sus = argc == 3 && !strcmp(argv[2], "--suspend-vms");
+		if (argc > 3 || (argc == 3 && !sus)) {
+			fprintf(stderr, "usage: waferctl host %s [--suspend-vms]\n", argv[1]);
+			return 2;
+		}
+		char path[64];
+		snprintf(path, sizeof path, "/api/v1/host/%s%s", argv[1], sus ? "?vms=suspend" : "");
+		if (sus && !ctl.timeout_set)
+			ctl.timeout_ms = 1800000;
+		return call_print("POST", path, "{}");
+	}
 	if (argc > 1 && (!strcmp(argv[1], "update") || !strcmp(argv[1], "update-status")))
 		return ctl_cmd_update(argc - 1, argv + 1);
 	if (argc > 1) {
-		fprintf(stderr, "usage: waferctl host [stats|reboot|shutdown|update FILE [--force] [--reboot]|update-status]\n");
+		fprintf(stderr, "usage: waferctl host [stats|reboot [--suspend-vms]|shutdown [--suspend-vms]|update FILE [--force] [--reboot]|update-status]\n");
 		return 2;
 	}
 	if (ctl.json)

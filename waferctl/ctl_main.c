@@ -28,7 +28,7 @@ static void usage(FILE *f)
 		"  --json                   print raw JSON\n"
 		"  --timeout SECONDS        network timeout (30)\n"
 		"commands:\n"
-		"  host [stats|reboot|shutdown]\n"
+		"  host [stats|reboot|shutdown]  (reboot/shutdown --suspend-vms: VMs suspended first)\n"
 		"  host update FILE [--force] [--reboot]   install a signed update bundle\n"
 		"  host update-status   slots, versions, try state, last update\n"
 		"  vm list | show VM | start|stop|shutdown|reboot|pause|resume|suspend VM\n"

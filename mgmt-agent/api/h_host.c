@@ -12,6 +12,7 @@
 #include "initctl.h"
 #include "server/tls_server.h"
 #include "vms/vm.h"
+#include "vms/vm_service.h"
 #include "wafer-version.h"
 #include "wlog.h"
 
@@ -250,26 +251,72 @@ static int unix_connect(const char *configured, const char *name)
 	return fd;
 }
 
+/* ?vms=suspend: every running or paused VM suspended to the datastore, one
+ * after the other, before init is asked (an autostart VM then resumes at
+ * boot, the others stay suspended). The first that fails stops it all:
+ * 409 naming it and those already suspended, and the host stays up. */
+static int suspend_all(struct api_ctx *x, struct json_w *names)
+{
+	struct vm_brief *b = malloc(VM_MAX * sizeof *b);
+	if (!b) {
+		api_error(x, 500, "internal", "out of memory");
+		return -1;
+	}
+	int n = vm_svc_briefs(b, VM_MAX), done = 0;
+	char list[600] = "";
+	for (int i = 0; i < n; i++) {
+		if (b[i].state != VM_RUNNING && b[i].state != VM_PAUSED)
+			continue;
+		struct vm_result r;
+		if (vm_svc_action(b[i].id, VM_ACT_SUSPEND, NULL, &r) < 0) {
+			api_error(x, 409, "conflict", "not rebooted: VM '%s' could not be suspended: %.300s%s%s", b[i].name,
+				  r.msg, done ? "; suspended before it:" : "", list);
+			free(b);
+			return -1;
+		}
+		json_w_str(names, b[i].name);
+		if (strlen(list) + strlen(b[i].name) + 2 < sizeof list)
+			snprintf(list + strlen(list), sizeof list - strlen(list), " %s", b[i].name);
+		done++;
+	}
+	free(b);
+	return done;
+}
+
 /* Ask init through its control socket (lib/initctl). */
 static void power(struct api_ctx *x, const char *cmd)
 {
-	char buf[512];
-	const char *sock = agent_init_sock(buf, sizeof buf);
-	int rc = !strcmp(cmd, "reboot") ? initctl_reboot(sock) : initctl_poweroff(sock);
-	if (rc == -EPROTO) {
-		api_error(x, 500, "init_error", "init refused '%s'", cmd);
-		return;
-	}
-	if (rc) {
-		api_error(x, 503, "init_unavailable", "cannot reach init's control socket %s: %s", sock, strerror(-rc));
-		return;
-	}
-	wlog(WLOG_INFO, "host", "%s requested by %s (%s)", cmd, x->c->cn, x->c->peer);
-	events_post_str("host.power", NULL, "action", cmd);
+	char buf[512], vms[16] = "stop";
 	struct json_w w;
+	if (http_query_param(x->req, "vms", vms, sizeof vms) < 0 || (strcmp(vms, "stop") && strcmp(vms, "suspend"))) {
+		api_error(x, 400, "bad_request", "vms: 'stop' (the VMs are stopped by the %s) or 'suspend'", cmd);
+		return;
+	}
 	json_w_init(&w);
 	json_w_obj_begin(&w);
 	json_w_kstr(&w, "action", cmd);
+	json_w_key(&w, "suspended");
+	json_w_arr_begin(&w);
+	int ns = 0;
+	if (!strcmp(vms, "suspend") && (ns = suspend_all(x, &w)) < 0) {
+		free(json_w_finish(&w, NULL));
+		return;
+	}
+	json_w_arr_end(&w);
+	const char *sock = agent_init_sock(buf, sizeof buf);
+	int rc = !strcmp(cmd, "reboot") ? initctl_reboot(sock) : initctl_poweroff(sock);
+	if (rc) {
+		free(json_w_finish(&w, NULL));
+		if (rc == -EPROTO)
+			api_error(x, 500, "init_error", "init refused '%s'", cmd);
+		else
+			api_error(x, 503, "init_unavailable", "cannot reach init's control socket %s: %s", sock,
+				  strerror(-rc));
+		return;
+	}
+	wlog(WLOG_INFO, "host", "%s requested by %s (%s)%s", cmd, x->c->cn, x->c->peer,
+	     ns > 0 ? ", its VMs suspended" : "");
+	events_post_str("host.power", NULL, "action", cmd);
 	json_w_kbool(&w, "accepted", true);
 	json_w_obj_end(&w);
 	x->keep_alive = false;

@@ -192,6 +192,7 @@ check "get by name" test "$(c reader $URL/api/v1/vms/web1)" = 200
 check "patch autostart" bash -c "test \"\$(c admin -X PATCH -d '{\"autostart\":true}' $URL/api/v1/vms/$VMID)\" = 200 && grep -q '\"autostart\":true' $T/body"
 check "patch bad value: 400, nothing changed" bash -c "test \"\$(c admin -X PATCH -d '{\"vcpus\":0}' $URL/api/v1/vms/$VMID)\" = 400 && test \"\$(c admin $URL/api/v1/vms/$VMID)\" = 200 && grep -q '\"vcpus\":1' $T/body"
 check "pause a stopped VM: 409" test "$(c admin -X POST -d '{}' $URL/api/v1/vms/$VMID/pause)" = 409
+check "host reboot with vms=bogus: 400 (nothing else happens)" bash -c "test \"\$(c admin -X POST '$URL/api/v1/host/reboot?vms=bogus')\" = 400 && body_has \"'suspend'\""
 check "suspend a stopped VM: 409, nothing saved" bash -c "test \"\$(c admin -X POST $URL/api/v1/vms/$VMID/suspend)\" = 409 && body_has 'is stopped' && test ! -e $T/data/wafer/vms/$VMID/suspend.sav"
 check "start without a bridge/VMM: clear error" bash -c "st=\$(c admin -X POST -d '{}' $URL/api/v1/vms/$VMID/start); [ \$st = 409 -o \$st = 500 ] && grep -q 'error' $T/body"
 # RFC 9112 6.3: a POST with neither Content-Length nor chunked framing has an empty body

@@ -12,6 +12,9 @@
 #     start is refused (500 start_failed, "resume refused"), the VM stays
 #     suspended with its saved state and the reason.
 #  4. Stop discards the saved state; the next start boots the guest afresh.
+#  5. POST /host/reboot?vms=suspend with the VM running and autostart set:
+#     the VM is suspended before the reboot and resumed by the autostart
+#     after it: the guest's ticks go on across the host's reboot.
 # Prints the suspend and resume times.
 . tests/system/lib.sh
 . tests/system/init-lib.sh
@@ -82,6 +85,8 @@ pass "resume in $(( (t1 - t0) / 1000000 )) ms: ticks go on from $first (was $bef
 echo now > "$T/damage"
 "${W[@]}" image upload t59-damage "$T/damage" > "$T/up3.log" 2>&1 || fail "trigger upload: $(cat "$T/up3.log")"
 wait_log box 'test-hook: halve /data/wafer/vms/[0-9a-f]*/suspend.sav: done' 60 || fail "the hook did not damage the saved state"
+# the hook runs again at the next boot (step 5): without its trigger it only waits
+[ "$(code -X DELETE "$URL/api/v1/images/t59-damage")" = 204 ] || fail "cannot remove the trigger: $(cat "$T/body")"
 [ "$(code -X POST "$URL/api/v1/vms/s1/start")" = 500 ] || fail "a damaged saved state was not refused: $(cat "$T/body")"
 grep -q 'resume refused' "$T/body" || fail "unclear refusal: $(cat "$T/body")"
 [ "$(code "$URL/api/v1/vms/s1")" = 200 ] && [ "$(jget '["state"]')" = suspended ] || fail "not suspended after the refusal: $(cat "$T/body")"
@@ -104,4 +109,22 @@ fi
 code "$URL/api/v1/events?since=0&follow=0" > /dev/null
 grep -q '"state":"suspended"' "$T/body" || fail "no vm.state event 'suspended'"
 pass "stop of the suspended VM: saved state discarded, the next start boots afresh"
+
+# 5. the host reboots with its VMs suspended; autostart resumes them
+[ "$(code -X PATCH -d '{"autostart":true}' "$URL/api/v1/vms/s1")" = 200 ] || fail "autostart: $(cat "$T/body")"
+wait_tick 3 120
+before=$(last_tick)
+[ "$(code -X POST "$URL/api/v1/host/reboot?vms=bogus")" = 400 ] || fail "vms=bogus accepted: $(cat "$T/body")"
+[ "$(code -X POST "$URL/api/v1/host/reboot?vms=suspend")" = 202 ] || fail "reboot with vms=suspend: $(cat "$T/body")"
+grep -q '"suspended":\["s1"\]' "$T/body" || fail "the reply does not name s1 as suspended: $(cat "$T/body")"
+t0=$(date +%s)
+sleep 5
+for _ in $(seq 180); do [ "$(code "$URL/api/v1/vms/s1")" = 200 ] && [ "$(jget '["state"]')" = running ] && break; sleep 1; done
+[ "$(jget '["state"]')" = running ] || fail "s1 not running after the host's reboot: $(cat "$T/body")"
+code "$URL/api/v1/host" > /dev/null
+up=$(jget '["uptime_s"]')
+[ "${up%.*}" -lt $(( $(date +%s) - t0 + 5 )) ] || fail "the host did not reboot (uptime $up s)"
+wait_tick $((before + 2)) 60
+grep -aq 'GUEST booted' "$T/body" && fail "s1 booted again instead of resuming after the host's reboot"
+pass "host reboot with vms=suspend: s1 suspended, host up again after $(( $(date +%s) - t0 )) s, s1 resumed by autostart (ticks $before -> $(last_tick), no boot)"
 openapi_check
