@@ -306,12 +306,14 @@ static void power(struct api_ctx *x, const char *cmd)
 	const char *sock = agent_init_sock(buf, sizeof buf);
 	int rc = !strcmp(cmd, "reboot") ? initctl_reboot(sock) : initctl_poweroff(sock);
 	if (rc) {
+		/* the VMs suspended above stay so (nothing lost): say it */
+		const char *sus = ns > 0 ? "; the VMs were suspended: start resumes them" : "";
 		free(json_w_finish(&w, NULL));
 		if (rc == -EPROTO)
-			api_error(x, 500, "init_error", "init refused '%s'", cmd);
+			api_error(x, 500, "init_error", "init refused '%s'%s", cmd, sus);
 		else
-			api_error(x, 503, "init_unavailable", "cannot reach init's control socket %s: %s", sock,
-				  strerror(-rc));
+			api_error(x, 503, "init_unavailable", "cannot reach init's control socket %s: %s%s", sock,
+				  strerror(-rc), sus);
 		return;
 	}
 	wlog(WLOG_INFO, "host", "%s requested by %s (%s)%s", cmd, x->c->cn, x->c->peer,
