@@ -32,8 +32,9 @@ host-tools: $(B)/bin/host/waferctl $(B)/dev-pki/.stamp
 .PHONY: host-tools
 
 # Everything the system tests use besides the image: the test guest and the
-# outer VMM test root (tests/guest/guest.mk), the VMM's test build, host tools.
-SYSTEST_DEPS += image host-tools guest $(B)/bin/wafer-vmm-test
+# outer VMM test root (tests/guest/guest.mk), the demo guest (t57 runs the
+# README's first VM), the VMM's test build, host tools.
+SYSTEST_DEPS += image host-tools guest demo-guest $(B)/bin/wafer-vmm-test
 systest: $(SYSTEST_DEPS)
 	@tests/system/run-all $(B) $(SYSTEM_TESTS)
 

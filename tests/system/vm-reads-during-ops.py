@@ -2,11 +2,17 @@
 """vm-reads-during-ops.py: while one VM starts (its boot check included) and
 another stops, an operator's dashboard keeps reading GET /api/v1/vms and
 GET /api/v1/host over one kept-alive connection; every read must answer
-within BOUND_MS (100): the agent holds no lock across the start's spawn and
-boot check or the stop's wait for the VMM, so reads never queue behind them.
+within BOUND_MS (250) and half of them within P50_MS (100): the agent holds no
+lock across the start's spawn and boot check or the stop's wait for the VMM,
+so reads never queue behind them. A read queued behind either would wait
+most of that operation (750-1,400 ms under nested TCG here); the bound on
+the slowest read leaves room for the scheduling noise of a guest booting on
+an emulated CPU (a /host read, p50 30 ms, was once seen at 117 ms). On a
+faster machine, where an operation lasts less than twice BOUND_MS, the bound
+is half the shorter operation, so that a queued read still shows.
 
 Usage: vm-reads-during-ops.py URL CERT KEY VM_TO_START VM_TO_STOP
-(env BOUND_MS). The first VM must be stopped, the second running. Prints the
+(env BOUND_MS, P50_MS). The first VM must be stopped, the second running. Prints the
 figures ('figures: ...') and 'FAIL ...' lines; exits 1 on any failure."""
 import http.client
 import json
@@ -18,7 +24,8 @@ import time
 import urllib.parse
 
 URL, CERT, KEY, TO_START, TO_STOP = sys.argv[1:6]
-BOUND_MS = float(os.environ.get("BOUND_MS", "100"))
+BOUND_MS = float(os.environ.get("BOUND_MS", "250"))
+P50_MS = float(os.environ.get("P50_MS", "100"))
 HOST = urllib.parse.urlsplit(URL)
 
 
@@ -85,12 +92,15 @@ def main():
         print(f"figures: POST {name}: HTTP {st} in {secs * 1000:.0f} ms, state {state}")
         if st != 200 or state != want:
             fails.append(f"{name}: HTTP {st}, state {state}, wanted {want}: {raw[:200]!r}")
+    bound = min([BOUND_MS] + [r[2] * 1000 / 2 for r in results.values()])
     for path, xs in lat.items():
         print(f"figures: {path} during the start and the stop: {len(xs)} reads, p50 {pct(xs, 50):.1f} ms, "
-              f"max {max(xs):.1f} ms (bound {BOUND_MS:.0f} ms)")
-        slow = [x for x in xs if x > BOUND_MS]
+              f"max {max(xs):.1f} ms (bounds: p50 {P50_MS:.0f} ms, max {bound:.0f} ms)")
+        if pct(xs, 50) > P50_MS:
+            fails.append(f"{path}: p50 {pct(xs, 50):.1f} ms over {P50_MS:.0f} ms")
+        slow = [x for x in xs if x > bound]
         if slow:
-            fails.append(f"{path}: {len(slow)} of {len(xs)} reads over {BOUND_MS:.0f} ms "
+            fails.append(f"{path}: {len(slow)} of {len(xs)} reads over {bound:.0f} ms "
                          f"(slowest {max(slow):.0f} ms)")
     for f in fails:
         print("FAIL " + f)
