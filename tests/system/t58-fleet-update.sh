@@ -10,8 +10,10 @@
 #     to the datastore, b is updated and committed, the VM is resumed: its
 #     guest goes on counting where it was, without a boot, on the new
 #     version; the run then stops at c (unreachable): exit 1, "updated: b".
-#  3. Version N+2 with --stop-vms: a updated, b's VM shut down through ACPI,
-#     b updated, the VM started again (a fresh boot), stopped at c.
+#  3. Version N+2 with --stop-vms, with context a removed (run 1 showed a
+#     host without VMs updated; one update less keeps the test shorter):
+#     b's VM shut down through ACPI, b updated, the VM started again (a fresh
+#     boot), stopped at c.
 . tests/system/lib.sh
 . tests/system/update-lib.sh
 . tests/system/agent-lib.sh
@@ -93,17 +95,17 @@ for _ in $(seq 30); do after=$(console_ticks); [ "$after" -gt "$before" ] && bre
 grep -aq 'GUEST booted' "$T/body" && fail "g1's guest booted again instead of resuming"
 pass "run 2 ($(( $(date +%s) - t0 )) s): a skipped, g1 suspended, b updated to $VER_N1 and committed, g1 resumed on it (ticks $before -> $after, no boot); stopped at c (unreachable)"
 
-# 3. --stop-vms: a and b to N+2, b's VM shut down and started again (a fresh boot), stopped at c
+# 3. --stop-vms: b to N+2, its VM shut down and started again (a fresh boot), stopped at c
+"$CTL" context rm a > /dev/null || fail "context rm a"
 t0=$(date +%s)
 "$CTL" fleet update "$T/n2.update" --stop-vms > "$T/fu3.out" 2>&1; rc=$?
 cat "$T/fu3.out"
 [ $rc = 1 ] || fail "run 3: exit $rc, expected 1 (c is unreachable)"
 grep -q 'shutting down VM g1' "$T/fu3.out" && grep -q 'starting VM g1 again' "$T/fu3.out" || fail "run 3: g1 not stopped and started"
-grep -q '^fleet update: stopped at c: ' "$T/fu3.out" && grep -q '^  updated: a b$' "$T/fu3.out" || fail "run 3: wrong summary"
-host_is box1 "$VER_N2" A || fail "box1 is not on $VER_N2 committed on slot A: $(cat "$T/upd.kv" | tr '\n' ' ')"
+grep -q '^fleet update: stopped at c: ' "$T/fu3.out" && grep -q '^  updated: b$' "$T/fu3.out" || fail "run 3: wrong summary"
 host_is box2 "$VER_N2" A || fail "box2 is not on $VER_N2 committed on slot A: $(cat "$T/upd.kv" | tr '\n' ' ')"
 URL=https://127.0.0.1:${P[box2]}
 for _ in $(seq 120); do console_ticks > /dev/null; grep -aq 'GUEST booted' "$T/body" && break; sleep 1; done
 grep -aq 'GUEST booted' "$T/body" || fail "g1 did not boot again after run 3"
-pass "run 3 ($(( $(date +%s) - t0 )) s): a and b updated to $VER_N2 (slot A), g1 shut down and booted again; stopped at c"
+pass "run 3 ($(( $(date +%s) - t0 )) s): b updated to $VER_N2 (slot A), g1 shut down and booted again; stopped at c"
 openapi_check
