@@ -1,12 +1,15 @@
-/* fsutil.c: atomic file replacement, bounded reads, mkdir -p (see fsutil.h). */
+/* fsutil.c: atomic file replacement, bounded reads, mkdir -p, sparse copies
+ * (see fsutil.h). */
 #include "fsutil.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -139,4 +142,86 @@ int fs_mkdir_p(const char *dir, mode_t mode)
 	if (stat(dir, &st) < 0)
 		return -errno;
 	return S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
+}
+
+#ifndef FICLONE
+#define FICLONE _IOW(0x94, 9, int)
+#endif
+#define COPY_CHUNK (1u << 20)
+
+static bool all_zero(const unsigned char *p, size_t n)
+{
+	/* first byte zero and every byte equal to the one before it */
+	return n == 0 || (p[0] == 0 && memcmp(p, p + 1, n - 1) == 0);
+}
+
+int fs_copy_sparse(int in, int out, void (*progress)(void *arg, uint64_t done), void *arg,
+		   uint64_t *written)
+{
+	struct stat st;
+	if (written)
+		*written = 0;
+	if (fstat(in, &st) < 0)
+		return -errno;
+	uint64_t size = (uint64_t)st.st_size, wrote = 0;
+	if (ioctl(out, FICLONE, in) == 0) {
+		if (progress)
+			progress(arg, size);
+		return fsync(out) < 0 ? -errno : 0;
+	}
+	unsigned char *buf = malloc(COPY_CHUNK);
+	if (!buf)
+		return -ENOMEM;
+	int rc = 0;
+	uint64_t off = 0;
+	while (rc == 0 && off < size) {
+		off_t d = lseek(in, (off_t)off, SEEK_DATA);
+		if (d < 0) {
+			if (errno == ENXIO)       /* only a hole is left */
+				break;
+			if (errno != EINVAL) {    /* EINVAL: SEEK_DATA not supported: all data */
+				rc = -errno;
+				break;
+			}
+			d = (off_t)off;
+		}
+		off_t h = lseek(in, d, SEEK_HOLE);
+		if (h < 0)
+			h = (off_t)size;
+		for (uint64_t p = (uint64_t)d; rc == 0 && p < (uint64_t)h; ) {
+			size_t want = (uint64_t)h - p < COPY_CHUNK ? (size_t)((uint64_t)h - p) : COPY_CHUNK;
+			ssize_t n = pread(in, buf, want, (off_t)p);
+			if (n < 0) {
+				if (errno != EINTR)
+					rc = -errno;
+				continue;
+			}
+			if (n == 0)
+				break;              /* the file shrank meanwhile */
+			if (!all_zero(buf, (size_t)n)) {
+				for (size_t k = 0; rc == 0 && k < (size_t)n; ) {
+					ssize_t w = pwrite(out, buf + k, (size_t)n - k, (off_t)(p + k));
+					if (w < 0 && errno != EINTR)
+						rc = -errno;
+					else if (w > 0)
+						k += (size_t)w;
+				}
+				wrote += (uint64_t)n;
+			}
+			p += (uint64_t)n;
+			if (progress)
+				progress(arg, p);
+		}
+		off = (uint64_t)h;
+	}
+	free(buf);
+	if (rc == 0 && ftruncate(out, (off_t)size) < 0)
+		rc = -errno;
+	if (rc == 0 && fsync(out) < 0)
+		rc = -errno;
+	if (rc == 0 && progress)
+		progress(arg, size);
+	if (written)
+		*written = wrote;
+	return rc;
 }

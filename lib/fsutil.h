@@ -4,6 +4,7 @@
 #ifndef WAFER_FSUTIL_H
 #define WAFER_FSUTIL_H
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 /* Replace path with data[0..len) atomically; mode for the new file. */
@@ -17,4 +18,12 @@ int fs_mkdir_p(const char *dir, mode_t mode);
 int fs_fsync_parent(const char *path);
 /* write(2) the whole buffer, retrying on EINTR/short writes. */
 int fs_write_all(int fd, const void *data, size_t len);
+/* Copy the file open on in into the empty file open on out, sparse: holes
+ * of in (SEEK_DATA/SEEK_HOLE) and blocks of zeros stay holes in out, which
+ * ends with in's size; fsync'd. A file system that shares blocks (FICLONE:
+ * btrfs, XFS) clones instead of copying. progress (may be NULL) is called
+ * with the bytes of in gone through so far. *written (may be NULL): the
+ * bytes written to out (0 for a clone). 0 or a negative errno. */
+int fs_copy_sparse(int in, int out, void (*progress)(void *arg, uint64_t done), void *arg,
+		   uint64_t *written);
 #endif

@@ -1,11 +1,13 @@
-/* test_fsutil.c: atomic write/replace, bounded read limits, mkdir -p, and
- * cfgstore on a directory that is not a mount point (path checks). */
+/* test_fsutil.c: atomic write/replace, bounded read limits, mkdir -p, sparse
+ * copies, and cfgstore on a directory that is not a mount point (path checks). */
 #include "cfgstore.h"
 #include "fsutil.h"
 #include "wtest.h"
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,13 +94,64 @@ static void t_cfgstore(void)
 	WT_EQ_INT(cfgstore_remove(root, "identity/host.pem"), 0);
 }
 
+static uint64_t last_progress;
+static void on_progress(void *arg, uint64_t done)
+{
+	(void)arg;
+	WT_CHECK(done >= last_progress);
+	last_progress = done;
+}
+
+/* Data at 0, a hole, a MiB of written zeros, data at 5 MiB, an odd size:
+ * the copy reads back the same, keeps the holes and the zeros unwritten. */
+static void t_copy_sparse(void)
+{
+	char a[128], b[128];
+	snprintf(a, sizeof a, "%s/src.img", dir);
+	snprintf(b, sizeof b, "%s/dst.img", dir);
+	int in = open(a, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	WT_CHECK(in >= 0);
+	static unsigned char data[4096], zeros[1 << 20];
+	for (size_t i = 0; i < sizeof data; i++)
+		data[i] = (unsigned char)(i * 7 + 1);
+	const uint64_t size = (8u << 20) + 12345;
+	WT_EQ_INT(pwrite(in, data, sizeof data, 0), sizeof data);
+	WT_EQ_INT(pwrite(in, zeros, sizeof zeros, 2 << 20), sizeof zeros);
+	WT_EQ_INT(pwrite(in, data, sizeof data, 5 << 20), sizeof data);
+	WT_EQ_INT(ftruncate(in, (off_t)size), 0);
+	int out = open(b, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	WT_CHECK(out >= 0);
+	uint64_t written = 1;
+	last_progress = 0;
+	WT_EQ_INT(fs_copy_sparse(in, out, on_progress, NULL, &written), 0);
+	WT_EQ_INT(last_progress, size);
+	struct stat st;
+	WT_EQ_INT(fstat(out, &st), 0);
+	WT_EQ_INT(st.st_size, size);
+	if (written) {   /* 0 where the file system cloned the blocks */
+		WT_EQ_INT(written, 2 * sizeof data);
+		WT_CHECK(st.st_blocks * 512 < (1 << 20));
+	}
+	static unsigned char x[1 << 20], y[1 << 20];
+	for (uint64_t off = 0; off < size; off += sizeof x) {
+		ssize_t n1 = pread(in, x, sizeof x, (off_t)off), n2 = pread(out, y, sizeof y, (off_t)off);
+		WT_EQ_INT(n1, n2);
+		WT_CHECK(n1 > 0 && memcmp(x, y, (size_t)n1) == 0);
+	}
+	close(in);
+	close(out);
+	/* a bad descriptor is an error, not a crash */
+	WT_EQ_INT(fs_copy_sparse(-1, -1, NULL, NULL, NULL), -EBADF);
+}
+
 int main(void)
 {
 	snprintf(dir, sizeof dir, "/tmp/wafer-fsutil-XXXXXX");
 	if (!mkdtemp(dir))
 		return 1;
-	static const struct wtest_case c[] = { WT_CASE(t_atomic), WT_CASE(t_mkdir), WT_CASE(t_cfgstore) };
-	int rc = wtest_run("fsutil", c, 3);
+	static const struct wtest_case c[] = { WT_CASE(t_atomic), WT_CASE(t_mkdir), WT_CASE(t_cfgstore),
+					       WT_CASE(t_copy_sparse) };
+	int rc = wtest_run("fsutil", c, 4);
 	char cmd[128];
 	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
 	if (system(cmd) != 0)

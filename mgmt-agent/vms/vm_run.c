@@ -128,20 +128,11 @@ int vm_prepare_disks(struct vm *v, char *err, size_t errlen)
 				rc = -1;
 				snprintf(err, errlen, "disk %d: image %s: %s", i, d->image, strerror(errno));
 			} else {
-				static char buf[1 << 16];
-				static pthread_mutex_t copy_lock = PTHREAD_MUTEX_INITIALIZER;
-				pthread_mutex_lock(&copy_lock);
-				off_t off = 0;
-				ssize_t n;
-				while (rc == 0 && (n = read(in, buf, sizeof buf)) > 0) {
-					bool zero = true;
-					for (ssize_t k = 0; k < n && zero; k++)
-						zero = buf[k] == 0;
-					if (!zero && pwrite(out, buf, (size_t)n, off) != n)
-						rc = -1;
-					off += n;
+				int e = fs_copy_sparse(in, out, NULL, NULL, NULL);
+				if (e) {
+					rc = -1;
+					errno = -e;
 				}
-				pthread_mutex_unlock(&copy_lock);
 				if ((uint64_t)st.st_size > size)
 					size = (uint64_t)st.st_size;
 				if (rc)
