@@ -2,6 +2,7 @@
  * (see fsutil.h). */
 #include "fsutil.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -223,5 +224,52 @@ int fs_copy_sparse(int in, int out, void (*progress)(void *arg, uint64_t done), 
 		progress(arg, size);
 	if (written)
 		*written = wrote;
+	return rc;
+}
+
+/* Everything inside the folder open on fd (closed here). */
+static int remove_inside(int fd, int depth)
+{
+	DIR *d = fdopendir(fd);
+	if (!d) {
+		int e = -errno;
+		close(fd);
+		return e;
+	}
+	int rc = 0;
+	for (struct dirent *e; (e = readdir(d)) != NULL;) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		if (unlinkat(dirfd(d), e->d_name, 0) == 0)
+			continue;
+		if (errno != EISDIR && errno != EPERM) {
+			rc = rc ? rc : -errno;
+			continue;
+		}
+		int sub = depth < 8 ? openat(dirfd(d), e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) : -1;
+		int r = sub < 0 ? (depth < 8 ? -errno : -ELOOP) : remove_inside(sub, depth + 1);
+		if (r == 0 && unlinkat(dirfd(d), e->d_name, AT_REMOVEDIR) < 0)
+			r = -errno;
+		if (r && !rc)
+			rc = r;
+	}
+	closedir(d);
+	return rc;
+}
+
+int fs_remove_tree(const char *path)
+{
+	if (unlink(path) == 0)
+		return 0;
+	if (errno == ENOENT)
+		return 0;
+	if (errno != EISDIR && errno != EPERM)
+		return -errno;
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	int rc = remove_inside(fd, 1);
+	if (rc == 0 && rmdir(path) < 0)
+		rc = -errno;
 	return rc;
 }

@@ -24,6 +24,9 @@ int fs_write_all(int fd, const void *data, size_t len);
  * btrfs, XFS) clones instead of copying. progress (may be NULL) is called
  * with the bytes of in gone through so far. *written (may be NULL): the
  * bytes written to out (0 for a clone). 0 or a negative errno. */
+/* Remove path and, if it is a folder, everything in it (up to 8 levels
+ * deep; symbolic links are removed, never followed). A missing path is 0. */
+int fs_remove_tree(const char *path);
 int fs_copy_sparse(int in, int out, void (*progress)(void *arg, uint64_t done), void *arg,
 		   uint64_t *written);
 #endif

@@ -11,10 +11,10 @@ AGENT_CORE_SRCS := $(addprefix mgmt-agent/, agent_config.c agent_conf.c agent_pr
 	$(addprefix mgmt-agent/server/, server.c conn.c conn_pool.c api.c router.c tls_server.c enroll.c enroll_limit.c \
 		events.c) \
 	$(addprefix mgmt-agent/api/, api_routes.c h_console.c h_host.c h_images.c h_listeners.c h_metrics.c h_trust.c \
-		h_update.c h_vms.c h_tasks.c metrics_label.c) \
+		h_update.c h_vms.c h_snapshots.c h_tasks.c metrics_label.c) \
 	$(addprefix mgmt-agent/host/, hostinfo.c netlisten.c) \
 	$(addprefix mgmt-agent/vms/, vm_lock.c vm_service.c vm_argv.c vm_exitfile.c vm_registry.c vm_run.c vm_spec.c vm_isolation.c vm_jail.c \
-		cgroup.c) \
+		vm_snapshot.c cgroup.c) \
 	$(addprefix mgmt-agent/jail/, jail.c tap.c) \
 	$(addprefix mgmt-agent/update/, update_esp.c update_health.c update_policy.c update_probe.c update_run.c \
 		update_view.c)

@@ -69,6 +69,15 @@ void task_progress(unsigned id, uint64_t done)
 	pthread_mutex_unlock(&task_lock);
 }
 
+void task_total(unsigned id, uint64_t total)
+{
+	pthread_mutex_lock(&task_lock);
+	struct task *t = find(id);
+	if (t)
+		t->total = total;
+	pthread_mutex_unlock(&task_lock);
+}
+
 void task_end(unsigned id, const char *error)
 {
 	struct json_w ev;

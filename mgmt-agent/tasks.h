@@ -11,6 +11,8 @@
 /* Returns a task id (>0) or 0 when the table is full. */
 unsigned task_begin(const char *kind, const char *target, uint64_t total);
 void task_progress(unsigned id, uint64_t done);
+/* The units in all, once known after the task began. */
+void task_total(unsigned id, uint64_t total);
 /* error NULL: succeeded. */
 void task_end(unsigned id, const char *error);
 /* {"tasks": [Task]} into w. */

@@ -144,14 +144,34 @@ static void t_copy_sparse(void)
 	WT_EQ_INT(fs_copy_sparse(-1, -1, NULL, NULL, NULL), -EBADF);
 }
 
+static void t_remove_tree(void)
+{
+	char p[160], q[200];
+	snprintf(p, sizeof p, "%s/tree", dir);
+	snprintf(q, sizeof q, "%s/a/b/c", p);
+	WT_EQ_INT(fs_mkdir_p(q, 0700), 0);
+	snprintf(q, sizeof q, "%s/a/b/f", p);
+	WT_EQ_INT(fs_write_atomic(q, "x", 1, 0600), 0);
+	snprintf(q, sizeof q, "%s/a/link", p);
+	WT_EQ_INT(symlink(dir, q), 0);   /* removed, never followed */
+	WT_EQ_INT(fs_remove_tree(p), 0);
+	WT_EQ_INT(access(p, F_OK), -1);
+	WT_CHECK(access(dir, F_OK) == 0);
+	WT_EQ_INT(fs_remove_tree(p), 0);  /* missing: nothing to do */
+	snprintf(q, sizeof q, "%s/plain", dir);
+	WT_EQ_INT(fs_write_atomic(q, "x", 1, 0600), 0);
+	WT_EQ_INT(fs_remove_tree(q), 0);
+	WT_EQ_INT(access(q, F_OK), -1);
+}
+
 int main(void)
 {
 	snprintf(dir, sizeof dir, "/tmp/wafer-fsutil-XXXXXX");
 	if (!mkdtemp(dir))
 		return 1;
 	static const struct wtest_case c[] = { WT_CASE(t_atomic), WT_CASE(t_mkdir), WT_CASE(t_cfgstore),
-					       WT_CASE(t_copy_sparse) };
-	int rc = wtest_run("fsutil", c, 4);
+					       WT_CASE(t_copy_sparse), WT_CASE(t_remove_tree) };
+	int rc = wtest_run("fsutil", c, 5);
 	char cmd[128];
 	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
 	if (system(cmd) != 0)

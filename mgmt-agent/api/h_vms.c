@@ -26,6 +26,7 @@ static const struct { int status; const char *code; } outcome_http[] = {
 	[VM_E_BOOT]       = { 500, "start_failed" },
 	[VM_E_VMM]        = { 502, "vmm_error" },
 	[VM_E_STOP]       = { 500, "reboot_failed" },
+	[VM_E_SPACE]      = { 507, "insufficient_storage" },
 	[VM_E_NOMEM]      = { 500, "internal" },
 };
 
@@ -37,11 +38,11 @@ static void reply_error(struct api_ctx *x, const struct vm_result *r)
 	api_error(x, outcome_http[o].status, outcome_http[o].code, "%s", r->msg);
 }
 
-/* The service's answer: w with status, or the error. */
-static void reply(struct api_ctx *x, int rc, int status, struct json_w *w, const struct vm_result *r)
+void h_vms_reply(struct api_ctx *x, int rc, int status, struct json_w *w, const struct vm_result *r)
 {
 	if (rc) {
-		json_w_free(w);
+		if (w)
+			json_w_free(w);
 		reply_error(x, r);
 		return;
 	}
@@ -66,7 +67,7 @@ void h_vms_create(struct api_ctx *x)
 	json_w_init(&w);
 	int rc = vm_svc_create(json_root(&d), x->c->cn, &w, &r);
 	json_doc_free(&d);
-	reply(x, rc, 201, &w, &r);
+	h_vms_reply(x, rc, 201, &w, &r);
 }
 
 void h_vm_get(struct api_ctx *x)
@@ -75,7 +76,7 @@ void h_vm_get(struct api_ctx *x)
 	struct vm_result r;
 	json_w_init(&w);
 	int rc = vm_svc_get(route_param(x->m, "id"), &w, &r);
-	reply(x, rc, 200, &w, &r);
+	h_vms_reply(x, rc, 200, &w, &r);
 }
 
 void h_vm_patch(struct api_ctx *x)
@@ -88,7 +89,7 @@ void h_vm_patch(struct api_ctx *x)
 	json_w_init(&w);
 	int rc = vm_svc_patch(route_param(x->m, "id"), json_root(&d), &w, &r);
 	json_doc_free(&d);
-	reply(x, rc, 200, &w, &r);
+	h_vms_reply(x, rc, 200, &w, &r);
 }
 
 void h_vm_delete(struct api_ctx *x)
@@ -101,8 +102,7 @@ void h_vm_delete(struct api_ctx *x)
 	api_reply(x, 204, "application/json", "", 0, NULL);
 }
 
-/* RFC 7240: "Prefer: respond-async" among the header's preferences. */
-static bool prefers_async(struct api_ctx *x)
+bool h_prefers_async(struct api_ctx *x)
 {
 	const char *p = http_header(x->req, "Prefer");
 	while (p && *p) {
@@ -117,6 +117,23 @@ static bool prefers_async(struct api_ctx *x)
 	return false;
 }
 
+void h_task_accepted(struct api_ctx *x, unsigned task)
+{
+	struct json_w w;
+	char hdr[96];
+	size_t len;
+	json_w_init(&w);
+	task_write(&w, task);
+	char *body = json_w_finish(&w, &len);
+	if (!body) {
+		api_error(x, 500, "internal", "out of memory");
+		return;
+	}
+	snprintf(hdr, sizeof hdr, "Location: /api/v1/tasks/%u\r\nPreference-Applied: respond-async\r\n", task);
+	api_reply(x, 202, "application/json", body, len, hdr);
+	free(body);
+}
+
 /* A power action: the VM after it (200), or with Prefer: respond-async a
  * task (202, Location: /api/v1/tasks/N) that ends when the action is done. */
 static void action(struct api_ctx *x, enum vm_action a)
@@ -124,29 +141,17 @@ static void action(struct api_ctx *x, enum vm_action a)
 	struct json_w w;
 	struct vm_result r;
 	const char *id = route_param(x->m, "id");
-	if (prefers_async(x)) {
+	if (h_prefers_async(x)) {
 		unsigned task;
-		if (vm_svc_action_task(id, a, &task, &r)) {
+		if (vm_svc_action_task(id, a, &task, &r))
 			reply_error(x, &r);
-			return;
-		}
-		char hdr[96];
-		size_t len;
-		json_w_init(&w);
-		task_write(&w, task);
-		char *body = json_w_finish(&w, &len);
-		if (!body) {
-			api_error(x, 500, "internal", "out of memory");
-			return;
-		}
-		snprintf(hdr, sizeof hdr, "Location: /api/v1/tasks/%u\r\nPreference-Applied: respond-async\r\n", task);
-		api_reply(x, 202, "application/json", body, len, hdr);
-		free(body);
+		else
+			h_task_accepted(x, task);
 		return;
 	}
 	json_w_init(&w);
 	int rc = vm_svc_action(id, a, &w, &r);
-	reply(x, rc, 200, &w, &r);
+	h_vms_reply(x, rc, 200, &w, &r);
 }
 
 void h_vm_start(struct api_ctx *x) { action(x, VM_ACT_START); }

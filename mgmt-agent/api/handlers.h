@@ -1,7 +1,17 @@
 /* handlers.h: every request handler of the route table (api_routes.c). */
 #ifndef WAFER_HANDLERS_H
 #define WAFER_HANDLERS_H
+#include <stdbool.h>
 struct api_ctx;
+struct json_w;
+struct vm_result;
+/* Shared by the VM handlers (h_vms.c): the VM service's answer (w with
+ * status, or the error for r's outcome; w may be NULL on an error); RFC
+ * 7240 "Prefer: respond-async" among the request's preferences; a task's
+ * 202 with its Location. */
+void h_vms_reply(struct api_ctx *x, int rc, int status, struct json_w *w, const struct vm_result *r);
+bool h_prefers_async(struct api_ctx *x);
+void h_task_accepted(struct api_ctx *x, unsigned task);
 void h_enroll(struct api_ctx *x);
 void h_host(struct api_ctx *x);
 void h_host_stats(struct api_ctx *x);
@@ -24,6 +34,11 @@ void h_vm_pause(struct api_ctx *x);
 void h_vm_resume(struct api_ctx *x);
 void h_vm_suspend(struct api_ctx *x);
 void h_vm_console(struct api_ctx *x);
+void h_snapshots_list(struct api_ctx *x);
+void h_snapshot_create(struct api_ctx *x);
+void h_snapshot_get(struct api_ctx *x);
+void h_snapshot_revert(struct api_ctx *x);
+void h_snapshot_delete(struct api_ctx *x);
 void h_images_list(struct api_ctx *x);
 void h_image_put(struct api_ctx *x);
 void h_image_delete(struct api_ctx *x);

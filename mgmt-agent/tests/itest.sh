@@ -22,7 +22,7 @@ trap cleanup EXIT
 
 ok()   { passes=$((passes+1)); echo "ok   $*"; }
 bad()  { fails=$((fails+1)); echo "FAIL $*"; }
-check() { local what=$1; shift; if "$@"; then ok "$what"; else bad "$what"; fi; }
+check() { local what=$1; shift; if "$@"; then ok "$what"; else bad "$what"; [ -z "${ITEST_DEBUG:-}" ] || { echo "  body: $(head -c 600 $T/body 2>/dev/null) curl: $(cat $T/curl.err 2>/dev/null)"; tail -5 $T/agent.log; }; fi; }
 
 start_agent() {
 	$AGENT --port $PORT --listen 127.0.0.1 --config-dir $T/config --data-dir $T/data \
@@ -229,12 +229,31 @@ check "50 follow streams from one reader: at most 16 open, the rest 429, admin a
 # (as a suspend leaves it) makes the VM suspended
 head -c 4096 /dev/urandom > $T/data/wafer/vms/$VMID/suspend.sav
 truncate -s 128M $T/data/wafer/vms/$VMID/suspend.sav
+# and what a snapshot and a revert cut short by a crash leave behind
+mkdir -p $T/data/wafer/vms/$VMID/snapshots/.new-half
+echo half > $T/data/wafer/vms/$VMID/snapshots/.new-half/disk0.img
+echo half > $T/data/wafer/vms/$VMID/disk0.img.revert
+printf 'DISK-A' | dd of=$T/data/wafer/vms/$VMID/disk0.img bs=1 seek=1048576 conv=notrunc status=none
 stop_agent
 start_agent
 check "VM survives an agent restart" bash -c "test \"\$(c admin $URL/api/v1/vms/$VMID)\" = 200 && grep -q '\"autostart\":true' $T/body"
 check "a VM with a saved state is suspended after an agent restart (saved_state: size, allocated)" bash -c "c admin $URL/api/v1/vms/$VMID >/dev/null && python3 -c 'import json,sys; v=json.load(open(sys.argv[1])); s=v[\"saved_state\"]; sys.exit(0 if v[\"state\"]==\"suspended\" and s[\"bytes\"]==128<<20 and 4096<=s[\"allocated_bytes\"]<1<<20 and s[\"saved_ms\"]>0 else 1)' $T/body"
 check "suspended: PATCH of vcpus refused (409, the machine is saved), autostart allowed; pause, shutdown, suspend 409" bash -c "test \"\$(c admin -X PATCH -d '{\"vcpus\":2}' $URL/api/v1/vms/$VMID)\" = 409 && body_has 'until it resumes' && test \"\$(c admin -X PATCH -d '{\"autostart\":true}' $URL/api/v1/vms/$VMID)\" = 200 && for a in pause shutdown suspend; do test \"\$(c admin -X POST $URL/api/v1/vms/$VMID/\$a)\" = 409 || exit 1; done && body_has 'start resumes it, stop discards its saved state'"
-check "stop of a suspended VM discards its saved state: stopped, file gone" bash -c "test \"\$(c admin -X POST $URL/api/v1/vms/$VMID/stop)\" = 200 && body_has '\"state\":\"stopped\"' && body_has 'saved state discarded' && test ! -e $T/data/wafer/vms/$VMID/suspend.sav"
+# --- snapshots (vm_snapshot.c): files on the datastore, no VMM needed
+SN=$T/data/wafer/vms/$VMID/snapshots
+check "leftovers of an unfinished snapshot and revert removed at load" bash -c "test ! -e $SN/.new-half && test ! -e $T/data/wafer/vms/$VMID/disk0.img.revert"
+check "snapshot of a suspended VM: 201, memory included, disks and saved state copied sparse" bash -c "test \"\$(c admin -X POST -d '{\"name\":\"s1\"}' $URL/api/v1/vms/$VMID/snapshots)\" = 201 && python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); sys.exit(0 if s[\"name\"]==\"s1\" and s[\"vm_state\"]==\"suspended\" and s[\"memory\"] and s[\"memory_bytes\"]==128<<20 and s[\"disk_bytes\"]==16<<20 and 0<s[\"size_bytes\"]<1<<20 and s[\"created_ms\"]>0 else 1)' $T/body && cmp -s $T/data/wafer/vms/$VMID/disk0.img $SN/s1/disk0.img && cmp -s $T/data/wafer/vms/$VMID/suspend.sav $SN/s1/state.sav && test ! -e $SN/.new-s1"
+check "snapshot errors: name taken 409, bad name 400, no name 400, unknown field 400, reader 403, unknown VM 404" bash -c "test \"\$(c admin -X POST -d '{\"name\":\"s1\"}' $URL/api/v1/vms/$VMID/snapshots)\" = 409 && body_has 'already' && test \"\$(c admin -X POST -d '{\"name\":\".hidden\"}' $URL/api/v1/vms/$VMID/snapshots)\" = 400 && body_has 'is invalid' && test \"\$(c admin -X POST -d '{}' $URL/api/v1/vms/$VMID/snapshots)\" = 400 && test \"\$(c admin -X POST -d '{\"name\":\"x\",\"memory\":false}' $URL/api/v1/vms/$VMID/snapshots)\" = 400 && test \"\$(c reader -X POST -d '{\"name\":\"x\"}' $URL/api/v1/vms/$VMID/snapshots)\" = 403 && test \"\$(c admin -X POST -d '{\"name\":\"x\"}' $URL/api/v1/vms/nosuchvm/snapshots)\" = 404 && test ! -e $SN/x"
+check "snapshot list and get (reader); an unknown snapshot 404" bash -c "test \"\$(c reader $URL/api/v1/vms/web1/snapshots)\" = 200 && python3 -c 'import json,sys; l=json.load(open(sys.argv[1]))[\"snapshots\"]; sys.exit(0 if [s[\"name\"] for s in l]==[\"s1\"] else 1)' $T/body && test \"\$(c reader $URL/api/v1/vms/web1/snapshots/s1)\" = 200 && body_has '\"memory\":true' && test \"\$(c reader $URL/api/v1/vms/web1/snapshots/nope)\" = 404 && body_has \"no snapshot 'nope'\""
+ bash -c "test \"\$(c admin -X POST $URL/api/v1/vms/$VMID/stop)\" = 200 && body_has '\"state\":\"stopped\"' && body_has 'saved state discarded' && test ! -e $T/data/wafer/vms/$VMID/suspend.sav"
+printf 'DISK-B' | dd of=$T/data/wafer/vms/$VMID/disk0.img bs=1 seek=1048576 conv=notrunc status=none
+check "snapshot of a stopped VM: disks only (memory false)" bash -c "test \"\$(c admin -X POST -d '{\"name\":\"s2\"}' $URL/api/v1/vms/$VMID/snapshots)\" = 201 && body_has '\"memory\":false' && body_has '\"vm_state\":\"stopped\"' && test ! -e $SN/s2/state.sav && cmp -s $T/data/wafer/vms/$VMID/disk0.img $SN/s2/disk0.img"
+check "revert to the suspended snapshot: disk content, saved state and suspended back" bash -c "test \"\$(c admin -X PATCH -d '{\"vcpus\":2}' $URL/api/v1/vms/$VMID)\" = 200 && test \"\$(c admin -X POST $URL/api/v1/vms/$VMID/snapshots/s1/revert)\" = 200 && body_has '\"state\":\"suspended\"' && body_has \"reverted to snapshot 's1'\" && body_has '\"vcpus\":1' && body_has '\"autostart\":true' && dd if=$T/data/wafer/vms/$VMID/disk0.img bs=1 skip=1048576 count=6 status=none | grep -q DISK-A && cmp -s $T/data/wafer/vms/$VMID/suspend.sav $SN/s1/state.sav && ! ls $T/data/wafer/vms/$VMID | grep -q revert"
+check "revert to the stopped snapshot: stopped, saved state gone, its disk back" bash -c "test \"\$(c admin -X POST $URL/api/v1/vms/$VMID/snapshots/s2/revert)\" = 200 && body_has '\"state\":\"stopped\"' && test ! -e $T/data/wafer/vms/$VMID/suspend.sav && dd if=$T/data/wafer/vms/$VMID/disk0.img bs=1 skip=1048576 count=6 status=none | grep -q DISK-B"
+check "revert to an unknown snapshot: 404, nothing changed" bash -c "test \"\$(c admin -X POST $URL/api/v1/vms/$VMID/snapshots/nope/revert)\" = 404 && test \"\$(c admin $URL/api/v1/vms/$VMID)\" = 200 && body_has '\"state\":\"stopped\"'"
+check "snapshot as a task (Prefer: respond-async): 202, the task vm.snapshot succeeds with its bytes" bash -c "test \"\$(c admin -X POST -H 'Prefer: respond-async' -d '{\"name\":\"s3\"}' $URL/api/v1/vms/$VMID/snapshots)\" = 202 && body_has '\"kind\":\"vm.snapshot\"' && id=\$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[\"id\"])' $T/body) && for i in \$(seq 50); do c reader $URL/api/v1/tasks/\$id > /dev/null; grep -q '\"state\":\"running\"' $T/body || break; sleep 0.1; done; body_has '\"state\":\"succeeded\"' && body_has '\"target\":\"web1/s3\"' && body_has '\"progress\":1' && test -s $SN/s3/snapshot.json"
+check "delete a snapshot: 204, its files gone; again 404" bash -c "test \"\$(c admin -X DELETE $URL/api/v1/vms/$VMID/snapshots/s3)\" = 204 && test ! -e $SN/s3 && test \"\$(c admin -X DELETE $URL/api/v1/vms/$VMID/snapshots/s3)\" = 404 && test \"\$(c reader $URL/api/v1/vms/web1/snapshots)\" = 200 && python3 -c 'import json,sys; l=json.load(open(sys.argv[1]))[\"snapshots\"]; sys.exit(0 if [s[\"name\"] for s in l]==[\"s1\",\"s2\"] else 1)' $T/body"
+check "deleting a VM removes its snapshots" bash -c "test \"\$(c admin -X POST -d '{\"name\":\"snapvm\",\"vcpus\":1,\"memory_mib\":64,\"boot\":{\"kernel\":\"kern\"},\"disks\":[{\"size_mib\":4}]}' $URL/api/v1/vms)\" = 201 && id=\$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[\"id\"])' $T/body) && test \"\$(c admin -X POST -d '{\"name\":\"k\"}' $URL/api/v1/vms/snapvm/snapshots)\" = 201 && test -d $T/data/wafer/vms/\$id/snapshots/k && test \"\$(c admin -X DELETE $URL/api/v1/vms/snapvm)\" = 204 && test ! -e $T/data/wafer/vms/\$id"
 check "trust store survives: no-cert refused" test "$(c none $URL/api/v1/host)" = 000
 check "identity unchanged" test "$(sed -n 's/^fingerprint=//p' $T/run/status/agent)" = "$FP"
 check "CRL survives: the revoked admin is still refused" test "$(c leaked $URL/api/v1/host)" = 000

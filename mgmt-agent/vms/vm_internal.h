@@ -41,6 +41,24 @@ struct vm {
 	} saved;
 };
 
+/* Helpers of the VM service (vm_service.c) shared with vm_snapshot.c. */
+/* Fill r; returns -1. vm_ok: r says OK; returns 0. */
+int vm_fail(struct vm_result *r, enum vm_outcome o, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int vm_ok(struct vm_result *r);
+/* Lock and find the VM; NULL (unlocked, r filled) when there is none. */
+struct vm *vm_lock_find_at(const char *key, struct vm_result *r, const char *where);
+#define vm_lock_find(key, r) vm_lock_find_at(key, r, __func__)
+/* One request at a time per VM: while one works outside the lock (VMM
+ * control, boot check, disks, the definition's write), others on the same
+ * VM are refused, so every reply matches one serial order of the accepted
+ * requests. With the lock held; true (unlocked, r filled) when busy. */
+bool vm_refuse_busy(struct vm *v, struct vm_result *r);
+/* With the lock held: unlock and refuse because of the VM's state. */
+int vm_refuse_state(struct vm *v, struct vm_result *r, const char *fmt_tail);
+/* With the lock held: copy v, unlock, and write the copy's JSON to w (which
+ * reads the VMM's /proc entries: never under the lock); w NULL: only unlock. */
+int vm_reply_copy(struct vm *v, struct json_w *w, struct vm_result *r);
+
 /* vm_lock.c. Take and release vm_lock only through these: they time every
  * hold (vm_lock_stats, /metrics). */
 extern pthread_mutex_t vm_lock;
@@ -100,6 +118,10 @@ int vm_jail_spawn(struct vm *v, int logfd, char *err, size_t errlen);
 /* After the VMM is gone: reason for a seccomp or OOM kill ("" if neither),
  * then remove its cgroup, jail folder and control socket. */
 void vm_jail_reap(struct vm *v, int status, bool known, char *reason, size_t len);
+/* vm_snapshot.c: remove what an unfinished snapshot, delete or revert left
+ * (registry load); remove all of a VM's snapshots (VM delete). */
+void vm_snapshot_tidy(const struct vm *v);
+void vm_snapshot_remove_all(const struct vm *v);
 /* vm_isolation.c: the "isolation" object of GET /api/v1/vms/{id}. */
 void vm_isolation_json(struct json_w *w, const struct vm *v);
 /* The cgroup folder of a VM. */

@@ -253,6 +253,7 @@ static void load_one(const char *dir, const char *file)
 			v->jail_uid = (uint32_t)ju->ival;
 		/* suspended before the agent (or the host) restarted: a re-attached
 		 * VMM, if any, decides otherwise (vm_reattach_all) */
+		vm_snapshot_tidy(v);
 		if (vm_saved_stat(v))
 			v->state = VM_SUSPENDED;
 		break;
@@ -306,6 +307,7 @@ void vm_remove_dirs(struct vm *v)
 {
 	static const char *const runfiles[] = { "vmm.pid", "vmm.stderr", "control.sock", NULL };
 	char d[512], p[600];
+	vm_snapshot_remove_all(v);
 	vm_saved_path(v, false, p, sizeof p);
 	unlink(p);
 	vm_saved_path(v, true, p, sizeof p);

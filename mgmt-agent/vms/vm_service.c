@@ -30,9 +30,7 @@ const char *vm_action_name(enum vm_action a)
 	return (unsigned)a < sizeof action_names / sizeof action_names[0] ? action_names[a] : "?";
 }
 
-static int fail(struct vm_result *r, enum vm_outcome o, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static int fail(struct vm_result *r, enum vm_outcome o, const char *fmt, ...)
+int vm_fail(struct vm_result *r, enum vm_outcome o, const char *fmt, ...)
 {
 	va_list ap;
 	r->outcome = o;
@@ -42,69 +40,60 @@ static int fail(struct vm_result *r, enum vm_outcome o, const char *fmt, ...)
 	return -1;
 }
 
-static int ok(struct vm_result *r)
+int vm_ok(struct vm_result *r)
 {
 	r->outcome = VM_OK;
 	r->msg[0] = '\0';
 	return 0;
 }
 
-/* Lock and find the VM; NULL (unlocked, r filled) when there is none. */
-static struct vm *lock_find_at(const char *key, struct vm_result *r, const char *where)
+struct vm *vm_lock_find_at(const char *key, struct vm_result *r, const char *where)
 {
 	vm_lock_take_at(where);
 	struct vm *v = vm_find(key);
 	if (!v) {
 		vm_lock_release();
-		fail(r, VM_E_NOT_FOUND, "no VM with id or name '%s'", key);
+		vm_fail(r, VM_E_NOT_FOUND, "no VM with id or name '%s'", key);
 	}
 	return v;
 }
-#define lock_find(key, r) lock_find_at(key, r, __func__)
 
-/* One request at a time per VM: while one works outside the lock (VMM
- * control, boot check, disks, the definition's write), others on the same
- * VM are refused, so every reply matches one serial order of the accepted
- * requests. With the lock held; true (unlocked, r filled) when busy. */
-static bool refuse_busy(struct vm *v, struct vm_result *r)
+bool vm_refuse_busy(struct vm *v, struct vm_result *r)
 {
 	if (!v->busy && !v->reaping)
 		return false;
 	if (v->busy)
-		fail(r, VM_E_BUSY, "VM '%s' is busy: a %s request is in progress; try again", v->spec.name, v->busy);
+		vm_fail(r, VM_E_BUSY, "VM '%s' is busy: a %s request is in progress; try again", v->spec.name, v->busy);
 	else
-		fail(r, VM_E_BUSY, "VM '%s' is busy: its VMM exited and is being cleaned up; try again",
+		vm_fail(r, VM_E_BUSY, "VM '%s' is busy: its VMM exited and is being cleaned up; try again",
 		     v->spec.name);
 	vm_lock_release();
 	return true;
 }
 
-/* With the lock held: unlock and refuse because of the VM's state. */
-static int refuse_state(struct vm *v, struct vm_result *r, const char *fmt_tail)
+int vm_refuse_state(struct vm *v, struct vm_result *r, const char *fmt_tail)
 {
-	fail(r, VM_E_STATE, "VM '%s' is %s%s", v->spec.name, vm_state_name(v->state), fmt_tail);
+	vm_fail(r, VM_E_STATE, "VM '%s' is %s%s", v->spec.name, vm_state_name(v->state), fmt_tail);
 	vm_lock_release();
 	return -1;
 }
 
-/* With the lock held: copy v, unlock, and write the copy's JSON to w (which
- * reads the VMM's /proc entries: never under the lock). */
-static int reply_copy(struct vm *v, struct json_w *w, struct vm_result *r)
+int vm_reply_copy(struct vm *v, struct json_w *w, struct vm_result *r)
 {
 	if (!w) {
 		vm_lock_release();
-		return ok(r);
+		return vm_ok(r);
 	}
 	struct vm *copy = malloc(sizeof *copy);
 	if (!copy) {
 		vm_lock_release();
-		return fail(r, VM_E_NOMEM, "out of memory");
+		return vm_fail(r, VM_E_NOMEM, "out of memory");
 	}
 	*copy = *v;
 	vm_lock_release();
 	vm_write_json(w, copy);
 	free(copy);
-	return ok(r);
+	return vm_ok(r);
 }
 
 void vm_svc_list(struct json_w *w)
@@ -134,8 +123,8 @@ void vm_svc_list(struct json_w *w)
 
 int vm_svc_get(const char *key, struct json_w *w, struct vm_result *r)
 {
-	struct vm *v = lock_find(key, r);
-	return v ? reply_copy(v, w, r) : -1;
+	struct vm *v = vm_lock_find(key, r);
+	return v ? vm_reply_copy(v, w, r) : -1;
 }
 
 static void gen_id(char *out)
@@ -197,12 +186,12 @@ int vm_svc_create(const struct json_node *root, const char *who, struct json_w *
 	char err[256];
 	vm_host_limits(&lim);
 	if (vm_spec_parse(root, NULL, &lim, &spec, err, sizeof err))
-		return fail(r, VM_E_INVALID, "%s", err);
+		return vm_fail(r, VM_E_INVALID, "%s", err);
 	gen_macs(&spec);
 	vm_lock_take();
 	if (name_taken(spec.name, NULL)) {
 		vm_lock_release();
-		return fail(r, VM_E_EXISTS, "a VM named '%s' already exists", spec.name);
+		return vm_fail(r, VM_E_EXISTS, "a VM named '%s' already exists", spec.name);
 	}
 	struct vm *v = NULL;
 	for (int i = 0; i < VM_MAX && !v; i++)
@@ -210,7 +199,7 @@ int vm_svc_create(const struct json_node *root, const char *who, struct json_w *
 			v = &vm_table[i];
 	if (!v) {
 		vm_lock_release();
-		return fail(r, VM_E_FULL, "this host holds at most %d VMs", VM_MAX);
+		return vm_fail(r, VM_E_FULL, "this host holds at most %d VMs", VM_MAX);
 	}
 	memset(v, 0, sizeof *v);
 	gen_id(v->id);
@@ -233,11 +222,11 @@ int vm_svc_create(const struct json_node *root, const char *who, struct json_w *
 		}
 		v->used = false;
 		vm_lock_release();
-		return fail(r, VM_E_STORAGE, "%s", err);
+		return vm_fail(r, VM_E_STORAGE, "%s", err);
 	}
 	events_post_str("vm.created", v->id, "name", v->spec.name);
 	wlog(WLOG_INFO, "vm", "created %s (%s) by %s", v->spec.name, v->id, who);
-	return reply_copy(v, w, r);
+	return vm_reply_copy(v, w, r);
 }
 
 int vm_svc_patch(const char *key, const struct json_node *root, struct json_w *w, struct vm_result *r)
@@ -246,7 +235,7 @@ int vm_svc_patch(const char *key, const struct json_node *root, struct json_w *w
 	struct vm_spec spec;
 	char err[256];
 	vm_host_limits(&lim);
-	struct vm *v = lock_find(key, r);
+	struct vm *v = vm_lock_find(key, r);
 	if (!v)
 		return -1;
 	int rc = vm_spec_parse(root, &v->spec, &lim, &spec, err, sizeof err);
@@ -255,22 +244,22 @@ int vm_svc_patch(const char *key, const struct json_node *root, struct json_w *w
 		only_meta = only_meta && (!strcmp(c->key, "name") || !strcmp(c->key, "autostart"));
 	if (rc) {
 		vm_lock_release();
-		return fail(r, VM_E_INVALID, "%s", err);
+		return vm_fail(r, VM_E_INVALID, "%s", err);
 	}
 	if (json_get(root, "disks")) {
 		vm_lock_release();
-		return fail(r, VM_E_INVALID, "'disks' cannot be changed by PATCH; create a new VM");
+		return vm_fail(r, VM_E_INVALID, "'disks' cannot be changed by PATCH; create a new VM");
 	}
-	if (refuse_busy(v, r))
+	if (vm_refuse_busy(v, r))
 		return -1;
 	if (!only_meta && v->pid)
-		return refuse_state(v, r, ": only 'name' and 'autostart' can change while it runs");
+		return vm_refuse_state(v, r, ": only 'name' and 'autostart' can change while it runs");
 	if (!only_meta && v->state == VM_SUSPENDED)
-		return refuse_state(v, r, ": only 'name' and 'autostart' can change until it resumes (start) or "
+		return vm_refuse_state(v, r, ": only 'name' and 'autostart' can change until it resumes (start) or "
 					  "its saved state is discarded (stop)");
 	if (name_taken(spec.name, v)) {
 		vm_lock_release();
-		return fail(r, VM_E_EXISTS, "a VM named '%s' already exists", spec.name);
+		return vm_fail(r, VM_E_EXISTS, "a VM named '%s' already exists", spec.name);
 	}
 	gen_macs(&spec);
 	struct vm_spec old = v->spec;
@@ -283,20 +272,20 @@ int vm_svc_patch(const char *key, const struct json_node *root, struct json_w *w
 	if (rc) {
 		v->spec = old;
 		vm_lock_release();
-		return fail(r, VM_E_STORAGE, "cannot store the VM definition: %s", strerror(-rc));
+		return vm_fail(r, VM_E_STORAGE, "cannot store the VM definition: %s", strerror(-rc));
 	}
 	events_post("vm.updated", v->id, NULL);
-	return reply_copy(v, w, r);
+	return vm_reply_copy(v, w, r);
 }
 
 int vm_svc_delete(const char *key, const char *who, struct vm_result *r)
 {
 	char p[512], name[WAFER_NAME_SIZE], id[VM_ID_LEN + 1];
-	struct vm *v = lock_find(key, r);
-	if (!v || refuse_busy(v, r))
+	struct vm *v = vm_lock_find(key, r);
+	if (!v || vm_refuse_busy(v, r))
 		return -1;
 	if (v->pid)
-		return refuse_state(v, r, ": stop it first");
+		return vm_refuse_state(v, r, ": stop it first");
 	v->busy = "delete";
 	snprintf(name, sizeof name, "%s", v->spec.name);
 	snprintf(id, sizeof id, "%s", v->id);
@@ -309,7 +298,7 @@ int vm_svc_delete(const char *key, const char *who, struct vm_result *r)
 		vm_lock_take();
 		v->busy = NULL;
 		vm_lock_release();
-		return fail(r, VM_E_STORAGE, "cannot remove %s: %s", p, strerror(e));
+		return vm_fail(r, VM_E_STORAGE, "cannot remove %s: %s", p, strerror(e));
 	}
 	for (int i = 0; i < v->spec.ndisks; i++) {
 		vm_disk_path(v, i, p, sizeof p);
@@ -322,7 +311,7 @@ int vm_svc_delete(const char *key, const char *who, struct vm_result *r)
 	v->busy = NULL;
 	vm_lock_release();
 	wlog(WLOG_INFO, "vm", "deleted %s (%s) by %s", name, id, who);
-	return ok(r);
+	return vm_ok(r);
 }
 
 /* Wait until the VM leaves STARTING, up to ms (vm_lock held; released while
@@ -351,17 +340,17 @@ static int start_locked(struct vm *v, struct vm_result *r)
 {
 	char err[256];
 	if (vm_jail_prepare(v, err, sizeof err))
-		return fail(r, VM_E_START, "cannot start VM '%s': %s", v->spec.name, err);
+		return vm_fail(r, VM_E_START, "cannot start VM '%s': %s", v->spec.name, err);
 	struct vm *copy = malloc(sizeof *copy);
 	if (!copy)
-		return fail(r, VM_E_NOMEM, "out of memory");
+		return vm_fail(r, VM_E_NOMEM, "out of memory");
 	*copy = *v;
 	vm_lock_release();
 	int rc = vm_spawn(copy, err, sizeof err);
 	vm_lock_take();
 	if (rc) {
 		free(copy);
-		return fail(r, VM_E_START, "cannot start VM '%s': %s", v->spec.name, err);
+		return vm_fail(r, VM_E_START, "cannot start VM '%s': %s", v->spec.name, err);
 	}
 	v->pid = copy->pid;
 	v->jailed = copy->jailed;
@@ -377,11 +366,11 @@ static int start_locked(struct vm *v, struct vm_result *r)
 	/* once it runs, the supervisor removes the saved state (vm_run.c) */
 	if (v->restore && v->state == VM_SUSPENDED) {
 		v->restore = false;
-		return fail(r, VM_E_BOOT, "VM '%s' could not resume: %s", v->spec.name, v->exit_reason);
+		return vm_fail(r, VM_E_BOOT, "VM '%s' could not resume: %s", v->spec.name, v->exit_reason);
 	}
 	if (v->state == VM_CRASHED)
-		return fail(r, VM_E_BOOT, "VM failed to start: %s", v->exit_reason);
-	return ok(r);
+		return vm_fail(r, VM_E_BOOT, "VM failed to start: %s", v->exit_reason);
+	return vm_ok(r);
 }
 
 static int do_start(struct vm *v, bool by_operator, struct json_w *w, struct vm_result *r)
@@ -392,7 +381,7 @@ static int do_start(struct vm *v, bool by_operator, struct json_w *w, struct vm_
 	else if (v->restart_attempts)
 		v->restarts++;      /* a start its restart policy scheduled */
 	if (v->pid) {
-		fail(r, VM_E_STATE, "VM '%s' is already %s", v->spec.name, vm_state_name(v->state));
+		vm_fail(r, VM_E_STATE, "VM '%s' is already %s", v->spec.name, vm_state_name(v->state));
 		vm_lock_release();
 		return -1;
 	}
@@ -406,14 +395,14 @@ static int do_start(struct vm *v, bool by_operator, struct json_w *w, struct vm_
 		vm_lock_release();
 		return -1;
 	}
-	return reply_copy(v, w, r);
+	return vm_reply_copy(v, w, r);
 }
 
 /* Hard reset: stop the VMM and start it again with the same definition. */
 static int do_reboot(struct vm *v, struct json_w *w, struct vm_result *r)
 {
 	if (!v->pid || v->state == VM_STARTING)
-		return refuse_state(v, r, "");
+		return vm_refuse_state(v, r, "");
 	v->stop_requested = true;
 	pid_t pid = v->pid;
 	bool own = v->own_child;
@@ -423,7 +412,7 @@ static int do_reboot(struct vm *v, struct json_w *w, struct vm_result *r)
 	if (v->pid) {
 		v->busy = NULL;
 		vm_lock_release();
-		return fail(r, VM_E_STOP, "wafer-vmm pid %d did not stop (own child: %d)", (int)pid, own);
+		return vm_fail(r, VM_E_STOP, "wafer-vmm pid %d did not stop (own child: %d)", (int)pid, own);
 	}
 	v->restarts++;
 	int rc = start_locked(v, r);
@@ -432,10 +421,10 @@ static int do_reboot(struct vm *v, struct json_w *w, struct vm_result *r)
 		char m[sizeof r->msg];
 		snprintf(m, sizeof m, "%s", r->msg);
 		vm_lock_release();
-		return fail(r, r->outcome == VM_E_NOMEM ? VM_E_NOMEM : VM_E_BOOT,
+		return vm_fail(r, r->outcome == VM_E_NOMEM ? VM_E_NOMEM : VM_E_BOOT,
 			    "VM stopped but did not start again: %.280s", m);
 	}
-	return reply_copy(v, w, r);
+	return vm_reply_copy(v, w, r);
 }
 
 /* Stop of a suspended VM: its saved state is discarded (the next start
@@ -452,11 +441,11 @@ static int discard_saved(struct vm *v, struct json_w *w, struct vm_result *r)
 	v->busy = NULL;
 	if (rc) {
 		vm_lock_release();
-		return fail(r, VM_E_STORAGE, "VM '%s': cannot discard its saved state %s: %s", name, p, strerror(-rc));
+		return vm_fail(r, VM_E_STORAGE, "VM '%s': cannot discard its saved state %s: %s", name, p, strerror(-rc));
 	}
 	v->saved = (struct vm_saved){ 0 };
 	vm_set_state(v, VM_STOPPED, "saved state discarded");
-	return reply_copy(v, w, r);
+	return vm_reply_copy(v, w, r);
 }
 
 /* Suspend: pause (unless paused), save into the VMM's --state file
@@ -467,7 +456,7 @@ static int do_suspend(struct vm *v, struct json_w *w, struct vm_result *r)
 {
 	char path[512], name[WAFER_NAME_SIZE], cerr[256] = "", tmp[512], sav[512];
 	if (!v->pid || (v->state != VM_RUNNING && v->state != VM_PAUSED))
-		return refuse_state(v, r, "");
+		return vm_refuse_state(v, r, "");
 	bool was_paused = v->state == VM_PAUSED;
 	vm_ctl_path(v, path, sizeof path);
 	vm_saved_path(v, true, tmp, sizeof tmp);
@@ -498,7 +487,7 @@ static int do_suspend(struct vm *v, struct json_w *w, struct vm_result *r)
 		vm_lock_take();
 		v->busy = NULL;
 		vm_lock_release();
-		return fail(r, VM_E_VMM, "VM '%s': suspend failed: %s; the VM runs on%s", name, cerr,
+		return vm_fail(r, VM_E_VMM, "VM '%s': suspend failed: %s; the VM runs on%s", name, cerr,
 			    was_paused ? " (paused)" : "");
 	}
 	vm_lock_take();
@@ -514,7 +503,7 @@ static int do_suspend(struct vm *v, struct json_w *w, struct vm_result *r)
 	if (v->pid) {
 		v->busy = NULL;
 		vm_lock_release();
-		return fail(r, VM_E_VMM, "VM '%s': wafer-vmm did not exit within 5 s of its save: no saved state kept",
+		return vm_fail(r, VM_E_VMM, "VM '%s': wafer-vmm did not exit within 5 s of its save: no saved state kept",
 			    name);
 	}
 	bool keep = v->state == VM_SUSPENDED;   /* the reaper saw the VMM end as asked */
@@ -529,10 +518,10 @@ static int do_suspend(struct vm *v, struct json_w *w, struct vm_result *r)
 	vm_lock_take();
 	if (e) {
 		if (e < 0)
-			fail(r, VM_E_VMM, "VM '%s': its VMM ended otherwise (%s) after the save: no saved state kept",
+			vm_fail(r, VM_E_VMM, "VM '%s': its VMM ended otherwise (%s) after the save: no saved state kept",
 			     name, v->exit_reason);
 		else
-			fail(r, VM_E_STORAGE, "VM '%s': cannot keep the saved state %s: %s", name, sav, strerror(e));
+			vm_fail(r, VM_E_STORAGE, "VM '%s': cannot keep the saved state %s: %s", name, sav, strerror(e));
 		if (v->state == VM_SUSPENDED)
 			vm_set_state(v, VM_STOPPED, "suspend failed: the saved state could not be kept");
 		v->busy = NULL;
@@ -546,7 +535,7 @@ static int do_suspend(struct vm *v, struct json_w *w, struct vm_result *r)
 	     (unsigned long long)sv.pages_written, (unsigned long long)(sv.memory_bytes / 4096),
 	     (unsigned long long)sv.ms);
 	v->busy = NULL;
-	return reply_copy(v, w, r);
+	return vm_reply_copy(v, w, r);
 }
 
 /* One control request to a running VM's VMM, outside the lock; the state is
@@ -561,7 +550,7 @@ static int do_control(struct vm *v, enum vm_action a, bool wait_off, struct json
 		return discard_saved(v, w, r);
 	if (!v->pid || v->state == VM_STARTING ||
 	    (a == VM_ACT_PAUSE && v->state == VM_PAUSED) || (a == VM_ACT_RESUME && v->state != VM_PAUSED))
-		return refuse_state(v, r, "");
+		return vm_refuse_state(v, r, "");
 	vm_ctl_path(v, path, sizeof path);
 	snprintf(name, sizeof name, "%s", v->spec.name);
 	if (a == VM_ACT_STOP || a == VM_ACT_SHUTDOWN)
@@ -591,18 +580,18 @@ static int do_control(struct vm *v, enum vm_action a, bool wait_off, struct json
 	if (stop && v->pid) {
 		v->busy = NULL;
 		vm_lock_release();
-		return fail(r, VM_E_VMM, "VM '%s': wafer-vmm did not exit within 5 s of stop%s%s", name,
+		return vm_fail(r, VM_E_VMM, "VM '%s': wafer-vmm did not exit within 5 s of stop%s%s", name,
 			    rc ? ": " : "", rc ? cerr : "");
 	}
 	if (rc && v->pid) {
 		v->busy = NULL;
 		vm_lock_release();
-		return fail(r, VM_E_VMM, "VM '%s': %s failed: %s", name, what, cerr);
+		return vm_fail(r, VM_E_VMM, "VM '%s': %s failed: %s", name, what, cerr);
 	}
 	if (!stop && !v->pid) {
 		/* the VMM ended meanwhile by itself (guest poweroff, crash): say so */
 		v->busy = NULL;
-		fail(r, VM_E_STATE, "VM '%s' is %s: its VMM ended before the %s took effect", name,
+		vm_fail(r, VM_E_STATE, "VM '%s' is %s: its VMM ended before the %s took effect", name,
 		     vm_state_name(v->state), what);
 		vm_lock_release();
 		return -1;
@@ -615,22 +604,22 @@ static int do_control(struct vm *v, enum vm_action a, bool wait_off, struct json
 		if (v->pid) {
 			v->busy = NULL;
 			vm_lock_release();
-			return fail(r, VM_E_VMM, "VM '%s': wafer-vmm still runs %d s after the shutdown", name,
+			return vm_fail(r, VM_E_VMM, "VM '%s': wafer-vmm still runs %d s after the shutdown", name,
 				    SHUTDOWN_S + 5);
 		}
 	}
 	v->busy = NULL;
-	return reply_copy(v, w, r);
+	return vm_reply_copy(v, w, r);
 }
 
 static int action(const char *key, enum vm_action a, bool wait_off, bool by_operator, struct json_w *w,
 		  struct vm_result *r)
 {
-	struct vm *v = lock_find(key, r);
-	if (!v || refuse_busy(v, r))
+	struct vm *v = vm_lock_find(key, r);
+	if (!v || vm_refuse_busy(v, r))
 		return -1;
 	if (v->state == VM_SUSPENDED && a != VM_ACT_START && a != VM_ACT_STOP)
-		return refuse_state(v, r, ": start resumes it, stop discards its saved state");
+		return vm_refuse_state(v, r, ": start resumes it, stop discards its saved state");
 	switch (a) {
 	case VM_ACT_START: return do_start(v, by_operator, w, r);
 	case VM_ACT_REBOOT: return do_reboot(v, w, r);
@@ -691,9 +680,9 @@ static int action_task(const char *key, enum vm_action a, bool crash_on_fail, bo
 	char kind[32], name[WAFER_NAME_SIZE];
 	struct action_job *j = calloc(1, sizeof *j);
 	if (!j)
-		return fail(r, VM_E_NOMEM, "out of memory");
-	struct vm *v = lock_find(key, r);
-	if (!v || refuse_busy(v, r)) {
+		return vm_fail(r, VM_E_NOMEM, "out of memory");
+	struct vm *v = vm_lock_find(key, r);
+	if (!v || vm_refuse_busy(v, r)) {
 		free(j);
 		return -1;
 	}
@@ -708,7 +697,7 @@ static int action_task(const char *key, enum vm_action a, bool crash_on_fail, bo
 	unsigned id = task_begin(kind, name, 0);
 	if (!id) {
 		free(j);
-		return fail(r, VM_E_BUSY, "too many tasks in progress; try again");
+		return vm_fail(r, VM_E_BUSY, "too many tasks in progress; try again");
 	}
 	j->task = id;
 	pthread_t t;
@@ -721,32 +710,32 @@ static int action_task(const char *key, enum vm_action a, bool crash_on_fail, bo
 	if (rc) {
 		task_end(id, "cannot create a thread");
 		free(j);
-		return fail(r, VM_E_NOMEM, "cannot create a thread: %s", strerror(rc));
+		return vm_fail(r, VM_E_NOMEM, "cannot create a thread: %s", strerror(rc));
 	}
 	*task = id;   /* j belongs to the thread now */
-	return ok(r);
+	return vm_ok(r);
 }
 
 int vm_svc_console(const char *key, bool follow, bool input, struct vmmctl *c, struct vm_result *r)
 {
 	char path[512];
-	struct vm *v = lock_find(key, r);
+	struct vm *v = vm_lock_find(key, r);
 	if (!v)
 		return -1;
 	bool running = v->pid && v->state != VM_STARTING;
 	vm_ctl_path(v, path, sizeof path);
 	vm_lock_release();
 	if (!running)
-		return fail(r, VM_E_STATE, "VM '%s' is not running", key);
+		return vm_fail(r, VM_E_STATE, "VM '%s' is not running", key);
 	uint64_t off, lost;
 	memset(c, 0, sizeof *c);
 	c->timeout_ms = 5000;
 	if (vmmctl_connect(c, path) || vmmctl_console_open(c, VMMCTL_FROM_START, follow, input, &off, &lost)) {
-		fail(r, VM_E_VMM, "console: %s", c->err);
+		vm_fail(r, VM_E_VMM, "console: %s", c->err);
 		vmmctl_close(c);
 		return -1;
 	}
-	return ok(r);
+	return vm_ok(r);
 }
 
 int vm_svc_briefs(struct vm_brief *out, int max)

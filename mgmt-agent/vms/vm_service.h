@@ -28,6 +28,7 @@ enum vm_outcome {
 	VM_E_BOOT,        /* the VMM ended during its boot check, or did not start again */
 	VM_E_VMM,         /* the VMM did not answer, refused, or did not exit after stop */
 	VM_E_STOP,        /* reboot: the VMM did not stop */
+	VM_E_SPACE,       /* not enough space on the datastore */
 	VM_E_NOMEM,
 };
 
@@ -66,6 +67,26 @@ int vm_svc_action_task(const char *key, enum vm_action a, unsigned *task, struct
  * row (an operator's start resets it); a VM that cannot start is crashed
  * with the reason (shown as exit_reason). */
 int vm_svc_start_unattended(const char *key, struct vm_result *r);
+
+/* Snapshots (vm_snapshot.c): the VM's definition and disks, and for a
+ * running, paused or suspended VM its memory and device state, under a name
+ * (WAFER_NAME_CHARS). create: a running VM is paused for the save and the
+ * disk copy only; VM_E_EXISTS for a name taken, VM_E_SPACE when the copies
+ * would not fit, VM_E_STATE while it starts or shuts down, or at
+ * VM_SNAPSHOTS_MAX. revert: a VM with a VMM is stopped first; the VM's
+ * disks, saved state and definition (but its name, autostart and restart
+ * policy) become the snapshot's; a snapshot of a running or paused VM
+ * resumes, one of a suspended VM leaves it suspended, any other stopped. w
+ * gets the Snapshot (create, list with name: one; list without: {"snapshots":
+ * [...]}, oldest first) or the VM (revert). */
+#define VM_SNAPSHOTS_MAX 32
+int vm_svc_snapshot_create(const char *key, const char *name, struct json_w *w, struct vm_result *r);
+int vm_svc_snapshot_revert(const char *key, const char *name, struct json_w *w, struct vm_result *r);
+int vm_svc_snapshot_delete(const char *key, const char *name, struct vm_result *r);
+int vm_svc_snapshot_list(const char *key, const char *name, struct json_w *w, struct vm_result *r);
+/* create or revert as a task (kind vm.snapshot or vm.revert, target
+ * "VM/NAME", progress in bytes copied). */
+int vm_svc_snapshot_task(const char *key, const char *name, bool revert, unsigned *task, struct vm_result *r);
 
 /* The VM's serial console from the start of its ring (vmmctl_console_open on
  * c, left open for the caller): VM_E_NOT_FOUND, VM_E_STATE (not running) or
