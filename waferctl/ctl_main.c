@@ -37,6 +37,8 @@ static void usage(FILE *f)
 		"     [--restart never|on-failure|always] [--autostart] [--start]\n"
 		"  vm create --spec FILE.json [--start]\n"
 		"  vm rm VM | vm console VM [--follow | --interactive (WebSocket; Ctrl-] quits)]\n"
+		"  snapshot list VM | create VM NAME | revert VM NAME | rm VM NAME\n"
+		"                       (a running VM's memory too; revert resumes it from there)\n"
 		"  image list | upload NAME FILE | rm NAME\n"
 		"  logs [--follow]      events [--follow] [--since SEQ]      tasks\n"
 		"  enroll TOKEN CA.pem  (the host's trust store must be empty)\n"
@@ -156,6 +158,7 @@ int main(int argc, char **argv)
 	if (!strcmp(cmd, "completion")) return ctl_cmd_completion(ac, av);
 	if (!strcmp(cmd, "context")) return ctl_cmd_context(ac, av);
 	if (!strcmp(cmd, "fleet")) return ctl_cmd_fleet(ac, av);
+	if (!strcmp(cmd, "snapshot")) return ctl_cmd_snapshot(ac, av);
 	fprintf(stderr, "waferctl: unknown command '%s'\n", cmd);
 	usage(stderr);
 	return 2;
