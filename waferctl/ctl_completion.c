@@ -54,7 +54,7 @@ static const char bash_script[] =
 	"\t\tif [ -z \"$sub\" ]; then COMPREPLY=($(compgen -W 'status vms place update' -- \"$cur\"))\n"
 	"\t\telif [ \"$sub\" = update ]; then COMPREPLY=($(compgen -f -W '--stop-vms --suspend-vms --force --wait' -- \"$cur\")); fi;;\n"
 	"\tsnapshot)\n"
-	"\t\tif [ -z \"$sub\" ]; then COMPREPLY=($(compgen -W 'list create revert rm' -- \"$cur\"))\n"
+	"\t\tif [ -z \"$sub\" ]; then COMPREPLY=($(compgen -W 'list create revert rm clone' -- \"$cur\"))\n"
 	"\t\telif [ $n = 0 ]; then COMPREPLY=($(compgen -W \"$(_waferctl_names vm)\" -- \"$cur\"))\n"
 	"\t\telif [ $n = 1 ] && [ \"$sub\" != create ]; then\n"
 	"\t\t\tCOMPREPLY=($(compgen -W \"$(_waferctl_names snapshot \"$prev\")\" -- \"$cur\")); fi;;\n"

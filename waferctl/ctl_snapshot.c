@@ -1,6 +1,6 @@
 /* ctl_snapshot.c: `waferctl snapshot list VM | create VM NAME | revert VM
- * NAME | rm VM NAME` over /api/v1/vms/{id}/snapshots (docs/agent.md,
- * "Snapshots"). */
+ * NAME | rm VM NAME | clone VM NAME NEW` over /api/v1/vms/{id}/snapshots and
+ * POST /api/v1/vms with clone_of (docs/agent.md, "Snapshots"). */
 #include "ctl.h"
 
 #include <stdio.h>
@@ -48,15 +48,32 @@ int ctl_cmd_snapshot(int argc, char **argv)
 {
 	char path[320], body[128];
 	const char *sub = argc > 1 ? argv[1] : "";
-	bool one = !strcmp(sub, "list") || !strcmp(sub, "names");
-	if (argc != (one ? 3 : 4) ||
-	    (!one && strcmp(sub, "create") && strcmp(sub, "revert") && strcmp(sub, "rm"))) {
-		fprintf(stderr, "usage: waferctl snapshot list VM | create VM NAME | revert VM NAME | rm VM NAME\n");
+	bool one = !strcmp(sub, "list") || !strcmp(sub, "names"), clone = !strcmp(sub, "clone");
+	if (argc != (one ? 3 : clone ? 5 : 4) ||
+	    (!one && !clone && strcmp(sub, "create") && strcmp(sub, "revert") && strcmp(sub, "rm"))) {
+		fprintf(stderr, "usage: waferctl snapshot list VM | create VM NAME | revert VM NAME | rm VM NAME | "
+				"clone VM NAME NEW_VM\n");
 		return 2;
 	}
 	const char *vm = argv[2], *name = one ? NULL : argv[3];
-	if (!ctl_name_ok("VM", vm) || (name && !ctl_name_ok("snapshot", name)))
+	if (!ctl_name_ok("VM", vm) || (name && !ctl_name_ok("snapshot", name)) || (clone && !ctl_name_ok("VM", argv[4])))
 		return 2;
+	if (clone) {   /* a new VM of the snapshot's definition and disks */
+		char cbody[320];
+		struct json_doc d;
+		snprintf(cbody, sizeof cbody, "{\"name\":\"%s\",\"clone_of\":{\"vm\":\"%s\",\"snapshot\":\"%s\"}}",
+			 argv[4], vm, name);
+		if (!ctl.timeout_set)
+			ctl.timeout_ms = 1800000;
+		if (ctl.json)
+			return ctl_cmd_raw(3, (char *[]){ "post", "/api/v1/vms", cbody, NULL });
+		if (ctl_call_ok("POST", "/api/v1/vms", cbody, &d) < 0)
+			return 1;
+		printf("%s (%s) created from snapshot %s of %s: %s\n", argv[4], ctl_str(json_root(&d), "id"), name, vm,
+		       ctl_str(json_root(&d), "state"));
+		json_doc_free(&d);
+		return 0;
+	}
 	snprintf(path, sizeof path, "/api/v1/vms/%s/snapshots", vm);
 	if (!strcmp(sub, "names"))
 		return ctl_print_names(path, "snapshots", false);

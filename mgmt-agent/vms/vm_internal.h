@@ -122,6 +122,15 @@ void vm_jail_reap(struct vm *v, int status, bool known, char *reason, size_t len
  * (registry load); remove all of a VM's snapshots (VM delete). */
 void vm_snapshot_tidy(const struct vm *v);
 void vm_snapshot_remove_all(const struct vm *v);
+/* A clone from a snapshot (POST /api/v1/vms with clone_of): the snapshot's
+ * definition with its MACs cleared, the source VM's id and which disks have
+ * files (VM_E_INVALID naming clone_of's member when there is no such VM or
+ * snapshot); then, for the new VM dst (busy, no lock held), sparse copies of
+ * those disks as its own (space checked first: VM_E_SPACE). 0, or -1 with r. */
+int vm_snapshot_for_clone(const char *key, const char *name, struct vm_spec *spec, char src_id[VM_ID_LEN + 1],
+			  uint32_t *disk_files, struct vm_result *r);
+int vm_snapshot_clone_disks(const char *src_id, const char *name, uint32_t disk_files, const struct vm *dst,
+			    struct vm_result *r);
 /* vm_isolation.c: the "isolation" object of GET /api/v1/vms/{id}. */
 void vm_isolation_json(struct json_w *w, const struct vm *v);
 /* The cgroup folder of a VM. */

@@ -2,6 +2,7 @@
  * the power actions of VMs, with vm_lock held only for short sections. */
 #include "vm_service.h"
 #include "vm_internal.h"
+#include "agent.h"
 #include "fsutil.h"
 #include "server/events.h"
 #include "tasks.h"
@@ -179,14 +180,71 @@ static int save_unlocked(struct vm *v)
 	return rc;
 }
 
+/* POST /api/v1/vms with clone_of {"vm", "snapshot"}: the request without
+ * clone_of into top (its members copied into kids), and the snapshot's name;
+ * the request must name the clone and may not give disks (they are the
+ * snapshot's). 0, or -1 with r. */
+static int clone_request(const struct json_node *root, const struct json_node *clone, struct json_node *top,
+			 struct json_node *kids, int max, char snap[WAFER_NAME_SIZE], char vm[WAFER_NAME_SIZE],
+			 struct vm_result *r)
+{
+	static const char *const keys[] = { "vm", "snapshot", NULL };
+	char err[160];
+	if (!json_is(root, JSON_OBJECT))
+		return vm_fail(r, VM_E_INVALID, "the VM spec must be a JSON object");
+	if (!json_is(clone, JSON_OBJECT) || json_check_keys(clone, keys, err, sizeof err))
+		return vm_fail(r, VM_E_INVALID, "'clone_of': %s",
+			       json_is(clone, JSON_OBJECT) ? err : "an object {\"vm\": ID or name, \"snapshot\": NAME}");
+	const char *v = json_get_str(clone, "vm"), *s = json_get_str(clone, "snapshot");
+	if (!v || !s)
+		return vm_fail(r, VM_E_INVALID, "'clone_of' needs 'vm' (an id or name) and 'snapshot' (a name)");
+	if (strlen(v) > WAFER_NAME_MAX || strlen(s) > WAFER_NAME_MAX)
+		return vm_fail(r, VM_E_INVALID, "'clone_of': a name is longer than %d characters", WAFER_NAME_MAX);
+	snprintf(vm, WAFER_NAME_SIZE, "%s", v);
+	snprintf(snap, WAFER_NAME_SIZE, "%s", s);
+	if (!json_get(root, "name"))
+		return vm_fail(r, VM_E_INVALID, "'name' is required: the clone's name");
+	if (json_get(root, "disks"))
+		return vm_fail(r, VM_E_INVALID, "'disks' cannot be given with 'clone_of': a clone has the snapshot's disks");
+	*top = *root;
+	top->child = NULL;
+	struct json_node *last = NULL;
+	int n = 0;
+	for (const struct json_node *c = root->child; c; c = c->next) {
+		if (c == clone)
+			continue;
+		if (n == max)
+			return vm_fail(r, VM_E_INVALID, "the VM spec has too many members");
+		kids[n] = *c;
+		kids[n].next = NULL;
+		if (last)
+			last->next = &kids[n];
+		else
+			top->child = &kids[n];
+		last = &kids[n++];
+	}
+	return 0;
+}
+
 int vm_svc_create(const struct json_node *root, const char *who, struct json_w *w, struct vm_result *r)
 {
 	struct vm_limits lim;
 	struct vm_spec spec;
-	char err[256];
+	char err[sizeof r->msg], src_id[VM_ID_LEN + 1] = "", snap[WAFER_NAME_SIZE] = "", src_vm[WAFER_NAME_SIZE] = "";
+	uint32_t disk_files = 0;
 	vm_host_limits(&lim);
-	if (vm_spec_parse(root, NULL, &lim, &spec, err, sizeof err))
+	const struct json_node *clone = json_get(root, "clone_of");
+	if (clone) {
+		struct json_node top, kids[32];
+		struct vm_spec base;
+		if (clone_request(root, clone, &top, kids, 32, snap, src_vm, r) ||
+		    vm_snapshot_for_clone(src_vm, snap, &base, src_id, &disk_files, r))
+			return -1;
+		if (vm_spec_parse(&top, &base, &lim, &spec, err, sizeof err))
+			return vm_fail(r, VM_E_INVALID, "%s", err);
+	} else if (vm_spec_parse(root, NULL, &lim, &spec, err, sizeof err)) {
 		return vm_fail(r, VM_E_INVALID, "%s", err);
+	}
 	gen_macs(&spec);
 	vm_lock_take();
 	if (name_taken(spec.name, NULL)) {
@@ -208,8 +266,13 @@ int vm_svc_create(const struct json_node *root, const char *who, struct json_w *
 	v->used = true;
 	v->busy = "create";
 	vm_lock_release();
-	/* disks may take a while (image clone): outside the lock, as the write */
-	int rc = vm_prepare_disks(v, err, sizeof err);
+	/* disks may take a while (image clone, a snapshot's disks): outside the lock, as the write */
+	struct vm_result cr = { VM_OK, "" };
+	int rc = src_id[0] ? vm_snapshot_clone_disks(src_id, snap, disk_files, v, &cr) : 0;
+	if (rc)
+		snprintf(err, sizeof err, "%s", cr.msg);
+	else
+		rc = vm_prepare_disks(v, err, sizeof err);
 	vm_lock_take();
 	if (rc == 0 && (rc = save_unlocked(v)) != 0)
 		snprintf(err, sizeof err, "cannot store the VM definition: %s", strerror(-rc));
@@ -220,12 +283,18 @@ int vm_svc_create(const struct json_node *root, const char *who, struct json_w *
 			vm_disk_path(v, i, p, sizeof p);
 			unlink(p);
 		}
+		agent_path(p, sizeof p, agent_cfg.data_dir, "wafer/vms/%s", v->id);
+		rmdir(p);
 		v->used = false;
 		vm_lock_release();
-		return vm_fail(r, VM_E_STORAGE, "%s", err);
+		return vm_fail(r, cr.outcome == VM_E_SPACE ? VM_E_SPACE : VM_E_STORAGE, "%s", err);
 	}
 	events_post_str("vm.created", v->id, "name", v->spec.name);
-	wlog(WLOG_INFO, "vm", "created %s (%s) by %s", v->spec.name, v->id, who);
+	if (src_id[0])
+		wlog(WLOG_INFO, "vm", "created %s (%s) by %s, a clone of snapshot %s of %s", v->spec.name, v->id, who,
+		     snap, src_vm);
+	else
+		wlog(WLOG_INFO, "vm", "created %s (%s) by %s", v->spec.name, v->id, who);
 	return vm_reply_copy(v, w, r);
 }
 

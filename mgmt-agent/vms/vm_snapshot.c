@@ -760,6 +760,76 @@ void vm_snapshot_remove_all(const struct vm *v)
 		wlog(WLOG_WARN, "vm", "%s: cannot remove %s: %s", v->spec.name, root, strerror(-e));
 }
 
+int vm_snapshot_for_clone(const char *key, const char *name, struct vm_spec *spec, char src_id[VM_ID_LEN + 1],
+			  uint32_t *disk_files, struct vm_result *r)
+{
+	struct snap_info info;
+	char vm_name[WAFER_NAME_SIZE];
+	if (check_snap_name(name, r))
+		return -1;
+	struct vm *v = vm_lock_find(key, r);
+	if (!v) {
+		vm_fail(r, VM_E_INVALID, "'clone_of.vm': no VM with id or name '%s'", key);
+		return -1;
+	}
+	snprintf(src_id, VM_ID_LEN + 1, "%s", v->id);
+	snprintf(vm_name, sizeof vm_name, "%s", v->spec.name);
+	vm_lock_release();
+	if (read_info(src_id, name, &info, spec, r)) {
+		if (r->outcome == VM_E_NOT_FOUND)
+			vm_fail(r, VM_E_INVALID, "'clone_of.snapshot': VM '%s' has no snapshot '%s'", vm_name, name);
+		return -1;
+	}
+	for (int i = 0; i < spec->nnics; i++)
+		spec->nics[i].mac[0] = '\0';   /* a clone gets MACs of its own */
+	*disk_files = info.disk_files;
+	return 0;
+}
+
+int vm_snapshot_clone_disks(const char *src_id, const char *name, uint32_t disk_files, const struct vm *dst,
+			    struct vm_result *r)
+{
+	char dir[512], src[640], link_p[560], tmp[560], path[512];
+	uint64_t need = 0, al;
+	for (int i = 0; i < dst->spec.ndisks; i++) {
+		char f[24];
+		snprintf(f, sizeof f, "disk%d.img", i);
+		snap_path(src_id, name, f, src, sizeof src);
+		if ((disk_files & (1u << i)) && file_size(src, NULL, &al))
+			need += al;
+	}
+	agent_path(dir, sizeof dir, agent_cfg.data_dir, "wafer/vms/%s", dst->id);
+	int rc = fs_mkdir_p(dir, 0700);
+	if (rc)
+		return vm_fail(r, VM_E_STORAGE, "cannot create %s: %s", dir, strerror(-rc));
+	if (check_space(dir, need, "the clone's disks", r))
+		return -1;
+	struct copy_prog prog = { 0, 0 };
+	for (int i = 0; i < dst->spec.ndisks; i++) {
+		if (!(disk_files & (1u << i)))
+			continue;   /* created by vm_prepare_disks, as for a new VM */
+		char f[24];
+		snprintf(f, sizeof f, "disk%d.img", i);
+		snap_path(src_id, name, f, src, sizeof src);
+		vm_disk_path(dst, i, path, sizeof path);
+		snprintf(link_p, sizeof link_p, "%s.src", path);
+		snprintf(tmp, sizeof tmp, "%s.new", path);
+		/* a link first: a delete of the snapshot meanwhile does not cut the copy */
+		unlink(link_p);
+		if (link(src, link_p) < 0)
+			return vm_fail(r, VM_E_STORAGE, "snapshot '%s': disk %d: %s: %s", name, i, src, strerror(errno));
+		rc = copy_file(link_p, tmp, &prog, r);
+		unlink(link_p);
+		if (rc)
+			return -1;
+		if (rename(tmp, path) < 0) {
+			unlink(tmp);
+			return vm_fail(r, VM_E_STORAGE, "cannot rename %s: %s", tmp, strerror(errno));
+		}
+	}
+	return 0;
+}
+
 /* The same as a task (vm.snapshot or vm.revert, target "VM/NAME"). */
 struct snap_task_job {
 	char key[VM_ID_LEN + 1], name[WAFER_NAME_SIZE];
