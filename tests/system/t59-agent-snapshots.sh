@@ -11,7 +11,9 @@
 #  3. The VM stopped, a snapshot "off" has no memory; started again (a fresh
 #     boot), a revert to "off" stops it; a revert to "live" from there
 #     resumes the guest at the snapshot's tick once more.
-#  4. Delete both: the list is empty.
+#  4. A clone of "off" (POST /vms with clone_of) boots as a VM of its own
+#     beside s1 and its disk works; deleted again.
+#  5. Delete both snapshots: the list is empty.
 . tests/system/lib.sh
 . tests/system/agent-lib.sh
 
@@ -94,7 +96,18 @@ grep -aq 'GUEST booted' "$T/body" && fail "booted instead of resuming the second
 [ "$first" -ge "$snap_tick" ] && [ "$first" -le $((snap_tick + 3)) ] || fail "second revert: first tick $first, snapshot at $snap_tick"
 pass "snapshot 'off' of the stopped VM has no memory; a revert to it stops the running VM; 'live' resumes at tick $first again"
 
-# 4. delete them
+# 4. a clone of "off" boots beside s1
+[ "$(code -X POST -d '{"name":"c1","clone_of":{"vm":"s1","snapshot":"off"}}' "$URL/api/v1/vms")" = 201 ] || fail "clone: $(cat "$T/body")"
+[ "$(jget '["state"]')" = stopped ] || fail "the clone is not stopped: $(cat "$T/body")"
+[ "$(code -X POST "$URL/api/v1/vms/c1/start")" = 200 ] || fail "start of the clone: $(cat "$T/body")"
+for _ in $(seq 120); do code "$URL/api/v1/vms/c1/console" > /dev/null; grep -aq 'GUEST tick [0-9]* disk=ok' "$T/body" && break; sleep 1; done
+grep -aq 'GUEST booted' "$T/body" && grep -aq 'GUEST tick [0-9]* disk=ok' "$T/body" || fail "the clone did not boot with a working disk: $(tail -3 "$T/body")"
+[ "$(code "$URL/api/v1/vms/s1")" = 200 ] && [ "$(jget '["state"]')" = running ] || fail "s1 is no longer running: $(cat "$T/body")"
+[ "$(code -X DELETE "$URL/api/v1/vms/c1")" = 409 ] || fail "a running clone was deleted: $(cat "$T/body")"
+[ "$(code -X POST "$URL/api/v1/vms/c1/stop")" = 200 ] && [ "$(code -X DELETE "$URL/api/v1/vms/c1")" = 204 ] || fail "stop and delete of the clone: $(cat "$T/body")"
+pass "a clone of 'off' boots beside s1 with a disk that works; deleted"
+
+# 5. delete them
 for s in live off; do
 	[ "$(code -X DELETE "$URL/api/v1/vms/s1/snapshots/$s")" = 204 ] || fail "delete $s: $(cat "$T/body")"
 done
