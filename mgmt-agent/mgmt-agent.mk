@@ -14,7 +14,7 @@ AGENT_CORE_SRCS := $(addprefix mgmt-agent/, agent_config.c agent_conf.c agent_pr
 		h_update.c h_vms.c h_snapshots.c h_tasks.c metrics_label.c) \
 	$(addprefix mgmt-agent/host/, hostinfo.c netlisten.c) \
 	$(addprefix mgmt-agent/vms/, vm_lock.c vm_service.c vm_argv.c vm_exitfile.c vm_registry.c vm_run.c vm_spec.c vm_isolation.c vm_jail.c \
-		vm_snapshot.c cgroup.c) \
+		vm_snapshot.c vm_snapshot_info.c cgroup.c) \
 	$(addprefix mgmt-agent/jail/, jail.c tap.c) \
 	$(addprefix mgmt-agent/update/, update_esp.c update_health.c update_policy.c update_probe.c update_run.c \
 		update_view.c)

@@ -12,6 +12,7 @@
  * snapshot of a running or paused VM comes back running, from the moment of
  * the snapshot. */
 #include "vm_internal.h"
+#include "vm_snapshot_info.h"
 #include "vm_service.h"
 #include "agent.h"
 #include "fsutil.h"
@@ -33,20 +34,6 @@
 #include <unistd.h>
 
 #define SNAP_MARGIN (16ull << 20)   /* left free on the datastore beyond what a copy takes */
-
-struct snap_info {
-	char name[WAFER_NAME_SIZE];
-	char vm_state[16];        /* the VM's state when it was taken */
-	bool memory;              /* state.sav: memory and device state */
-	uint64_t created_ms;      /* wall clock: the instant the snapshot is of */
-	uint64_t disk_bytes;      /* disks' sizes */
-	uint64_t memory_bytes;    /* state.sav's size */
-	uint64_t size_bytes;      /* what it takes on the datastore */
-	uint64_t pause_ms;        /* how long a running guest was paused for it */
-	uint64_t duration_ms;     /* the whole snapshot */
-	int disks;                /* disks in its definition */
-	uint32_t disk_files;      /* bit i: diskN.img kept (a disk never started has no file) */
-};
 
 static uint64_t wall_ms(void)
 {
@@ -86,33 +73,12 @@ static int check_snap_name(const char *name, struct vm_result *r)
 	return 0;
 }
 
-static void write_info(struct json_w *w, const struct snap_info *s)
-{
-	json_w_obj_begin(w);
-	json_w_kstr(w, "name", s->name);
-	json_w_kuint(w, "created_ms", s->created_ms);
-	json_w_kstr(w, "vm_state", s->vm_state);
-	json_w_kbool(w, "memory", s->memory);
-	json_w_kuint(w, "disk_bytes", s->disk_bytes);
-	json_w_kuint(w, "memory_bytes", s->memory_bytes);
-	json_w_kuint(w, "size_bytes", s->size_bytes);
-	json_w_kuint(w, "pause_ms", s->pause_ms);
-	json_w_kuint(w, "duration_ms", s->duration_ms);
-	json_w_obj_end(w);
-}
-
-static uint64_t get_u64(const struct json_node *o, const char *k)
-{
-	const struct json_node *n = json_get(o, k);
-	return n && n->is_int && n->ival >= 0 ? (uint64_t)n->ival : 0;
-}
-
 /* snapshots/<dir>/snapshot.json into s (and its definition into spec unless
  * NULL, checked against the host's limits and images). 0, or -1 with r. */
-static int read_info(const char *id, const char *dir, struct snap_info *s, struct vm_spec *spec,
+static int read_info(const char *id, const char *dir, struct vm_snap_info *s, struct vm_spec *spec,
 		     struct vm_result *r)
 {
-	char p[640], *data, err[200];
+	char p[640], *data, err[256];
 	size_t len;
 	snap_path(id, dir, "snapshot.json", p, sizeof p);
 	int rc = fs_read_file(p, 256 * 1024, &data, &len);
@@ -120,60 +86,27 @@ static int read_info(const char *id, const char *dir, struct snap_info *s, struc
 		return vm_fail(r, VM_E_NOT_FOUND, "no snapshot '%s'", dir);
 	if (rc)
 		return vm_fail(r, VM_E_STORAGE, "snapshot '%s': cannot read %s: %s", dir, p, strerror(-rc));
-	struct json_doc d;
-	struct json_err je;
-	rc = json_parse(&d, data, len, NULL, &je);
+	struct vm_limits lim;
+	vm_host_limits(&lim);
+	rc = vm_snap_info_parse(data, len, &lim, s, spec, err, sizeof err);
 	free(data);
+	if (rc == -2)
+		return vm_fail(r, VM_E_INVALID, "snapshot '%s' cannot be used: its definition: %s", dir, err);
 	if (rc)
-		return vm_fail(r, VM_E_STORAGE, "snapshot '%s': %s is damaged: %s", dir, p, je.msg);
-	const struct json_node *o = json_root(&d);
-	memset(s, 0, sizeof *s);
-	snprintf(s->name, sizeof s->name, "%s", dir);
-	const char *st = json_get_str(o, "vm_state");
-	snprintf(s->vm_state, sizeof s->vm_state, "%s", st ? st : "stopped");
-	const struct json_node *m = json_get(o, "memory");
-	s->memory = m && json_is(m, JSON_BOOL) && m->bval;
-	s->created_ms = get_u64(o, "created_ms");
-	s->disk_bytes = get_u64(o, "disk_bytes");
-	s->memory_bytes = get_u64(o, "memory_bytes");
-	s->size_bytes = get_u64(o, "size_bytes");
-	s->pause_ms = get_u64(o, "pause_ms");
-	s->duration_ms = get_u64(o, "duration_ms");
-	s->disk_files = (uint32_t)get_u64(o, "disk_files");
-	rc = 0;
-	if (spec) {
-		struct vm_limits lim;
-		vm_host_limits(&lim);
-		if (vm_spec_parse(json_get(o, "spec"), NULL, &lim, spec, err, sizeof err))
-			rc = vm_fail(r, VM_E_INVALID, "snapshot '%s' cannot be used: its definition: %s", dir, err);
-		else
-			s->disks = spec->ndisks;
-	}
-	json_doc_free(&d);
-	return rc;
+		return vm_fail(r, VM_E_STORAGE, "snapshot '%s': %s is damaged: %s", dir, p, err);
+	if (strcmp(s->name, dir))
+		return vm_fail(r, VM_E_STORAGE, "snapshot '%s': %s names another snapshot ('%s')", dir, p, s->name);
+	return 0;
 }
 
-static int write_info_file(const char *id, const char *dir, const struct snap_info *s,
+static int write_info_file(const char *id, const char *dir, const struct vm_snap_info *s,
 			   const struct vm_spec *spec, struct vm_result *r)
 {
 	char p[640];
 	struct json_w w;
 	size_t len;
 	json_w_init(&w);
-	json_w_obj_begin(&w);
-	json_w_kstr(&w, "name", s->name);
-	json_w_kuint(&w, "created_ms", s->created_ms);
-	json_w_kstr(&w, "vm_state", s->vm_state);
-	json_w_kbool(&w, "memory", s->memory);
-	json_w_kuint(&w, "disk_bytes", s->disk_bytes);
-	json_w_kuint(&w, "memory_bytes", s->memory_bytes);
-	json_w_kuint(&w, "size_bytes", s->size_bytes);
-	json_w_kuint(&w, "pause_ms", s->pause_ms);
-	json_w_kuint(&w, "duration_ms", s->duration_ms);
-	json_w_kuint(&w, "disk_files", s->disk_files);
-	json_w_key(&w, "spec");
-	vm_spec_write(&w, spec);
-	json_w_obj_end(&w);
+	vm_snap_info_write(&w, s, spec);
 	char *body = json_w_finish(&w, &len);
 	if (!body)
 		return vm_fail(r, VM_E_NOMEM, "out of memory");
@@ -262,7 +195,7 @@ struct snap_job {
 };
 
 /* Take the snapshot (the VM busy, the lock not held). */
-static int create_work(const struct snap_job *j, const char *name, unsigned task, struct snap_info *info,
+static int create_work(const struct snap_job *j, const char *name, unsigned task, struct vm_snap_info *info,
 		       struct vm_result *r)
 {
 	char root[512], final[640], tmp[640], p[1024], src[512];
@@ -456,7 +389,7 @@ static void release_vm(const char *id)
 static int create(const char *key, const char *name, unsigned task, struct json_w *w, struct vm_result *r)
 {
 	struct snap_job j;
-	struct snap_info info;
+	struct vm_snap_info info;
 	if (check_snap_name(name, r) || take_vm(key, "snapshot", true, &j, r))
 		return -1;
 	int rc = create_work(&j, name, task, &info, r);
@@ -464,7 +397,7 @@ static int create(const char *key, const char *name, unsigned task, struct json_
 	if (rc)
 		return -1;
 	if (w)
-		write_info(w, &info);
+		vm_snap_info_write(w, &info, NULL);
 	return vm_ok(r);
 }
 
@@ -477,7 +410,7 @@ int vm_svc_snapshot_create(const char *key, const char *name, struct json_w *w, 
  * lock not held). The copies are made beside the VM's files first
  * (*.revert) and renamed over them only once all are made, so a failure
  * leaves the VM as it was. */
-static int revert_work(const struct snap_job *j, const char *name, unsigned task, struct snap_info *info,
+static int revert_work(const struct snap_job *j, const char *name, unsigned task, struct vm_snap_info *info,
 		       struct vm_spec *spec, struct vm_result *r)
 {
 	char p[640], dst[700], root[512];
@@ -581,7 +514,7 @@ fail:
 static int revert(const char *key, const char *name, unsigned task, struct json_w *w, struct vm_result *r)
 {
 	struct snap_job j;
-	struct snap_info info;
+	struct vm_snap_info info;
 	struct vm_spec spec;
 	if (check_snap_name(name, r))
 		return -1;
@@ -674,7 +607,7 @@ int vm_svc_snapshot_delete(const char *key, const char *name, struct vm_result *
 
 static int by_time(const void *a, const void *b)
 {
-	const struct snap_info *x = a, *y = b;
+	const struct vm_snap_info *x = a, *y = b;
 	return x->created_ms < y->created_ms ? -1 : x->created_ms > y->created_ms;
 }
 
@@ -690,16 +623,16 @@ int vm_svc_snapshot_list(const char *key, const char *name, struct json_w *w, st
 	snprintf(vm_name, sizeof vm_name, "%s", v->spec.name);
 	vm_lock_release();
 	if (name) {
-		struct snap_info s;
+		struct vm_snap_info s;
 		if (read_info(id, name, &s, NULL, r)) {
 			if (r->outcome == VM_E_NOT_FOUND)
 				vm_fail(r, VM_E_NOT_FOUND, "VM '%s' has no snapshot '%s'", vm_name, name);
 			return -1;
 		}
-		write_info(w, &s);
+		vm_snap_info_write(w, &s, NULL);
 		return vm_ok(r);
 	}
-	struct snap_info *list = calloc(VM_SNAPSHOTS_MAX * 2, sizeof *list);
+	struct vm_snap_info *list = calloc(VM_SNAPSHOTS_MAX * 2, sizeof *list);
 	if (!list)
 		return vm_fail(r, VM_E_NOMEM, "out of memory");
 	int n = 0;
@@ -718,7 +651,7 @@ int vm_svc_snapshot_list(const char *key, const char *name, struct json_w *w, st
 	json_w_key(w, "snapshots");
 	json_w_arr_begin(w);
 	for (int i = 0; i < n; i++)
-		write_info(w, &list[i]);
+		vm_snap_info_write(w, &list[i], NULL);
 	json_w_arr_end(w);
 	json_w_obj_end(w);
 	free(list);
@@ -763,7 +696,7 @@ void vm_snapshot_remove_all(const struct vm *v)
 int vm_snapshot_for_clone(const char *key, const char *name, struct vm_spec *spec, char src_id[VM_ID_LEN + 1],
 			  uint32_t *disk_files, struct vm_result *r)
 {
-	struct snap_info info;
+	struct vm_snap_info info;
 	char vm_name[WAFER_NAME_SIZE];
 	if (check_snap_name(name, r))
 		return -1;

@@ -13,10 +13,11 @@ FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer -Wall -Wext
 	-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
 FUZZ_BIN    := $(B)/fuzz/bin
 
-FUZZERS += http json vmspec wsframe config dhcp log gpt bundle virtq state restore
+FUZZERS += http json vmspec wsframe config dhcp log gpt bundle virtq state restore snapshot
 FZ_http_SRCS    := $(LIB_HTTP_SRCS)
 FZ_json_SRCS    := $(LIB_JSON_SRCS)
 FZ_vmspec_SRCS  := mgmt-agent/vms/vm_spec.c mgmt-agent/server/router.c $(LIB_JSON_SRCS)
+FZ_snapshot_SRCS := mgmt-agent/vms/vm_snapshot_info.c mgmt-agent/vms/vm_spec.c mgmt-agent/server/router.c $(LIB_JSON_SRCS)
 FZ_wsframe_SRCS := $(LIB_WSFRAME_SRCS)
 FZ_wsframe_LIBS := $(MBEDTLS_HOST_LIBS)
 FZ_config_SRCS  := initramfs/init/init_config.c
@@ -33,7 +34,7 @@ FZ_restore_SRCS := $(addprefix hypervisor/,state.c virtio/core.c virtio/pci.c vi
 	arch/x86_64/vcpu_state.c arch/x86_64/vm_state.c) $(LIB_CRC32_SRCS) $(LIB_WLOG_SRCS)
 $(B)/obj/fuzz/hypervisor/%.o $(B)/obj/fuzz/tests/fuzz/fuzz_virtq.o $(B)/obj/fuzz/tests/fuzz/fuzz_state.o $(B)/obj/fuzz/tests/fuzz/fuzz_restore.o: FUZZ_EXTRA += -Ihypervisor -I$(VMM_ARCH_DIR)
 
-$(B)/obj/fuzz/mgmt-agent/%.o $(B)/obj/fuzz/tests/fuzz/fuzz_vmspec.o: FUZZ_EXTRA += -Imgmt-agent
+$(B)/obj/fuzz/mgmt-agent/%.o $(B)/obj/fuzz/tests/fuzz/fuzz_vmspec.o $(B)/obj/fuzz/tests/fuzz/fuzz_snapshot.o: FUZZ_EXTRA += -Imgmt-agent
 
 $(B)/obj/fuzz/%.o: %.c $(MBEDTLS_HOST_LIBS)
 	@mkdir -p $(@D)
