@@ -22,6 +22,11 @@ UT_lib_wlog_SRCS   := lib/tests/test_wlog.c $(LIB_WLOG_SRCS)
 UT_lib_fsutil_SRCS := lib/tests/test_fsutil.c $(LIB_CFGSTORE_SRCS)
 $(B)/obj/test/lib/tests/%.o: CFLAGS_EXTRA += -Itests/unit
 
+# The stream a VM moves between hosts in (export/import, docs/agent.md).
+LIB_VMEXPORT_SRCS := lib/vmexport.c $(LIB_CRC32_SRCS)
+UNIT_TESTS += lib_vmexport
+UT_lib_vmexport_SRCS := lib/tests/test_vmexport.c $(LIB_VMEXPORT_SRCS)
+
 # fsck.fat around a FAT volume before a read-write mount (init, agent).
 LIB_FATCHECK_SRCS := lib/fatcheck.c
 UNIT_TESTS += lib_fatcheck

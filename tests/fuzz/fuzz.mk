@@ -13,10 +13,11 @@ FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer -Wall -Wext
 	-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
 FUZZ_BIN    := $(B)/fuzz/bin
 
-FUZZERS += http json vmspec wsframe config dhcp log gpt bundle virtq state restore snapshot
+FUZZERS += http json vmspec wsframe config dhcp log gpt bundle virtq state restore snapshot vmexport
 FZ_http_SRCS    := $(LIB_HTTP_SRCS)
 FZ_json_SRCS    := $(LIB_JSON_SRCS)
 FZ_vmspec_SRCS  := mgmt-agent/vms/vm_spec.c mgmt-agent/server/router.c $(LIB_JSON_SRCS)
+FZ_vmexport_SRCS := $(LIB_VMEXPORT_SRCS)
 FZ_snapshot_SRCS := mgmt-agent/vms/vm_snapshot_info.c mgmt-agent/vms/vm_spec.c mgmt-agent/server/router.c $(LIB_JSON_SRCS)
 FZ_wsframe_SRCS := $(LIB_WSFRAME_SRCS)
 FZ_wsframe_LIBS := $(MBEDTLS_HOST_LIBS)
