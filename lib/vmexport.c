@@ -11,7 +11,7 @@
 
 #define CHUNK (1u << 20)
 
-static const char *const names[] = { "vm.json", "disk0.img", "disk1.img", "disk2.img", "disk3.img", "disk4.img",
+static const char *const names[] = { "vm.json", "kernel", "initrd", "disk0.img", "disk1.img", "disk2.img", "disk3.img", "disk4.img",
 				     "disk5.img", "disk6.img", "disk7.img", "state.sav", NULL };
 
 static int name_index(const char *n)

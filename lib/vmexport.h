@@ -9,7 +9,8 @@
  *   'E', u32 CRC-32 (crc32.h) of every byte before the 'E'
  *
  * Integers are little-endian. Files: vm.json first (at most 256 KiB), then
- * disk0.img .. disk7.img and state.sav, each at most once. Extents are in
+ * kernel and initrd (the boot images), disk0.img .. disk7.img and state.sav,
+ * each at most once. Extents are in
  * ascending order, do not overlap and end within the file's size; what no
  * extent covers is a hole (zeros), so a sparse disk costs its data only. */
 #ifndef WAFER_VMEXPORT_H

@@ -11,17 +11,17 @@ AGENT_CORE_SRCS := $(addprefix mgmt-agent/, agent_config.c agent_conf.c agent_pr
 	$(addprefix mgmt-agent/server/, server.c conn.c conn_pool.c api.c router.c tls_server.c enroll.c enroll_limit.c \
 		events.c) \
 	$(addprefix mgmt-agent/api/, api_routes.c h_console.c h_host.c h_images.c h_listeners.c h_metrics.c h_trust.c \
-		h_update.c h_vms.c h_snapshots.c h_tasks.c metrics_label.c) \
+		h_update.c h_vms.c h_snapshots.c h_transfer.c h_tasks.c metrics_label.c) \
 	$(addprefix mgmt-agent/host/, hostinfo.c netlisten.c) \
 	$(addprefix mgmt-agent/vms/, vm_lock.c vm_service.c vm_argv.c vm_exitfile.c vm_registry.c vm_run.c vm_spec.c vm_isolation.c vm_jail.c \
-		vm_snapshot.c vm_snapshot_info.c cgroup.c) \
+		vm_snapshot.c vm_snapshot_info.c vm_transfer.c cgroup.c) \
 	$(addprefix mgmt-agent/jail/, jail.c tap.c) \
 	$(addprefix mgmt-agent/update/, update_esp.c update_health.c update_policy.c update_probe.c update_run.c \
 		update_view.c)
 LIB_VMMCTL_SRCS ?= $(wildcard lib/vmmctl.c)
 # lib/update_slot and lib/abstate use fsutil, which LIB_CFGSTORE_SRCS brings.
 AGENT_LIB_SRCS := $(LIB_HTTP_SRCS) $(LIB_X509_SRCS) $(LIB_WSFRAME_SRCS) $(LIB_JSON_SRCS) $(LIB_WLOG_SRCS) $(LIB_CFGSTORE_SRCS) $(LIB_VMMCTL_SRCS) $(LIB_INITCTL_SRCS) \
-	$(LIB_UPDATE_SRCS) $(LIB_UPDATE_SLOT_SRCS) $(LIB_ABSTATE_SRCS) $(LIB_FATCHECK_SRCS)
+	$(LIB_UPDATE_SRCS) $(LIB_UPDATE_SLOT_SRCS) $(LIB_ABSTATE_SRCS) $(LIB_FATCHECK_SRCS) $(LIB_VMEXPORT_SRCS)
 AGENT_SRCS := mgmt-agent/agent_main.c $(AGENT_CORE_SRCS) $(AGENT_LIB_SRCS)
 # Every mgmt-agent object sees the mbedTLS headers of its build, and the
 # agent's folders from its top: a file includes "vms/vm.h" from another folder,

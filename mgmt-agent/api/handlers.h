@@ -34,6 +34,8 @@ void h_vm_pause(struct api_ctx *x);
 void h_vm_resume(struct api_ctx *x);
 void h_vm_suspend(struct api_ctx *x);
 void h_vm_console(struct api_ctx *x);
+void h_vm_export(struct api_ctx *x);
+void h_vms_import(struct api_ctx *x);
 void h_snapshots_list(struct api_ctx *x);
 void h_snapshot_create(struct api_ctx *x);
 void h_snapshot_get(struct api_ctx *x);

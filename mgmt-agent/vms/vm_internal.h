@@ -59,6 +59,15 @@ int vm_refuse_state(struct vm *v, struct vm_result *r, const char *fmt_tail);
  * reads the VMM's /proc entries: never under the lock); w NULL: only unlock. */
 int vm_reply_copy(struct vm *v, struct json_w *w, struct vm_result *r);
 
+/* A new VM record of spec (its id want_id when that is a free VM id, else
+ * a new one), with the lock held on return; NULL (unlocked, r: a name
+ * taken, the host full) when there is none. The caller marks it busy. */
+struct vm *vm_new_record(const struct vm_spec *spec, const char *want_id, struct vm_result *r);
+
+/* The definition of a busy VM written without the lock (vm_save syncs the
+ * file), from a copy: called and returns with the lock held. 0 or -errno. */
+int vm_save_busy(struct vm *v);
+
 /* vm_lock.c. Take and release vm_lock only through these: they time every
  * hold (vm_lock_stats, /metrics). */
 extern pthread_mutex_t vm_lock;

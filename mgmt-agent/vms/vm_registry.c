@@ -274,6 +274,10 @@ int vm_registry_init(char *err, size_t errlen)
 		snprintf(err, errlen, "cannot create %s: %s", dir, strerror(-rc));
 		return -1;
 	}
+	/* what an import cut short by a crash or a reboot left */
+	char imp[512];
+	agent_path(imp, sizeof imp, agent_cfg.data_dir, "wafer/import");
+	fs_remove_tree(imp);
 	DIR *dp = opendir(dir);
 	struct dirent *e;
 	vm_lock_take();

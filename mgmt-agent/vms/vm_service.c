@@ -164,7 +164,7 @@ static bool name_taken(const char *name, const struct vm *self)
 
 /* The definition of a busy VM written without the lock (vm_save syncs the
  * file): from a copy, so readers under the lock see a stable record. */
-static int save_unlocked(struct vm *v)
+int vm_save_busy(struct vm *v)
 {
 	struct vm *copy = malloc(sizeof *copy);
 	if (!copy) {
@@ -178,6 +178,35 @@ static int save_unlocked(struct vm *v)
 	free(copy);
 	vm_lock_take();
 	return rc;
+}
+
+struct vm *vm_new_record(const struct vm_spec *spec, const char *want_id, struct vm_result *r)
+{
+	vm_lock_take();
+	if (name_taken(spec->name, NULL)) {
+		vm_lock_release();
+		vm_fail(r, VM_E_EXISTS, "a VM named '%s' already exists", spec->name);
+		return NULL;
+	}
+	struct vm *v = NULL;
+	for (int i = 0; i < VM_MAX && !v; i++)
+		if (!vm_table[i].used)
+			v = &vm_table[i];
+	if (!v) {
+		vm_lock_release();
+		vm_fail(r, VM_E_FULL, "this host holds at most %d VMs", VM_MAX);
+		return NULL;
+	}
+	memset(v, 0, sizeof *v);
+	if (want_id && strlen(want_id) == VM_ID_LEN && strspn(want_id, "0123456789abcdef") == VM_ID_LEN &&
+	    !vm_find(want_id))
+		snprintf(v->id, sizeof v->id, "%s", want_id);
+	else
+		gen_id(v->id);
+	v->spec = *spec;
+	v->created_ms = wall_ms();
+	v->used = true;
+	return v;
 }
 
 /* POST /api/v1/vms with clone_of {"vm", "snapshot"}: the request without
@@ -246,24 +275,9 @@ int vm_svc_create(const struct json_node *root, const char *who, struct json_w *
 		return vm_fail(r, VM_E_INVALID, "%s", err);
 	}
 	gen_macs(&spec);
-	vm_lock_take();
-	if (name_taken(spec.name, NULL)) {
-		vm_lock_release();
-		return vm_fail(r, VM_E_EXISTS, "a VM named '%s' already exists", spec.name);
-	}
-	struct vm *v = NULL;
-	for (int i = 0; i < VM_MAX && !v; i++)
-		if (!vm_table[i].used)
-			v = &vm_table[i];
-	if (!v) {
-		vm_lock_release();
-		return vm_fail(r, VM_E_FULL, "this host holds at most %d VMs", VM_MAX);
-	}
-	memset(v, 0, sizeof *v);
-	gen_id(v->id);
-	v->spec = spec;
-	v->created_ms = wall_ms();
-	v->used = true;
+	struct vm *v = vm_new_record(&spec, NULL, r);
+	if (!v)
+		return -1;
 	v->busy = "create";
 	vm_lock_release();
 	/* disks may take a while (image clone, a snapshot's disks): outside the lock, as the write */
@@ -274,7 +288,7 @@ int vm_svc_create(const struct json_node *root, const char *who, struct json_w *
 	else
 		rc = vm_prepare_disks(v, err, sizeof err);
 	vm_lock_take();
-	if (rc == 0 && (rc = save_unlocked(v)) != 0)
+	if (rc == 0 && (rc = vm_save_busy(v)) != 0)
 		snprintf(err, sizeof err, "cannot store the VM definition: %s", strerror(-rc));
 	v->busy = NULL;
 	if (rc) {
@@ -336,7 +350,7 @@ int vm_svc_patch(const char *key, const struct json_node *root, struct json_w *w
 	if (spec.restart == VM_RESTART_NEVER)
 		v->restart_at_ms = 0;   /* a pending restart is off with the policy */
 	v->busy = "patch";
-	rc = save_unlocked(v);
+	rc = vm_save_busy(v);
 	v->busy = NULL;
 	if (rc) {
 		v->spec = old;

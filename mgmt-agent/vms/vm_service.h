@@ -88,6 +88,21 @@ int vm_svc_snapshot_list(const char *key, const char *name, struct json_w *w, st
  * "VM/NAME", progress in bytes copied). */
 int vm_svc_snapshot_task(const char *key, const char *name, bool revert, unsigned *task, struct vm_result *r);
 
+/* Moving a VM between hosts (vm_transfer.c; lib/vmexport.h). export: a
+ * VM without a VMM (stopped, crashed or suspended; busy meanwhile) written
+ * through out once start succeeded: its definition, boot images, disks and
+ * saved state. -1 (r; start not called) when it cannot be; -2 (r) when the
+ * stream was cut after start. import: a stream read through in (bytes, 0 at
+ * the end, -1 cut) checked whole, then a VM of this host of the same id
+ * when free, name and MACs, suspended when its saved state came along, its
+ * boot images stored unless the same are here: VM_E_INVALID for a stream
+ * refused (the reason), VM_E_EXISTS for a name taken or a different image
+ * of the same name, VM_E_SPACE when the datastore fills; nothing is kept. */
+int vm_svc_export(const char *key, int (*start)(void *arg), int (*out)(void *arg, const void *buf, size_t len),
+		  void *arg, struct vm_result *r);
+int vm_svc_import(int (*in)(void *arg, void *buf, size_t len), void *arg, const char *who, struct json_w *w,
+		  struct vm_result *r);
+
 /* The VM's serial console from the start of its ring (vmmctl_console_open on
  * c, left open for the caller): VM_E_NOT_FOUND, VM_E_STATE (not running) or
  * VM_E_VMM (the VMM refused or did not answer). */
