@@ -123,6 +123,8 @@ int ctl_cmd_image(int argc, char **argv);
 int ctl_cmd_vm(int argc, char **argv);
 int ctl_cmd_raw(int argc, char **argv);
 int ctl_cmd_pki(int argc, char **argv);
+/* vm move VM --to CONTEXT (ctl_move.c) */
+int ctl_vm_move(int argc, char **argv);
 /* snapshot list|names VM | create|revert|rm VM NAME (ctl_snapshot.c) */
 int ctl_cmd_snapshot(int argc, char **argv);
 /* completion bash (ctl_completion.c) */

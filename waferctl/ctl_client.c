@@ -160,7 +160,8 @@ int ctl_send(struct ctl_conn *c, const char *method, const char *path, const cha
 			 "Accept: application/json\r\n%s%s%s%s",
 			 method, path, host, ctype ? "Content-Type: " : "", ctype ? ctype : "",
 			 ctype ? "\r\n" : "", extra ? extra : "");
-	if (body || !strcmp(method, "POST") || !strcmp(method, "PUT") || !strcmp(method, "PATCH"))
+	bool chunked = extra && strstr(extra, "Transfer-Encoding: chunked");   /* the caller frames the body */
+	if (!chunked && (body || !strcmp(method, "POST") || !strcmp(method, "PUT") || !strcmp(method, "PATCH")))
 		n += snprintf(head + n, sizeof head - (size_t)n, "Content-Length: %zu\r\n", len);
 	n += snprintf(head + n, sizeof head - (size_t)n, "\r\n");
 	if ((size_t)n >= sizeof head) {

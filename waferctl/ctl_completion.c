@@ -64,7 +64,7 @@ static const char bash_script[] =
 	"\t\telif [ \"$sub\" = upload ] && [ $n = 1 ]; then COMPREPLY=($(compgen -f -- \"$cur\")); fi;;\n"
 	"\tvm)\n"
 	"\t\tif [ -z \"$sub\" ]; then\n"
-	"\t\t\tCOMPREPLY=($(compgen -W 'list show create start stop shutdown reboot pause resume suspend rm console' -- \"$cur\"))\n"
+	"\t\t\tCOMPREPLY=($(compgen -W 'list show create start stop shutdown reboot pause resume suspend rm console move' -- \"$cur\"))\n"
 	"\t\telif [ \"$sub\" = create ]; then\n"
 	"\t\t\tCOMPREPLY=($(compgen -W '--vcpus --memory --kernel --initrd --cmdline --disk --nic --restart\n"
 	"\t\t\t\t--autostart --start --spec' -- \"$cur\"))\n"

@@ -37,6 +37,7 @@ static void usage(FILE *f)
 		"     [--restart never|on-failure|always] [--autostart] [--start]\n"
 		"  vm create --spec FILE.json [--start]\n"
 		"  vm rm VM | vm console VM [--follow | --interactive (WebSocket; Ctrl-] quits)]\n"
+		"  vm move VM --to CONTEXT   suspended (if running), copied, resumed there, removed here\n"
 		"  snapshot list VM | create VM NAME | revert VM NAME | rm VM NAME | clone VM NAME NEW_VM\n"
 		"                       (a running VM's memory too; revert resumes it from there)\n"
 		"  image list | upload NAME FILE | rm NAME\n"

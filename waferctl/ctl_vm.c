@@ -276,6 +276,8 @@ int ctl_cmd_vm(int argc, char **argv)
 		return ctl_print_names("/api/v1/vms", "vms", true);
 	if (!strcmp(sub, "list") && argc == 2)
 		return ctl.json ? ctl_cmd_raw(2, (char *[]){ "get", "/api/v1/vms", NULL }) : vm_list();
+	if (!strcmp(sub, "move"))
+		return ctl_vm_move(argc, argv);
 	if (!strcmp(sub, "create")) {
 		/* the older form: vm create SPEC.json (an existing .json file) */
 		size_t l = argc == 3 ? strlen(argv[2]) : 0;
@@ -285,7 +287,8 @@ int ctl_cmd_vm(int argc, char **argv)
 	}
 	if (argc != 3 && !(argc == 4 && !strcmp(sub, "console"))) {
 		fprintf(stderr, "usage: waferctl vm list | show VM | create NAME --kernel ... | create --spec FILE.json | "
-				"start|stop|shutdown|reboot|pause|resume|suspend VM | rm VM | console VM [--follow|--interactive]\n");
+				"start|stop|shutdown|reboot|pause|resume|suspend VM | rm VM | console VM [--follow|--interactive] | "
+				"move VM --to CONTEXT\n");
 		return 2;
 	}
 	const char *vm = argv[2];

@@ -4,7 +4,7 @@
 # It shares lib/ with the agent (HTTP parser, WebSocket frames, X.509 helpers,
 # JSON) and lib/wafer_contract.h (name limits, the shape of a VM).
 
-WAFERCTL_SRCS := $(addprefix waferctl/, ctl_main.c ctl_client.c ctl_cmds.c ctl_completion.c ctl_console.c ctl_context.c ctl_fleet.c ctl_fleet_update.c ctl_events.c ctl_vm.c ctl_snapshot.c ctl_pki.c \
+WAFERCTL_SRCS := $(addprefix waferctl/, ctl_main.c ctl_client.c ctl_cmds.c ctl_completion.c ctl_console.c ctl_context.c ctl_fleet.c ctl_fleet_update.c ctl_events.c ctl_vm.c ctl_snapshot.c ctl_move.c ctl_pki.c \
 	ctl_table.c ctl_update.c ctl_upload.c) $(LIB_HTTP_SRCS) $(LIB_X509_SRCS) $(LIB_WSFRAME_SRCS) $(LIB_JSON_SRCS) $(LIB_WLOG_SRCS) $(LIB_FSUTIL_SRCS) $(LIB_UPDATE_SRCS)
 
 # Every waferctl object sees the mbedTLS headers of its build.
