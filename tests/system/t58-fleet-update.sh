@@ -14,6 +14,15 @@
 #     host without VMs updated; one update less keeps the test shorter):
 #     b's VM shut down through ACPI, b updated, the VM started again (a fresh
 #     boot), stopped at c.
+# Then `waferctl vm move` between the two (docs/agent.md, "Moving a VM
+# between hosts"), context a added again:
+#  4. A running guest with a disk (gtest=restore: a tick a second, its disk
+#     written and read back each tick) moves from b to a: suspended on b,
+#     exported, imported on a (its boot images too: a has none), resumed
+#     there: its ticks go on without a boot, its disk reads back, the same
+#     id and MAC; b has no such VM left.
+#  5. A move to c (unreachable) fails with exit 1 and the VM runs on a again.
+#  6. Moved back to b while stopped: stopped on b, gone from a.
 . tests/system/lib.sh
 . tests/system/update-lib.sh
 . tests/system/agent-lib.sh
@@ -108,4 +117,57 @@ URL=https://127.0.0.1:${P[box2]}
 for _ in $(seq 120); do console_ticks > /dev/null; grep -aq 'GUEST booted' "$T/body" && break; sleep 1; done
 grep -aq 'GUEST booted' "$T/body" || fail "g1 did not boot again after run 3"
 pass "run 3 ($(( $(date +%s) - t0 )) s): b updated to $VER_N2 (slot A), g1 shut down and booted again; stopped at c"
+
+# 4. vm move b -> a of a running guest with a disk
+"$CTL" context add a -H 127.0.0.1:${P[box1]} "${A[@]}" --fingerprint "${F[box1]}" > /dev/null || fail "context add a"
+on() { URL=https://127.0.0.1:${P[$1]}; }
+on box2
+SPEC2='{"name":"g2","vcpus":1,"memory_mib":128,"boot":{"kernel":"vmlinuz","initrd":"initrd","cmdline":"console=ttyS0 quiet gtest=restore"},"disks":[{"size_mib":8}],"nics":[{}]}'
+[ "$(code -X POST -d "$SPEC2" "$URL/api/v1/vms")" = 201 ] || fail "create g2: $(cat "$T/body")"
+ID=$(jget '["id"]') MAC=$(jget '["spec"]["nics"][0]["mac"]')
+[ "$(code -X POST "$URL/api/v1/vms/g2/start")" = 200 ] || fail "start g2: $(cat "$T/body")"
+g2_tick() {   # g2_tick BOX: the highest tick on g2's console there
+	on "$1"
+	code "$URL/api/v1/vms/g2/console" > /dev/null
+	grep -ao 'GUEST tick [0-9]*' "$T/body" | awk '{ n = $3 } END { print n + 0 }'
+}
+for _ in $(seq 120); do [ "$(g2_tick box2)" -ge 4 ] && break; sleep 1; done
+[ "$(g2_tick box2)" -ge 4 ] || fail "g2 did not come up on box2: $(tail -3 "$T/body")"
+before=$(g2_tick box2)
+"$CTL" --context b vm move g2 --to a > "$T/mv1.out" 2>&1; rc=$?
+cat "$T/mv1.out"
+[ $rc = 0 ] || fail "move b -> a: exit $rc"
+grep -q '^moved g2 to a in ' "$T/mv1.out" || fail "move b -> a: no summary"
+on box1
+[ "$(code "$URL/api/v1/vms/g2")" = 200 ] && [ "$(jget '["state"]')" = running ] || fail "g2 not running on box1: $(cat "$T/body")"
+[ "$(jget '["id"]')" = "$ID" ] && [ "$(jget '["spec"]["nics"][0]["mac"]')" = "$MAC" ] || fail "g2 on box1 has another id or MAC: $(cat "$T/body")"
+for _ in $(seq 60); do [ "$(g2_tick box1)" -gt "$before" ] && break; sleep 1; done
+after=$(g2_tick box1)
+[ "$after" -gt "$before" ] || fail "g2's ticks do not go on on box1 ($before before, $after after)"
+grep -aq 'GUEST booted' "$T/body" && fail "g2 booted again on box1 instead of resuming"
+grep -a 'GUEST tick' "$T/body" | tail -n 2 | grep -q 'disk=ok' || fail "g2's disk does not read back on box1: $(tail -3 "$T/body")"
+[ "$(code "$URL/api/v1/images")" = 200 ] && grep -q '"name":"vmlinuz"' "$T/body" && grep -q '"name":"initrd"' "$T/body" \
+	|| fail "the boot images did not come along: $(cat "$T/body")"
+on box2
+[ "$(code "$URL/api/v1/vms/g2")" = 404 ] || fail "g2 is still on box2: $(cat "$T/body")"
+MOVED=$(sed -n 's/.*: \([0-9]*\) bytes$/\1/p' "$T/mv1.out") DOWN=$(sed -n 's/.*suspended for \([0-9.]*\) s.*/\1/p' "$T/mv1.out")
+pass "g2 moved b -> a running: $MOVED bytes, the guest suspended $DOWN s; ticks $before -> $after on box1, no boot, disk=ok, same id and MAC, boot images along; gone from box2"
+echo "FIGURE t58 vm move: a running 128 MiB guest with an 8 MiB disk moved in $MOVED bytes, suspended $DOWN s"
+
+# 5. to an unreachable host: refused, g2 runs on a again
+"$CTL" --context a --timeout 5 vm move g2 --to c > "$T/mv2.out" 2>&1; rc=$?
+cat "$T/mv2.out"
+[ $rc = 1 ] || fail "move to c: exit $rc, expected 1"
+grep -q 'it runs on the source again' "$T/mv2.out" || fail "move to c: does not say g2 runs again"
+on box1
+[ "$(code "$URL/api/v1/vms/g2")" = 200 ] && [ "$(jget '["state"]')" = running ] || fail "g2 not running on box1 after the failed move: $(cat "$T/body")"
+pass "a move to an unreachable host fails (exit 1) and g2 runs on a again"
+
+# 6. a -> b, stopped
+[ "$(code -X POST "$URL/api/v1/vms/g2/stop")" = 200 ] || fail "stop on box1: $(cat "$T/body")"
+"$CTL" --context a vm move g2 --to b > "$T/mv3.out" 2>&1 || fail "move a -> b: $(cat "$T/mv3.out")"
+[ "$(code "$URL/api/v1/vms/g2")" = 404 ] || fail "g2 is still on box1"
+on box2
+[ "$(code "$URL/api/v1/vms/g2")" = 200 ] && [ "$(jget '["state"]')" = stopped ] || fail "g2 not stopped on box2: $(cat "$T/body")"
+pass "g2 moved back a -> b stopped"
 openapi_check
