@@ -59,6 +59,10 @@ int vm_refuse_state(struct vm *v, struct vm_result *r, const char *fmt_tail);
  * reads the VMM's /proc entries: never under the lock); w NULL: only unlock. */
 int vm_reply_copy(struct vm *v, struct json_w *w, struct vm_result *r);
 
+/* A detached thread running fn(arg) for task (a VM action, a snapshot):
+ * 0, or -1 with r and the task ended as failed (arg stays the caller's). */
+int vm_task_thread(unsigned task, void *(*fn)(void *), void *arg, struct vm_result *r);
+
 /* A new VM record of spec (its id want_id when that is a free VM id, else
  * a new one), with the lock held on return; NULL (unlocked, r: a name
  * taken, the host full) when there is none. The caller marks it busy. */

@@ -783,20 +783,28 @@ static int action_task(const char *key, enum vm_action a, bool crash_on_fail, bo
 		return vm_fail(r, VM_E_BUSY, "too many tasks in progress; try again");
 	}
 	j->task = id;
+	if (vm_task_thread(id, action_thread, j, r)) {
+		free(j);
+		return -1;
+	}
+	*task = id;   /* j belongs to the thread now */
+	return vm_ok(r);
+}
+
+int vm_task_thread(unsigned task, void *(*fn)(void *), void *arg, struct vm_result *r)
+{
 	pthread_t t;
 	pthread_attr_t at;
 	pthread_attr_init(&at);
 	pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
 	pthread_attr_setstacksize(&at, 256 * 1024);
-	int rc = pthread_create(&t, &at, action_thread, j);
+	int rc = pthread_create(&t, &at, fn, arg);
 	pthread_attr_destroy(&at);
 	if (rc) {
-		task_end(id, "cannot create a thread");
-		free(j);
+		task_end(task, "cannot create a thread");
 		return vm_fail(r, VM_E_NOMEM, "cannot create a thread: %s", strerror(rc));
 	}
-	*task = id;   /* j belongs to the thread now */
-	return vm_ok(r);
+	return 0;
 }
 
 int vm_svc_console(const char *key, bool follow, bool input, struct vmmctl *c, struct vm_result *r)

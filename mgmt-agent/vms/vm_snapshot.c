@@ -804,18 +804,10 @@ int vm_svc_snapshot_task(const char *key, const char *name, bool do_revert, unsi
 		return vm_fail(r, VM_E_BUSY, "too many tasks in progress; try again");
 	}
 	j->task = id;
-	pthread_t t;
-	pthread_attr_t at;
-	pthread_attr_init(&at);
-	pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
-	pthread_attr_setstacksize(&at, 256 * 1024);
-	int rc = pthread_create(&t, &at, snap_thread, j);
-	pthread_attr_destroy(&at);
-	if (rc) {
-		task_end(id, "cannot create a thread");
+	if (vm_task_thread(id, snap_thread, j, r)) {
 		free(j);
-		return vm_fail(r, VM_E_NOMEM, "cannot create a thread: %s", strerror(rc));
+		return -1;
 	}
-	*task = id;
+	*task = id;   /* j belongs to the thread now */
 	return vm_ok(r);
 }
