@@ -53,6 +53,12 @@ struct agent_stats {
 	int conns_active;
 };
 extern struct agent_stats agent_stats;
+/* Replies that must go out before the agent exits: a reboot or poweroff
+ * asked of init makes init stop the agent at once, maybe before the
+ * handler has written its answer. The handler counts itself in (atomic)
+ * before it asks init and out once it has answered; at SIGTERM the agent
+ * waits for them (up to 5 s) before it exits. */
+extern int agent_replies_pending;
 /* Version of the running build (/etc/wafer/version, else the compiled one). */
 const char *agent_version(void);
 /* Rewrite <run_dir>/status/agent (fingerprint, enrollment, token, api_url). */

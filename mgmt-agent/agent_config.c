@@ -19,6 +19,7 @@ struct agent_config agent_cfg = {
 	},
 };
 struct agent_stats agent_stats;
+int agent_replies_pending;
 uint64_t agent_start_ms;
 
 void agent_path(char *out, size_t outlen, const char *base, const char *fmt, ...)

@@ -182,6 +182,10 @@ int main(int argc, char **argv)
 	     agent_version(), agent_cfg.port, tls_host_fingerprint());
 	update_boot();
 	server_run(lfd, &stop_flag);
+	/* a reboot's answer first (agent.h), then a moment for its connection to close */
+	for (int i = 0; i < 50 && __atomic_load_n(&agent_replies_pending, __ATOMIC_ACQUIRE) > 0; i++)
+		usleep(100000);
+	usleep(300000);
 	wlog(WLOG_INFO, "server", "stopping (VMs keep running)");
 	close(lfd);
 	vm_registry_shutdown();

@@ -304,6 +304,7 @@ static void power(struct api_ctx *x, const char *cmd)
 	}
 	json_w_arr_end(&w);
 	const char *sock = agent_init_sock(buf, sizeof buf);
+	__atomic_add_fetch(&agent_replies_pending, 1, __ATOMIC_ACQ_REL);   /* answered before the agent exits */
 	int rc = !strcmp(cmd, "reboot") ? initctl_reboot(sock) : initctl_poweroff(sock);
 	if (rc) {
 		/* the VMs suspended above stay so (nothing lost): say it */
@@ -314,6 +315,7 @@ static void power(struct api_ctx *x, const char *cmd)
 		else
 			api_error(x, 503, "init_unavailable", "cannot reach init's control socket %s: %s%s", sock,
 				  strerror(-rc), sus);
+		__atomic_sub_fetch(&agent_replies_pending, 1, __ATOMIC_ACQ_REL);
 		return;
 	}
 	wlog(WLOG_INFO, "host", "%s requested by %s (%s)%s", cmd, x->c->cn, x->c->peer,
@@ -323,6 +325,7 @@ static void power(struct api_ctx *x, const char *cmd)
 	json_w_obj_end(&w);
 	x->keep_alive = false;
 	api_reply_w(x, 202, &w);
+	__atomic_sub_fetch(&agent_replies_pending, 1, __ATOMIC_ACQ_REL);
 }
 
 void h_host_reboot(struct api_ctx *x) { power(x, "reboot"); }
