@@ -156,27 +156,18 @@ static bool all_zero(const unsigned char *p, size_t n)
 	return n == 0 || (p[0] == 0 && memcmp(p, p + 1, n - 1) == 0);
 }
 
-int fs_copy_sparse(int in, int out, void (*progress)(void *arg, uint64_t done), void *arg,
-		   uint64_t *written)
+int fs_read_data(int fd, int (*fn)(void *arg, uint64_t off, const void *buf, size_t len, bool zero), void *arg)
 {
 	struct stat st;
-	if (written)
-		*written = 0;
-	if (fstat(in, &st) < 0)
+	if (fstat(fd, &st) < 0)
 		return -errno;
-	uint64_t size = (uint64_t)st.st_size, wrote = 0;
-	if (ioctl(out, FICLONE, in) == 0) {
-		if (progress)
-			progress(arg, size);
-		return fsync(out) < 0 ? -errno : 0;
-	}
 	unsigned char *buf = malloc(COPY_CHUNK);
 	if (!buf)
 		return -ENOMEM;
 	int rc = 0;
-	uint64_t off = 0;
+	uint64_t off = 0, size = (uint64_t)st.st_size;
 	while (rc == 0 && off < size) {
-		off_t d = lseek(in, (off_t)off, SEEK_DATA);
+		off_t d = lseek(fd, (off_t)off, SEEK_DATA);
 		if (d < 0) {
 			if (errno == ENXIO)       /* only a hole is left */
 				break;
@@ -186,12 +177,12 @@ int fs_copy_sparse(int in, int out, void (*progress)(void *arg, uint64_t done), 
 			}
 			d = (off_t)off;
 		}
-		off_t h = lseek(in, d, SEEK_HOLE);
-		if (h < 0)
+		off_t h = lseek(fd, d, SEEK_HOLE);
+		if (h < 0 || (uint64_t)h > size)
 			h = (off_t)size;
-		for (uint64_t p = (uint64_t)d; rc == 0 && p < (uint64_t)h; ) {
+		for (uint64_t p = (uint64_t)d; rc == 0 && p < (uint64_t)h;) {
 			size_t want = (uint64_t)h - p < COPY_CHUNK ? (size_t)((uint64_t)h - p) : COPY_CHUNK;
-			ssize_t n = pread(in, buf, want, (off_t)p);
+			ssize_t n = pread(fd, buf, want, (off_t)p);
 			if (n < 0) {
 				if (errno != EINTR)
 					rc = -errno;
@@ -199,23 +190,56 @@ int fs_copy_sparse(int in, int out, void (*progress)(void *arg, uint64_t done), 
 			}
 			if (n == 0)
 				break;              /* the file shrank meanwhile */
-			if (!all_zero(buf, (size_t)n)) {
-				for (size_t k = 0; rc == 0 && k < (size_t)n; ) {
-					ssize_t w = pwrite(out, buf + k, (size_t)n - k, (off_t)(p + k));
-					if (w < 0 && errno != EINTR)
-						rc = -errno;
-					else if (w > 0)
-						k += (size_t)w;
-				}
-				wrote += (uint64_t)n;
-			}
+			rc = fn(arg, p, buf, (size_t)n, all_zero(buf, (size_t)n));
 			p += (uint64_t)n;
-			if (progress)
-				progress(arg, p);
 		}
 		off = (uint64_t)h;
 	}
 	free(buf);
+	return rc;
+}
+
+struct copy_to {
+	int out;
+	uint64_t wrote;
+	void (*progress)(void *arg, uint64_t done);
+	void *arg;
+};
+
+static int copy_piece(void *arg, uint64_t off, const void *buf, size_t len, bool zero)
+{
+	struct copy_to *c = arg;
+	const char *b = buf;
+	for (size_t k = 0; !zero && k < len;) {
+		ssize_t w = pwrite(c->out, b + k, len - k, (off_t)(off + k));
+		if (w < 0 && errno != EINTR)
+			return -errno;
+		if (w > 0)
+			k += (size_t)w;
+	}
+	if (!zero)
+		c->wrote += len;
+	if (c->progress)
+		c->progress(c->arg, off + len);
+	return 0;
+}
+
+int fs_copy_sparse(int in, int out, void (*progress)(void *arg, uint64_t done), void *arg,
+		   uint64_t *written)
+{
+	struct stat st;
+	if (written)
+		*written = 0;
+	if (fstat(in, &st) < 0)
+		return -errno;
+	uint64_t size = (uint64_t)st.st_size;
+	if (ioctl(out, FICLONE, in) == 0) {
+		if (progress)
+			progress(arg, size);
+		return fsync(out) < 0 ? -errno : 0;
+	}
+	struct copy_to c = { out, 0, progress, arg };
+	int rc = fs_read_data(in, copy_piece, &c);
 	if (rc == 0 && ftruncate(out, (off_t)size) < 0)
 		rc = -errno;
 	if (rc == 0 && fsync(out) < 0)
@@ -223,7 +247,7 @@ int fs_copy_sparse(int in, int out, void (*progress)(void *arg, uint64_t done), 
 	if (rc == 0 && progress)
 		progress(arg, size);
 	if (written)
-		*written = wrote;
+		*written = c.wrote;
 	return rc;
 }
 

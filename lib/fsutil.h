@@ -3,6 +3,7 @@
  * and mkdir -p. Functions return 0 or a negative errno. */
 #ifndef WAFER_FSUTIL_H
 #define WAFER_FSUTIL_H
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -24,6 +25,11 @@ int fs_write_all(int fd, const void *data, size_t len);
  * btrfs, XFS) clones instead of copying. progress (may be NULL) is called
  * with the bytes of in gone through so far. *written (may be NULL): the
  * bytes written to out (0 for a clone). 0 or a negative errno. */
+/* The data of the file open on fd, in order: fn gets each piece read (at
+ * most 1 MiB, within one data extent: holes of SEEK_DATA/SEEK_HOLE are
+ * skipped) with zero set when it is all zeros; a non-zero return from fn
+ * stops and is returned. 0 or a negative errno. */
+int fs_read_data(int fd, int (*fn)(void *arg, uint64_t off, const void *buf, size_t len, bool zero), void *arg);
 /* Remove path and, if it is a folder, everything in it (up to 8 levels
  * deep; symbolic links are removed, never followed). A missing path is 0. */
 int fs_remove_tree(const char *path);

@@ -23,9 +23,11 @@ UT_lib_fsutil_SRCS := lib/tests/test_fsutil.c $(LIB_CFGSTORE_SRCS)
 $(B)/obj/test/lib/tests/%.o: CFLAGS_EXTRA += -Itests/unit
 
 # The stream a VM moves between hosts in (export/import, docs/agent.md).
+# (vmexport also needs $(LIB_FSUTIL_SRCS), not listed here so that a program
+# combining several libraries links fsutil once.)
 LIB_VMEXPORT_SRCS := lib/vmexport.c $(LIB_CRC32_SRCS)
 UNIT_TESTS += lib_vmexport
-UT_lib_vmexport_SRCS := lib/tests/test_vmexport.c $(LIB_VMEXPORT_SRCS)
+UT_lib_vmexport_SRCS := lib/tests/test_vmexport.c $(LIB_VMEXPORT_SRCS) $(LIB_FSUTIL_SRCS)
 
 # fsck.fat around a FAT volume before a read-write mount (init, agent).
 LIB_FATCHECK_SRCS := lib/fatcheck.c

@@ -1,6 +1,7 @@
 /* vmexport.c: the VM transfer stream, writer and push reader (vmexport.h). */
 #include "vmexport.h"
 #include "crc32.h"
+#include "fsutil.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -9,7 +10,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#define CHUNK (1u << 20)
 
 static const char *const names[] = { "vm.json", "kernel", "initrd", "disk0.img", "disk1.img", "disk2.img", "disk3.img", "disk4.img",
 				     "disk5.img", "disk6.img", "disk7.img", "state.sav", NULL };
@@ -92,9 +92,15 @@ int vmx_write_buf(struct vmx_writer *w, const char *name, const void *data, size
 	return extent(w, 0, NULL, 0);
 }
 
-static bool all_zero(const unsigned char *p, size_t n)
+struct fd_write {
+	struct vmx_writer *w;
+	const char *name;
+};
+
+static int data_piece(void *arg, uint64_t off, const void *buf, size_t len, bool zero)
 {
-	return n == 0 || (p[0] == 0 && memcmp(p, p + 1, n - 1) == 0);
+	struct fd_write *f = arg;
+	return zero ? 0 : extent(f->w, off, buf, len);
 }
 
 int vmx_write_fd(struct vmx_writer *w, const char *name, int fd)
@@ -106,42 +112,14 @@ int vmx_write_fd(struct vmx_writer *w, const char *name, int fd)
 	}
 	if (file_head(w, name, (uint64_t)end))
 		return -1;
-	unsigned char *buf = malloc(CHUNK);
-	if (!buf) {
-		snprintf(w->err, sizeof w->err, "out of memory");
+	struct fd_write f = { w, name };
+	int rc = fs_read_data(fd, data_piece, &f);
+	if (rc) {
+		if (!w->err[0])
+			snprintf(w->err, sizeof w->err, "%s: %s", name, strerror(-rc));
 		return -1;
 	}
-	int rc = 0;
-	uint64_t off = 0, size = (uint64_t)end;
-	while (rc == 0 && off < size) {
-		off_t d = lseek(fd, (off_t)off, SEEK_DATA);
-		if (d < 0) {
-			if (errno == ENXIO)
-				break;
-			d = (off_t)off;   /* no SEEK_DATA: all of it is data */
-		}
-		off_t h = lseek(fd, d, SEEK_HOLE);
-		if (h < 0 || (uint64_t)h > size)
-			h = (off_t)size;
-		for (uint64_t p = (uint64_t)d; rc == 0 && p < (uint64_t)h;) {
-			size_t want = (uint64_t)h - p < CHUNK ? (size_t)((uint64_t)h - p) : CHUNK;
-			ssize_t n = pread(fd, buf, want, (off_t)p);
-			if (n <= 0) {
-				if (n < 0 && errno == EINTR)
-					continue;
-				snprintf(w->err, sizeof w->err, "%s: read at %llu: %s", name, (unsigned long long)p,
-					 n ? strerror(errno) : "the file shrank");
-				rc = -1;
-				break;
-			}
-			if (!all_zero(buf, (size_t)n))
-				rc = extent(w, p, buf, (uint64_t)n);
-			p += (uint64_t)n;
-		}
-		off = (uint64_t)h;
-	}
-	free(buf);
-	return rc ? -1 : extent(w, 0, NULL, 0);
+	return extent(w, 0, NULL, 0);
 }
 
 int vmx_write_end(struct vmx_writer *w)

@@ -6,7 +6,6 @@
 #include "vms/vm_service.h"
 
 #include <stdio.h>
-#include <time.h>
 
 static int export_start(void *arg)
 {
@@ -40,23 +39,6 @@ static int import_in(void *arg, void *buf, size_t len)
 	return api_body_read(arg, buf, len);
 }
 
-/* After an import refused early (a name taken, a damaged record) the client
- * may still be sending gigabytes: the answer goes first, then the rest of
- * the body is read and dropped for up to 30 s, so that closing the
- * connection does not reset it before the client has read the answer. */
-static void discard_rest(struct api_ctx *x)
-{
-	static char sink[65536];   /* never read: one for all the threads */
-	struct timespec t0, t;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	x->keep_alive = false;
-	for (;;) {
-		clock_gettime(CLOCK_MONOTONIC, &t);
-		if (t.tv_sec - t0.tv_sec > 30 || api_body_read(x, sink, sizeof sink) <= 0)
-			break;
-	}
-}
-
 void h_vms_import(struct api_ctx *x)
 {
 	struct json_w w;
@@ -65,6 +47,6 @@ void h_vms_import(struct api_ctx *x)
 	json_w_init(&w);
 	int rc = vm_svc_import(import_in, x, x->c->cn, &w, &r);
 	h_vms_reply(x, rc, 201, &w, &r);
-	if (rc)
-		discard_rest(x);
+	if (rc)   /* the client may still be sending gigabytes: let it read the answer */
+		api_body_discard(x, 30);
 }

@@ -99,6 +99,7 @@ void h_update_post(struct api_ctx *x)
 	struct upd_job *j;
 	if (x->req->chunked || !x->req->has_length) {
 		api_error(x, 400, "bad_bundle", "bundle: Content-Length is required (send the file, not a chunked stream)");
+		api_body_discard(x, 30);
 		return;
 	}
 	if (x->req->content_length > UPD_PREAMBLE + 2ull * UPD_PART_MAX) {

@@ -285,6 +285,19 @@ bool api_body_drain(struct api_ctx *x)
 }
 
 
+void api_body_discard(struct api_ctx *x, int max_s)
+{
+	static char sink[65536];   /* never read: one for all the threads */
+	struct timespec t0, t;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	x->keep_alive = false;
+	for (;;) {
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		if (t.tv_sec - t0.tv_sec > max_s || api_body_read(x, sink, sizeof sink) <= 0)
+			break;
+	}
+}
+
 void api_dispatch(struct conn *c, struct http_request *req, bool *keep_alive)
 {
 	struct route_match m;

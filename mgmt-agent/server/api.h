@@ -66,6 +66,11 @@ int api_body_all(struct api_ctx *x, char **out, size_t *len);
 int api_body_json(struct api_ctx *x, struct json_doc *doc);
 /* Discard the rest of the body (bounded); false if that was not possible. */
 bool api_body_drain(struct api_ctx *x);
+/* After an answer that refused a streamed body early: read and drop the
+ * rest for up to max_s seconds and close the connection afterwards, so
+ * that closing it with unread bytes does not reset it before the client
+ * has read the answer. */
+void api_body_discard(struct api_ctx *x, int max_s);
 
 void api_reply(struct api_ctx *x, int status, const char *ctype, const void *body,
 	       size_t len, const char *extra_headers);
